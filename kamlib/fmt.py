@@ -1,0 +1,105 @@
+"""Number, date and table formatting for leadership-readable reports (zh: 万/亿; en: thousands separators).
+
+Pure functions from values to display strings. Tables handed to notebooks go through
+:func:`format_frame`, which returns strings (never raw floats like 0.3333333) and leaves HTML escaping to
+:mod:`kamlib.report`.
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal, Mapping
+
+import pandas as pd
+
+Lang = Literal["zh", "en"]
+
+
+def _isnan(x) -> bool:
+    try:
+        return x is None or pd.isna(x)
+    except (TypeError, ValueError):
+        return False
+
+
+def money(x, lang: Lang = "zh", digits: int = 1) -> str:
+    """12345678 -> '1,234.6万' (zh) / '12.3M' (en). NaN -> '—'."""
+    if _isnan(x):
+        return "—"
+    x = float(x)
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    if lang == "zh":
+        if a >= 1e8:
+            return f"{sign}{a / 1e8:,.{digits + 1}f}亿"
+        if a >= 1e4:
+            return f"{sign}{a / 1e4:,.{digits}f}万"
+        return f"{sign}{a:,.0f}"
+    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{sign}{a / div:,.{digits}f}{suf}"
+    return f"{sign}{a:,.0f}"
+
+
+def integer(x, lang: Lang = "zh") -> str:
+    if _isnan(x):
+        return "—"
+    return f"{int(round(float(x))):,}"
+
+
+def number(x, digits: int = 2, lang: Lang = "zh") -> str:
+    if _isnan(x):
+        return "—"
+    return f"{float(x):,.{digits}f}"
+
+
+def pct(x, digits: int = 1, lang: Lang = "zh") -> str:
+    """0.1234 -> '12.3%'."""
+    if _isnan(x):
+        return "—"
+    return f"{100 * float(x):.{digits}f}%"
+
+
+def pvalue(p, lang: Lang = "zh") -> str:
+    if _isnan(p):
+        return "—"
+    p = float(p)
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def date(d, lang: Lang = "zh") -> str:
+    if _isnan(d):
+        return "—"
+    d = pd.Timestamp(d)
+    return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.strftime("%d %b %Y")
+
+
+FORMATTERS = {"money": money, "int": integer, "number": number, "pct": pct, "p": pvalue, "date": date}
+
+
+def format_frame(df: pd.DataFrame, formats: Mapping[str, str], lang: Lang = "zh",
+                 labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Return a copy of ``df`` with the columns in ``formats`` rendered as strings.
+
+    Parameters
+    ----------
+    formats : mapping column -> one of 'money', 'int', 'number', 'pct', 'p', 'date'
+        Columns not listed are converted with ``str`` (floats get 2 decimals).
+    labels : mapping column -> display label, optional
+    """
+    out = df.copy()
+    for col in out.columns:
+        kind = formats.get(col)
+        if kind is not None:
+            f = FORMATTERS[kind]
+            out[col] = [f(v, lang=lang) for v in out[col]]
+        elif pd.api.types.is_float_dtype(out[col]):
+            out[col] = [number(v, 2, lang) for v in out[col]]
+    if labels:
+        out = out.rename(columns=dict(labels))
+    return out
+
+
+def round_half(x: float, digits: int = 0) -> float:
+    """Round half away from zero (what readers expect), unlike Python's banker's rounding."""
+    m = 10 ** digits
+    return math.copysign(math.floor(abs(x) * m + 0.5) / m, x)

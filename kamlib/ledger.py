@@ -1,0 +1,241 @@
+"""The ledger data model: canonical tables, their columns, and the validated :class:`Ledger`.
+
+A *ledger* is what kamlib analyses read: an ``orders`` table (required) and optional ``customers``,
+``invoices`` and ``surveys`` tables, with the canonical column names below. A user's export is mapped onto
+these names by the ``columns:`` section of a params file (see :mod:`kamlib.params`), loaded by
+:mod:`kamlib.io` and checked once by :mod:`kamlib.validation`. Everything downstream trusts a ``Ledger``.
+
+Canonical dtypes after loading
+------------------------------
+* ids (``order_id``, ``customer_id`` ...) and categorical attributes: pandas string dtype
+  (``"string"``), whitespace stripped; ids are never parsed as numbers ("007" stays "007").
+* dates: ``datetime64[ns]`` (naive, day precision is enough for every analysis).
+* amounts and scores: ``float64``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+Kind = Literal["id", "str", "date", "float"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical column of a ledger table."""
+
+    name: str
+    kind: Kind
+    required: bool
+    description: str
+    pii: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A canonical ledger table: its columns and its primary key (``None`` when rows may repeat an id)."""
+
+    name: str
+    required: bool
+    key: str | None
+    columns: tuple[ColumnSpec, ...]
+    description: str
+
+    def column(self, name: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+C = ColumnSpec
+
+#: Customer attributes that may also be carried on order lines (e.g. a retail export's Country); when the
+#: customers table is absent they are lifted from the orders onto a derived customers table.
+CUSTOMER_ATTRIBUTES = ("name", "region", "business_unit", "industry", "size_band", "parent_id",
+                       "account_manager")
+
+ORDERS = TableSpec(
+    name="orders",
+    required=True,
+    key=None,  # one row per order *line*; order_id repeats across the lines of one order
+    description="One row per order or order line (net of tax). Returns and cancellations may be present; "
+                "they are excluded by documented rules and counted in the data-quality summary.",
+    columns=(
+        C("order_id", "id", True, "Order (or invoice) number; lines of one order share it."),
+        C("customer_id", "id", True, "Account that placed the order; rows without it are excluded and counted."),
+        C("order_date", "date", True, "Order date."),
+        C("revenue", "float", True, "Net revenue of the line. Derived as quantity × unit_price when absent."),
+        C("gross_profit", "float", False, "Gross profit of the line. Derived as revenue − cost when only cost is given."),
+        C("cost", "float", False, "Cost of goods of the line (alternative to gross_profit)."),
+        C("quantity", "float", False, "Units; a negative quantity marks a return."),
+        C("unit_price", "float", False, "Price per unit; zero-price lines are excluded and counted."),
+        C("product_line", "str", False, "Product line / category."),
+        C("status", "str", False, "Order status; values listed in rules.cancelled_status mark cancellations."),
+        C("region", "str", False, "Customer attribute carried on the order line (used when customers is absent)."),
+        C("business_unit", "str", False, "Customer attribute carried on the order line."),
+        C("industry", "str", False, "Customer attribute carried on the order line."),
+    ),
+)
+
+CUSTOMERS = TableSpec(
+    name="customers",
+    required=False,
+    key="customer_id",
+    description="One row per account. Optional: when absent it is derived from orders (customer_id, first "
+                "order date and any customer attributes found on order lines).",
+    columns=(
+        C("customer_id", "id", True, "Account id, unique."),
+        C("name", "str", False, "Account name (masked in distributed reports when report.mask_names is on).", pii=False),
+        C("region", "str", False, "Sales region, e.g. 华东."),
+        C("business_unit", "str", False, "Business unit serving the account."),
+        C("industry", "str", False, "Industry of the account."),
+        C("size_band", "str", False, "Company size band, e.g. 大型 / 中型 / 小型."),
+        C("parent_id", "id", False, "Group / holding company id; subsidiaries roll up to it when value.group_rollup is on."),
+        C("account_manager", "str", False, "Responsible account manager.", pii=True),
+        C("contact_name", "str", False, "Main contact (PII, masked in distributed reports).", pii=True),
+        C("phone", "str", False, "Contact phone (PII, masked in distributed reports).", pii=True),
+        C("email", "str", False, "Contact e-mail (PII, masked in distributed reports).", pii=True),
+        C("first_contract_date", "date", False, "Start of the relationship / first contract (survival clock start)."),
+        C("contract_end_date", "date", False, "End date of the current contract (contractual churn when in the past)."),
+        C("churn_date", "date", False, "Date the account was lost (contractual churn); empty while active."),
+        C("value_fit", "float", False, "Demand match: how well our offer fits the account's value needs, 1-5."),
+        C("procurement_fit", "float", False, "Demand match: fit with the account's procurement process, 1-5."),
+    ),
+)
+
+INVOICES = TableSpec(
+    name="invoices",
+    required=False,
+    key="invoice_id",
+    description="One row per invoice; feeds collection period (days to pay, DSO), overdue and outstanding amounts.",
+    columns=(
+        C("invoice_id", "id", True, "Invoice number, unique."),
+        C("customer_id", "id", True, "Invoiced account; must exist in customers."),
+        C("invoice_date", "date", True, "Issue date."),
+        C("due_date", "date", True, "Payment due date; must not be before invoice_date."),
+        C("amount", "float", True, "Invoiced amount, ≥ 0."),
+        C("paid_date", "date", False, "Date paid in full; empty while unpaid."),
+        C("paid_amount", "float", False, "Amount paid so far (defaults to amount when paid_date is set)."),
+    ),
+)
+
+SURVEYS = TableSpec(
+    name="surveys",
+    required=False,
+    key="response_id",
+    description="One row per survey response. Likert items (1-5) are extra columns named in "
+                "params satisfaction.constructs; 'overall' is overall satisfaction 1-5, 'nps' is 0-10.",
+    columns=(
+        C("response_id", "id", True, "Response id, unique."),
+        C("customer_id", "id", True, "Responding account; must exist in customers."),
+        C("survey_date", "date", True, "Date answered."),
+        C("wave", "str", False, "Survey wave label (e.g. 2024H1); derived from the survey year-half when absent."),
+        C("respondent_role", "str", False, "decision_maker / user / procurement / ..."),
+        C("respondent_name", "str", False, "Respondent (PII, masked in distributed reports).", pii=True),
+        C("overall", "float", False, "Overall satisfaction, 1 (非常不满意) … 5 (非常满意)."),
+        C("nps", "float", False, "Likelihood to recommend, 0-10."),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, CUSTOMERS, INVOICES, SURVEYS)}
+
+#: Likert label text → score, for exports that store the words instead of numbers.
+LIKERT_LABELS: dict[str, int] = {
+    "非常满意": 5, "比较满意": 4, "满意": 4, "无意见": 3, "一般": 3, "不太满意": 2, "不满意": 2, "非常不满意": 1,
+    "very satisfied": 5, "satisfied": 4, "neutral": 3, "neither": 3, "dissatisfied": 2,
+    "very dissatisfied": 1,
+}
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Rows excluded by a documented soft rule (counted, never silent)."""
+
+    table: str
+    rule: str          # machine name, e.g. "cancelled", "return", "zero_price", "missing_customer_id"
+    rows: int
+    description: str   # what the rule is and why the rows are excluded
+    amount: float = 0.0  # revenue (or invoice amount) carried by the excluded rows, for scale
+    examples: tuple = ()
+
+
+@dataclass(frozen=True)
+class DataQualityReport:
+    """What loading and validation did to each table: rows read, excluded by rule, kept; warnings."""
+
+    rows_read: dict[str, int] = field(default_factory=dict)
+    rows_kept: dict[str, int] = field(default_factory=dict)
+    exclusions: tuple[Exclusion, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (table, rule) plus a read/kept line per table; excluded rows add up exactly."""
+        rows = []
+        for table, n in self.rows_read.items():
+            rows.append({"table": table, "rule": "read", "rows": n, "amount": float("nan"),
+                         "description": "rows read from the source"})
+            for e in self.exclusions:
+                if e.table == table:
+                    rows.append({"table": table, "rule": e.rule, "rows": -e.rows, "amount": e.amount,
+                                 "description": e.description})
+            rows.append({"table": table, "rule": "kept", "rows": self.rows_kept.get(table, n),
+                         "amount": float("nan"), "description": "rows used by the analyses"})
+        return pd.DataFrame(rows, columns=["table", "rule", "rows", "amount", "description"])
+
+    @property
+    def excluded(self) -> int:
+        return sum(e.rows for e in self.exclusions)
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html(index=False, escape=True, na_rep="")
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A validated ledger: canonical tables, the data-quality report and where the data came from.
+
+    ``customers`` is always present (derived from orders when the source has no customers table);
+    ``invoices`` and ``surveys`` are ``None`` when not supplied, and analyses that need them report the
+    affected indicators as unavailable rather than zero.
+    """
+
+    orders: pd.DataFrame
+    customers: pd.DataFrame
+    invoices: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
+    quality: DataQualityReport = field(default_factory=DataQualityReport)
+    #: table -> {"path": str, "fingerprint": str, "rows": int}
+    sources: dict = field(default_factory=dict)
+    #: Likert item columns present in ``surveys`` (beyond the canonical columns)
+    survey_items: tuple[str, ...] = ()
+
+    @property
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last order date."""
+        d = self.orders["order_date"]
+        return d.min(), d.max()
+
+    def has(self, table: str) -> bool:
+        return getattr(self, table) is not None
+
+    def subset(self, customer_ids) -> "Ledger":
+        """The same ledger restricted to ``customer_ids`` (e.g. one region); quality/sources are kept."""
+        ids = pd.Index(customer_ids)
+
+        def keep(df):
+            return None if df is None else df[df["customer_id"].isin(ids)].reset_index(drop=True)
+
+        return Ledger(orders=keep(self.orders), customers=keep(self.customers), invoices=keep(self.invoices),
+                      surveys=keep(self.surveys), quality=self.quality, sources=self.sources,
+                      survey_items=self.survey_items)

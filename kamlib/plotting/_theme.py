@@ -1,0 +1,64 @@
+"""Shared look of every figure: seaborn theme, palette, and a CJK-capable font.
+
+Chinese text must render on machines with no system CJK font (CI, servers, fresh laptops). We prefer an
+installed CJK family and otherwise register Noto Sans CJK SC (SIL Open Font License) shipped by the
+``mplfonts`` package, so no glyph falls back to empty boxes.
+"""
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None  # keep inline backends
+
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+_SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+               "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC")
+
+#: One palette for the whole report: tiers, segments and groups use the same colours in every figure.
+PALETTE = "deep"
+TIER_COLORS = {"core": "#C0392B", "key": "#E67E22", "ordinary": "#95A5A6"}
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str:
+    """Name of a font family that has Simplified Chinese glyphs, registering a bundled one if needed."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for name in _SYSTEM_CJK:
+        if name in installed:
+            return name
+    try:
+        path = Path(str(resources.files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"))
+    except ModuleNotFoundError:  # pragma: no cover - mplfonts is a hard dependency
+        path = None
+    if path is None or not path.exists():
+        from ..errors import KamlibError
+
+        raise KamlibError("No CJK font found for Chinese figure text. Reinstall kamlib "
+                          "(pip install -e .) so that the mplfonts package provides Noto Sans CJK SC.")
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def set_theme(lang: str = "zh", context: str = "notebook") -> None:
+    """Apply the report theme (call once per notebook; plot functions do not change global state)."""
+    sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
+    plt.rcParams["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
+    plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["axes.unicode_minus"] = False  # CJK fonts often lack U+2212
+    plt.rcParams["figure.dpi"] = 100
+    plt.rcParams["savefig.dpi"] = 110
+    plt.rcParams["figure.figsize"] = (8, 4.5)
+
+
+def get_ax(ax=None, figsize=None):
+    """The given Axes, or a new figure's Axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax

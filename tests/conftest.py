@@ -1,0 +1,60 @@
+"""Shared fixtures: a small seeded demo ledger written once per test session."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_RETAIL = ROOT.parent / "shared" / "data" / "online_retail_sample.xlsx"
+
+#: small enough for fast tests, large enough for the planted effects to be recoverable
+SMALL_DEMO_CUSTOMERS = 400
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """The in-memory demo (tables + planted truth) at the default size used by recovery tests."""
+    from kamlib.demo import build_demo
+
+    return build_demo(n_customers=2000, seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_demo_dir(tmp_path_factory) -> Path:
+    """A small demo ledger written to disk as CSV (what `kam demo` writes)."""
+    from kamlib.demo import write_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    write_demo(out, n_customers=SMALL_DEMO_CUSTOMERS, seed=0)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_params_file(small_demo_dir, tmp_path_factory) -> Path:
+    """A params file for one region of the small demo ledger."""
+    p = tmp_path_factory.mktemp("params") / "east.yaml"
+    p.write_text(
+        "region: east\ntitle: 华东大区\nlanguage: zh\n"
+        f"data:\n  orders: {small_demo_dir / 'orders.csv'}\n  customers: {small_demo_dir / 'customers.csv'}\n"
+        f"  invoices: {small_demo_dir / 'invoices.csv'}\n  surveys: {small_demo_dir / 'surveys.csv'}\n"
+        "filter:\n  region: [华东]\n"
+        "satisfaction:\n  constructs:\n"
+        "    产品: [q_product_quality, q_product_reliability]\n"
+        "    服务: [q_service_response, q_service_expertise]\n"
+        "    交付: [q_delivery_ontime, q_delivery_accuracy]\n"
+        "    价格: [q_price_value]\n",
+        encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="session")
+def small_ledger(small_params_file):
+    """The validated small ledger for the east region."""
+    from kamlib.io import load_ledger
+    from kamlib.params import load_params
+
+    return load_ledger(load_params(small_params_file))
