@@ -1,0 +1,218 @@
+"""Per-region orchestration: from a params file to the customer frame every notebook starts from.
+
+A :class:`Workbook` bundles, for one region / business unit, the validated ledger subset, the period end,
+and the customer-level frame (value indicators, scorecard score and tier, segment, churn status and
+account-level satisfaction) together with the fitted scorecard and segmentation results, so that each
+notebook displays them instead of recomputing them.
+
+Run cache
+---------
+``kam run`` scans the ledger once per run (:func:`prepare_run_cache`): the full ledger is read and validated
+once per distinct data source, each region's subset is prepared, and the region's workbook is stored as a
+pickle in the run-cache folder, keyed by a fingerprint of its params, the data files and the kamlib version.
+Notebooks call :func:`open_workbook` with that folder (papermill parameter ``run_cache``) and get the cached
+workbook; outside a batch run (``run_cache=None``), or when the key does not match, it is built directly.
+The cache is a local, self-produced artefact (pickle is not for untrusted files).
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from . import __version__
+from .errors import AnalysisError, KamlibWarning
+from .ledger import Ledger
+from .params import Params, load_params
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """Everything the notebooks of one region start from (see module docstring)."""
+
+    params: Params
+    ledger: Ledger
+    as_of: pd.Timestamp
+    customers: pd.DataFrame
+    scorecard: Any = None
+    segmentation: Any = None
+    churn: pd.DataFrame | None = None
+    warnings: tuple[str, ...] = ()
+    #: set when the workbook was loaded from a run cache
+    cache_file: str | None = field(default=None, compare=False)
+
+    @property
+    def lang(self) -> str:
+        return self.params.language
+
+    @property
+    def title(self) -> str:
+        return self.params.label
+
+    def __repr__(self) -> str:
+        return (f"Workbook(region={self.params.region!r}, as_of={self.as_of.date()}, "
+                f"customers={len(self.customers)}, orders={len(self.ledger.orders)})")
+
+
+def period_end(params: Params, ledger: Ledger) -> pd.Timestamp:
+    """The analysis date: ``params.as_of`` or, by default, the last order date in the ledger."""
+    if params.as_of is not None:
+        return pd.Timestamp(params.as_of)
+    return pd.Timestamp(ledger.orders["order_date"].max()).normalize()
+
+
+def build_workbook(params: Params, ledger: Ledger) -> Workbook:
+    """Compute the customer frame for one region (pure: no disk access).
+
+    Soft problems (a segmentation that cannot run on a tiny book, statistical warnings) are collected in
+    ``Workbook.warnings`` so the reports can show them; they never abort the build.
+    """
+    from . import satisfaction, segmentation, survival, value
+
+    as_of = period_end(params, ledger)
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KamlibWarning)
+        ind = value.customer_indicators(ledger, as_of)
+        vs = params.value
+        sc = value.scorecard(ind, weights=vs.weights, method=vs.scorecard_method)
+        frame = ind.copy()
+        frame["score"] = sc.scores
+        frame["tier"] = value.assign_tiers(ind, sc.scores, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
+
+        seg = None
+        ss = params.segmentation
+        try:
+            feats = segmentation.build_features(ind, ss.features, ss.categorical)
+            seg = segmentation.segment(feats, k=ss.k, k_range=(ss.k_min, ss.k_max), method=ss.method,
+                                       random_state=params.random_state, n_bootstrap=ss.n_bootstrap,
+                                       silhouette_sample=ss.silhouette_sample, lang=params.language)
+            frame["segment"] = seg.labels
+            frame["segment_name"] = seg.labels.map(seg.names)
+        except AnalysisError as e:
+            notes.append(str(e))
+            frame["segment"] = pd.NA
+            frame["segment_name"] = pd.NA
+
+        churn = survival.churn_durations(ledger, as_of, params.survival.inactivity_days,
+                                         definition=params.survival.definition)
+        frame = frame.join(churn[["duration_days", "churned"]], how="left")
+
+        if ledger.surveys is not None and len(ledger.surveys):
+            sat = satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)
+            frame = frame.join(sat.add_prefix("sat_"), how="left")
+    notes.extend(str(w.message) for w in caught if issubclass(w.category, KamlibWarning))
+    return Workbook(params=params, ledger=ledger, as_of=as_of, customers=frame, scorecard=sc,
+                    segmentation=seg, churn=churn, warnings=tuple(dict.fromkeys(notes)))
+
+
+# ------------------------------------------------------------------------------------------- run cache
+
+def workbook_key(params: Params) -> str:
+    """Fingerprint of everything a region's workbook depends on: params, data files, kamlib version."""
+    from .io import ledger_key
+
+    h = hashlib.sha256()
+    h.update(params.model_dump_json(exclude={"source"}).encode())
+    h.update(ledger_key(params).encode())
+    h.update(__version__.encode())
+    return h.hexdigest()[:20]
+
+
+def _cache_file(cache_dir: str | Path, params: Params) -> Path:
+    return Path(cache_dir) / f"workbook-{params.region}.pkl"
+
+
+def save_workbook(wb: Workbook, cache_dir: str | Path) -> Path:
+    """Store ``wb`` in the run cache (atomic write)."""
+    path = _cache_file(cache_dir, wb.params)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump({"key": workbook_key(wb.params), "workbook": wb}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return path
+
+
+def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None = None) -> Workbook:
+    """The workbook of one region: from the run cache when it is current, else built from the ledger.
+
+    Parameters
+    ----------
+    params_file : path or Params
+        The region's params file (the papermill parameter of every notebook).
+    run_cache : path, optional
+        Run-cache folder written by ``kam run`` (:func:`prepare_run_cache`).
+    """
+    from .io import load_ledger
+
+    params = params_file if isinstance(params_file, Params) else load_params(params_file)
+    if run_cache:
+        path = _cache_file(run_cache, params)
+        if path.exists():
+            with open(path, "rb") as fh:
+                stored = pickle.load(fh)
+            if stored.get("key") == workbook_key(params):
+                wb = stored["workbook"]
+                return Workbook(**{**wb.__dict__, "params": params, "cache_file": str(path)})
+    return build_workbook(params, load_ledger(params))
+
+
+def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
+                      progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Scan each distinct ledger once and store every region's workbook in ``cache_dir``.
+
+    Regions that share data files and reading rules share one scan; each region is then a subset of the
+    validated full ledger. Returns region -> cache file. Errors propagate (the batch reports them per job).
+    """
+    from .io import filter_ledger, ledger_key, load_full_ledger
+
+    by_source: dict[str, list[Params]] = {}
+    for p in params_list:
+        by_source.setdefault(ledger_key(p), []).append(p)
+    out: dict[str, Path] = {}
+    for key, group in by_source.items():
+        if progress:
+            progress(f"scanning ledger {group[0].data.orders.name} for {len(group)} region(s)")
+        full = load_full_ledger(group[0])
+        for p in group:
+            path = _cache_file(cache_dir, p)
+            if path.exists():
+                with open(path, "rb") as fh:
+                    if pickle.load(fh).get("key") == workbook_key(p):
+                        out[p.region] = path
+                        continue
+            if progress:
+                progress(f"preparing customer frame for {p.region}")
+            out[p.region] = save_workbook(build_workbook(p, filter_ledger(full, p)), cache_dir)
+    return out
+
+
+def headline_kpis(wb: Workbook) -> dict:
+    """Headline numbers for the report index: accounts, revenue, core accounts, churn rate, NPS."""
+    from . import satisfaction
+
+    c = wb.customers
+    kpis = {
+        "region": wb.params.region,
+        "title": wb.title,
+        "language": wb.lang,
+        "as_of": wb.as_of.date().isoformat(),
+        "accounts": int(len(c)),
+        "revenue": float(c["revenue"].sum()) if "revenue" in c else None,
+        "core_accounts": int((c["tier"] == "core").sum()) if "tier" in c else None,
+        "churn_rate": None,
+        "nps": None,
+    }
+    if wb.churn is not None and len(wb.churn):
+        kpis["churn_rate"] = float(wb.churn["churned"].mean())
+    s = wb.ledger.surveys
+    if s is not None and wb.params.satisfaction.nps in s and s[wb.params.satisfaction.nps].notna().any():
+        res = satisfaction.nps(s[wb.params.satisfaction.nps].dropna())
+        kpis["nps"] = None if pd.isna(res.nps) else float(res.nps)
+    return kpis
