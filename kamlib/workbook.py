@@ -139,7 +139,8 @@ def save_workbook(wb: Workbook, cache_dir: str | Path) -> Path:
     return path
 
 
-def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None = None) -> Workbook:
+def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None = None,
+                  distribute: bool = False) -> Workbook:
     """The workbook of one region: from the run cache when it is current, else built from the ledger.
 
     Parameters
@@ -148,10 +149,14 @@ def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None
         The region's params file (the papermill parameter of every notebook).
     run_cache : path, optional
         Run-cache folder written by ``kam run`` (:func:`prepare_run_cache`).
+    distribute : bool, default False
+        True for reports that leave the analyst's desk (``kam run`` sets it): personal data is masked as
+        ``params.report`` says (:func:`mask_workbook`). Analysts' own runs see unmasked data.
     """
     from .io import load_ledger
 
     params = params_file if isinstance(params_file, Params) else load_params(params_file)
+    wb = None
     if run_cache:
         path = _cache_file(run_cache, params)
         if path.exists():
@@ -159,8 +164,29 @@ def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None
                 stored = pickle.load(fh)
             if stored.get("key") == workbook_key(params):
                 wb = stored["workbook"]
-                return Workbook(**{**wb.__dict__, "params": params, "cache_file": str(path)})
-    return build_workbook(params, load_ledger(params))
+                wb = Workbook(**{**wb.__dict__, "params": params, "cache_file": str(path)})
+    if wb is None:
+        wb = build_workbook(params, load_ledger(params))
+    return mask_workbook(wb) if distribute else wb
+
+
+def mask_workbook(wb: Workbook) -> Workbook:
+    """The workbook with personal data masked per ``params.report`` (mask_pii, mask_names).
+
+    Masking happens after the analyses ran, so masked and unmasked reports show the same numbers.
+    """
+    from dataclasses import replace
+
+    from .privacy import mask_frame, pii_columns
+
+    rs = wb.params.report
+    if not rs.mask_pii and not rs.mask_names:
+        return wb
+    cust_cols = pii_columns("customers", rs.mask_names) if rs.mask_pii else ("name",)
+    survey_cols = pii_columns("surveys") if rs.mask_pii else ()
+    ledger = replace(wb.ledger, customers=mask_frame(wb.ledger.customers, cust_cols),
+                     surveys=mask_frame(wb.ledger.surveys, survey_cols))
+    return replace(wb, ledger=ledger, customers=mask_frame(wb.customers, cust_cols))
 
 
 def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
