@@ -81,10 +81,17 @@ ORDERS = TableSpec(
         C("quantity", "float", False, "Units; a negative quantity marks a return."),
         C("unit_price", "float", False, "Price per unit; zero-price lines are excluded and counted."),
         C("product_line", "str", False, "Product line / category."),
+        C("product_id", "id", False, "Product / SKU / stock code; rules.exclude_values can drop non-product "
+                                     "codes (postage, fees, manual adjustments)."),
+        C("product_name", "str", False, "Product description."),
         C("status", "str", False, "Order status; values listed in rules.cancelled_status mark cancellations."),
+        C("name", "str", False, "Customer attribute carried on the order line: account name."),
         C("region", "str", False, "Customer attribute carried on the order line (used when customers is absent)."),
         C("business_unit", "str", False, "Customer attribute carried on the order line."),
         C("industry", "str", False, "Customer attribute carried on the order line."),
+        C("size_band", "str", False, "Customer attribute carried on the order line."),
+        C("parent_id", "id", False, "Customer attribute carried on the order line: group / holding company id."),
+        C("account_manager", "str", False, "Customer attribute carried on the order line.", pii=True),
     ),
 )
 
@@ -178,6 +185,8 @@ class DataQualityReport:
     rows_kept: dict[str, int] = field(default_factory=dict)
     exclusions: tuple[Exclusion, ...] = ()
     notes: tuple[str, ...] = ()
+    #: rows that are kept but counted because analysts should know about them (e.g. unpaid invoices)
+    flags: tuple[Exclusion, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (table, rule) plus a read/kept line per table; excluded rows add up exactly."""
@@ -196,6 +205,17 @@ class DataQualityReport:
     @property
     def excluded(self) -> int:
         return sum(e.rows for e in self.exclusions)
+
+    def count(self, rule: str, table: str | None = None) -> int:
+        """Rows excluded (or flagged) under ``rule``, optionally in one ``table``; 0 when the rule never fired."""
+        return sum(e.rows for e in self.exclusions + self.flags
+                   if e.rule == rule and (table is None or e.table == table))
+
+    def flags_frame(self) -> pd.DataFrame:
+        """Rows kept but counted for information (e.g. invoices still unpaid at the period end)."""
+        return pd.DataFrame([{"table": f.table, "rule": f.rule, "rows": f.rows, "amount": f.amount,
+                              "description": f.description} for f in self.flags],
+                            columns=["table", "rule", "rows", "amount", "description"])
 
     def _repr_html_(self) -> str:
         return self.to_frame().to_html(index=False, escape=True, na_rep="")

@@ -41,6 +41,10 @@ class DataSection(_Strict):
     surveys: Path | None = None
     encoding: str = Field("auto", description="CSV encoding: auto (detect), utf-8, utf-8-sig, gb18030, gbk")
     sheet: str | int | None = Field(None, description="Excel sheet name or index (default: first sheet)")
+    date_format: str | None = Field(
+        None, description="strptime format of text dates, e.g. '%d/%m/%Y' (default: auto: ISO, 2024/3/5, "
+                          "20240305, 2024年3月5日; slash dates like 5/3/2024 month-first unless the data "
+                          "shows day-first)")
 
     @field_validator("encoding")
     @classmethod
@@ -66,6 +70,9 @@ class RulesSection(_Strict):
     future_dates: Literal["exclude", "error"] = "exclude"
     exclude_values: dict[str, list[str]] = Field(
         default_factory=dict, description="orders column -> values to exclude (e.g. non-product stock codes)")
+    exclude_patterns: dict[str, list[str]] = Field(
+        default_factory=dict, description="orders column -> regular expressions; values in which one is "
+                                          "found are excluded (e.g. '^gift_' for gift vouchers)")
 
 
 class ValueSection(_Strict):

@@ -1,0 +1,957 @@
+"""Reading the ledger: files → column mapping → canonical dtypes → contracts → soft rules (``kam validate``).
+
+:func:`load_ledger` turns the tables named in a params file's ``data:`` section into a validated
+:class:`~kamlib.ledger.Ledger`:
+
+1. **Read** each file once: CSV through DuckDB (encoding detected among UTF-8, UTF-8 with BOM and
+   GB18030/GBK, or ``data.encoding``; other encodings are transcoded), Parquet through DuckDB, Excel
+   (.xlsx) through calamine (openpyxl as fallback), sheet ``data.sheet``.
+2. **Map** the export's column names onto the canonical ones with ``columns:`` (table → {source: canonical}),
+   e.g. ``客户编号: customer_id``.
+3. **Type** every canonical column in one vectorised DuckDB query: ids stay strings ("007" stays "007";
+   a float-looking id like 17850.0 from Excel becomes "17850"), amounts become float64 (thousands
+   separators, ¥/$ signs allowed), text dates are parsed (ISO, 2024/3/5, 20240305, 2024年3月5日, 3/5/2024,
+   or ``data.date_format``), Likert word labels (非常满意 ... 非常不满意) become 1-5 scores.
+4. **Derive** revenue = quantity × unit_price when absent, gross_profit = revenue − cost, the survey wave,
+   and the ``customers`` table from the order lines when it is absent.
+5. **Exclude** rows hit by the documented soft rules and count them (:mod:`kamlib.validation`), then check
+   the hard contracts (pandera, lazy). Every hard problem of every table is reported at once in one
+   :class:`~kamlib.errors.DataError`.
+
+Row numbers in messages are as in the file: the header is row 1, the first data row is row 2.
+"""
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import validation as V
+from .errors import DataError, ParamsError
+from .ledger import (CUSTOMER_ATTRIBUTES, LIKERT_LABELS, TABLES, DataQualityReport, Exclusion, Ledger)
+from .params import Params
+
+__all__ = ["load_ledger", "load_full_ledger", "filter_ledger", "ledger_key", "read_table", "format_quality",
+           "add_arguments", "cli", "SUPPORTED_SUFFIXES"]
+
+#: bump when the reading rules change, so cached ledgers / workbooks are rebuilt
+IO_VERSION = "1"
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SUPPORTED_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + EXCEL_SUFFIXES
+
+#: encodings tried in order when data.encoding is "auto" (GB18030 is a superset of GBK and GB2312)
+AUTO_ENCODINGS = ("utf-8", "gb18030")
+
+#: text date formats tried (after ISO 8601) when data.date_format is not set
+_DATE_FORMATS = ["%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y.%m.%d",
+                 "%Y%m%d", "%Y年%m月%d日", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月"]
+_SLASH_MDY = ["%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m-%d-%Y"]
+_SLASH_DMY = ["%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d-%m-%Y"]
+
+_DATE_COLS = {"orders": "order_date", "invoices": "invoice_date", "surveys": "survey_date"}
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def _q(name: str) -> str:
+    """A SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(s: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _connect():
+    import duckdb
+
+    con = duckdb.connect()
+    # keep file order (row numbers in messages) and let DuckDB use every core it is given
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _family(duck_type: str) -> str:
+    t = duck_type.upper()
+    if t in ("VARCHAR", "STRING", "TEXT") or t.startswith("VARCHAR"):
+        return "text"
+    if t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+             "UBIGINT", "UHUGEINT"):
+        return "int"
+    if t in ("FLOAT", "DOUBLE", "REAL") or t.startswith("DECIMAL"):
+        return "float"
+    if t == "DATE" or t.startswith("TIMESTAMP"):
+        return "date"
+    return "other"
+
+
+@dataclass
+class _Source:
+    """A table file opened for one DuckDB scan."""
+
+    table: str
+    path: Path
+    scan: str                      # FROM-clause expression
+    columns: dict[str, str]        # stripped header name -> DuckDB column name
+    types: dict[str, str]          # stripped header name -> DuckDB type
+    fmt: str
+    encoding: str | None = None
+    temp: list[Path] = field(default_factory=list)
+
+
+def _where(params: Params) -> str:
+    return str(params.source) if params.source else "params"
+
+
+# ------------------------------------------------------------------------------------------ encodings
+
+def _decode_error_line(path: Path, offset: int) -> int:
+    """1-based line number of byte ``offset`` (for the error message)."""
+    n, pos = 1, 0
+    with open(path, "rb") as fh:
+        while pos < offset:
+            chunk = fh.read(min(1 << 22, offset - pos))
+            if not chunk:
+                break
+            n += chunk.count(b"\n")
+            pos += len(chunk)
+    return n
+
+
+def sniff_encoding(path: Path) -> str | None:
+    """Encoding of a CSV file from its first megabyte: BOMs first, then strict UTF-8, then GB18030.
+
+    Returns ``None`` when none of them decodes the sample (an unreadable file).
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for enc in AUTO_ENCODINGS:
+        try:
+            codecs.getincrementaldecoder(enc)("strict").decode(head, final=False)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _transcode(path: Path, encoding: str) -> Path:
+    """Stream ``path`` from ``encoding`` into a temporary UTF-8 file (DuckDB reads UTF-8 natively).
+
+    Raises UnicodeDecodeError with ``start`` set to the absolute byte offset of the bad bytes.
+    """
+    fd, tmp = tempfile.mkstemp(prefix="kam-", suffix=".csv")
+    dec = codecs.getincrementaldecoder(encoding)("strict")
+    pos = 0
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+            while True:
+                chunk = src.read(1 << 23)
+                try:
+                    dst.write(dec.decode(chunk, final=not chunk))
+                except UnicodeDecodeError as e:
+                    raise UnicodeDecodeError(e.encoding, e.object, pos + e.start, pos + e.end, e.reason) from None
+                if not chunk:
+                    break
+                pos += len(chunk)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _encoding_problem(table: str, path: Path, enc: str | None, err: UnicodeDecodeError | None = None) -> dict:
+    if err is not None:
+        line = _decode_error_line(path, err.start)
+        bad = err.object[err.start:err.start + 4] if isinstance(err.object, (bytes, bytearray)) else b""
+        detail = (f"cannot decode the file as {enc} at line {line} (bytes {bytes(bad)!r}: {err.reason})")
+    else:
+        detail = f"the file is neither UTF-8, UTF-8 with BOM nor GB18030/GBK"
+    return V.problem(table, None, "encoding", 0, (), detail, path=path)
+
+
+# ------------------------------------------------------------------------------------------ opening
+
+def _open_csv(con, table: str, path: Path, encoding: str, problems: list) -> _Source | None:
+    enc = sniff_encoding(path) if encoding == "auto" else encoding
+    if enc is None:
+        problems.append(_encoding_problem(table, path, None))
+        return None
+    temp: list[Path] = []
+    target = path
+    if codecs.lookup(enc).name not in ("utf-8", "utf-8-sig"):
+        try:
+            target = _transcode(path, enc)
+        except UnicodeDecodeError as e:
+            problems.append(_encoding_problem(table, path, enc, e))
+            return None
+        temp.append(target)
+    import duckdb
+
+    scan = f"read_csv({_lit(target)}, all_varchar = true, header = true)"
+    try:
+        # sniff the dialect once: the explicit read_csv call it returns binds without re-sniffing the file
+        prompt = con.sql(f"SELECT Prompt FROM sniff_csv({_lit(target)}, all_varchar = true, header = true)"
+                         ).fetchall()[0][0].strip()
+        if prompt.startswith("FROM ") and prompt.endswith(";"):
+            scan = prompt[5:-1]
+    except duckdb.Error:
+        pass   # the plain call below reports the problem
+    return _describe_source(con, table, path, scan, "csv", enc, temp, problems)
+
+
+def _open_parquet(con, table: str, path: Path, problems: list) -> _Source | None:
+    return _describe_source(con, table, path, f"read_parquet({_lit(path)})", "parquet", None, [], problems)
+
+
+def _excel_frame(path: Path, sheet) -> pd.DataFrame:
+    try:
+        import python_calamine  # noqa: F401  (5-10x faster than openpyxl)
+        engine = "calamine"
+    except ImportError:
+        engine = None
+    return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine=engine)
+
+
+def _stringify(s: pd.Series) -> pa.Array:
+    """A mixed-type Excel column (ints and text, e.g. InvoiceNo 536365 / C536379) as an Arrow string array;
+    integral floats lose their '.0' so ids survive."""
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or v is pd.NA:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if isinstance(v, (pd.Timestamp, dt.datetime, dt.date)):
+            return v.isoformat()
+        return str(v)
+    # object columns of Excel sheets are bounded by the sheet size (≤ 1,048,576 rows)
+    return pa.array([one(v) for v in s.to_numpy(dtype=object)], type=pa.string())
+
+
+def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source | None:
+    try:
+        df = _excel_frame(path, sheet)
+    except (ValueError, KeyError, IndexError) as e:
+        sheets = ""
+        try:
+            sheets = ", ".join(map(str, pd.ExcelFile(path).sheet_names))
+        except (ValueError, OSError):
+            pass
+        problems.append(V.problem(table, None, "unreadable", 0, (),
+                                  f"cannot read sheet {sheet!r}: {e}" + (f"; sheets: {sheets}" if sheets else ""),
+                                  fix="set data.sheet to one of the sheet names (or its 0-based index)",
+                                  path=path))
+        return None
+    except OSError as e:
+        problems.append(V.problem(table, None, "unreadable", 0, (), f"cannot open the workbook: {e}", path=path))
+        return None
+    arrays, names = [], []
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object:
+            arrays.append(_stringify(s))
+        else:
+            arrays.append(pa.Array.from_pandas(s))
+        names.append(str(col))
+    view = f"xl_{table}"
+    con.register(view, pa.table(arrays, names=names))
+    return _describe_source(con, table, path, _q(view), "xlsx", None, [], problems)
+
+
+def _describe_source(con, table, path, scan, fmt, enc, temp, problems) -> _Source | None:
+    import duckdb
+
+    try:
+        desc = con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+    except duckdb.Error as e:
+        for t in temp:
+            t.unlink(missing_ok=True)
+        msg = str(e).splitlines()[0]
+        check = "encoding" if "unicode" in msg.lower() else "unreadable"
+        problems.append(V.problem(table, None, check, 0, (), f"{fmt} reader: {msg}", path=path))
+        return None
+    columns, types = {}, {}
+    for name, typ, *_ in desc:
+        key = str(name).replace("\ufeff", "").strip()
+        if key in columns:   # two headers equal after stripping spaces: keep the first, keep the other raw
+            key = str(name)
+        columns[key] = name
+        types[key] = typ
+    return _Source(table, path, scan, columns, types, fmt, enc, temp)
+
+
+def _open(con, table: str, path: Path, params: Params, problems: list) -> _Source | None:
+    if not path.exists():
+        where = f"data.{table} in {_where(params)}"
+        hint = ""
+        if path.parent.exists():
+            near = get_close_matches(path.name, [p.name for p in path.parent.iterdir()], n=3)
+            if near:
+                hint = f"; files with similar names in {path.parent}: {', '.join(near)}"
+        problems.append(V.problem(table, None, "file_not_found", 0, (), f"{path} does not exist{hint}",
+                                  fix=f"fix {where} (relative paths are relative to the params file's folder)"
+                                      + ("; run `kam demo` to create the demo ledger" if "demo" in str(path)
+                                         else ""),
+                                  path=path))
+        return None
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix not in SUPPORTED_SUFFIXES:
+        problems.append(V.problem(table, None, "unsupported_format", 0, (),
+                                  f"{path.name}: supported are {', '.join(SUPPORTED_SUFFIXES)}", path=path))
+        return None
+    if path.stat().st_size == 0:
+        problems.append(V.problem(table, None, "empty_table", 0, (), "the file is empty (0 bytes)", path=path))
+        return None
+    if suffix in CSV_SUFFIXES:
+        return _open_csv(con, table, path, params.data.encoding, problems)
+    if suffix in PARQUET_SUFFIXES:
+        return _open_parquet(con, table, path, problems)
+    return _open_excel(con, table, path, params.data.sheet, problems)
+
+
+# ------------------------------------------------------------------------------------------ mapping
+
+def _extra_items(table: str, params: Params) -> list[str]:
+    if table != "surveys":
+        return []
+    items = [it for group in params.satisfaction.constructs.values() for it in group]
+    return list(dict.fromkeys(it for it in items if it not in TABLES["surveys"].names))
+
+
+def _map_columns(src: _Source, params: Params, problems: list) -> dict[str, str] | None:
+    """canonical name -> source header name, after the ``columns:`` mapping; None when a problem is fatal."""
+    table = src.table
+    spec = TABLES[table]
+    mapping = params.columns.get(table, {})
+    items = _extra_items(table, params)
+    allowed = set(spec.names) | set(items)
+    present = list(src.columns)
+    ok = True
+    out: dict[str, str] = {}
+    sources_for: dict[str, list[str]] = {}
+    for source, target in mapping.items():
+        source_s = str(source).strip()
+        if source_s not in src.columns:
+            near = get_close_matches(source_s, present, n=3, cutoff=0.5)
+            problems.append(V.problem(
+                table, str(target), "unmapped_column", 0, (),
+                f"columns.{table} maps {source_s!r} → {target}, but {src.path.name} has no column {source_s!r}"
+                + (f" (did you mean {', '.join(map(repr, near))}?)" if near else "")
+                + f"; its columns are: {', '.join(present)}",
+                path=src.path))
+            ok = False
+            continue
+        if target not in allowed and table != "surveys":
+            near = get_close_matches(str(target), sorted(allowed), n=3, cutoff=0.5)
+            problems.append(V.problem(
+                table, str(target), "unknown_target", 0, (),
+                f"columns.{table} maps {source_s!r} onto {target!r}, which is not a {table} column"
+                + (f" (did you mean {', '.join(map(repr, near))}?)" if near else "")
+                + f"; canonical columns: {', '.join(spec.names)}",
+                path=src.path))
+            ok = False
+            continue
+        sources_for.setdefault(target, []).append(source_s)
+    mapped_sources = {s for v in sources_for.values() for s in v}
+    for name in present:
+        if name in mapped_sources:
+            continue
+        if name in allowed or (table == "surveys" and name in mapping.values()):
+            sources_for.setdefault(name, []).append(name)
+    for target, sources in sources_for.items():
+        if len(sources) > 1:
+            problems.append(V.problem(table, target, "duplicate_target", 0, (),
+                                      f"{' and '.join(map(repr, sources))} both become {target!r}", path=src.path))
+            ok = False
+        out[target] = sources[0]
+    # surveys: targets outside the canonical names are Likert items (named in satisfaction.constructs)
+    return out if ok else None
+
+
+def _required_missing(table: str, mapped: dict[str, str]) -> list[str]:
+    spec = TABLES[table]
+    missing = [c for c in spec.required_names if c not in mapped]
+    if table == "orders" and "revenue" in missing and {"quantity", "unit_price"} <= set(mapped):
+        missing.remove("revenue")   # derived as quantity × unit_price
+    return missing
+
+
+# ------------------------------------------------------------------------------------------ typing
+
+def _likert_case(text_sql: str) -> str:
+    whens = " ".join(f"WHEN {_lit(k.lower())} THEN {float(v)}" for k, v in LIKERT_LABELS.items())
+    return (f"CASE lower({text_sql}) {whens} ELSE TRY_CAST(regexp_replace({text_sql}, '[分\\s]', '', 'g') "
+            f"AS DOUBLE) END")
+
+
+def _date_formats(con, src: _Source, col_sql: str, params: Params, notes: list, label: str) -> list[str]:
+    """Text formats to try for one date column; settles 3/4/2024 (month or day first) from the data."""
+    if params.data.date_format:
+        return [params.data.date_format]
+    sample = con.sql(
+        f"SELECT max(TRY_CAST(regexp_extract(v, '^(\\d{{1,2}})[/.-](\\d{{1,2}})[/.-]\\d{{4}}', 1) AS INT)), "
+        f"max(TRY_CAST(regexp_extract(v, '^(\\d{{1,2}})[/.-](\\d{{1,2}})[/.-]\\d{{4}}', 2) AS INT)) "
+        f"FROM (SELECT trim(CAST({col_sql} AS VARCHAR)) AS v FROM {src.scan} LIMIT 200000)").fetchall()[0]
+    first, second = sample
+    if first is None:
+        return _DATE_FORMATS + _SLASH_MDY
+    if first > 12:
+        notes.append(f"{label}: dates like {first}/... read as day/month/year")
+        return _DATE_FORMATS + _SLASH_DMY
+    if second is not None and second > 12:
+        return _DATE_FORMATS + _SLASH_MDY
+    notes.append(f"{label}: dates like 3/4/2024 are ambiguous; read as month/day/year. Set data.date_format: "
+                 "'%d/%m/%Y' if they are day first")
+    return _DATE_FORMATS + _SLASH_MDY
+
+
+def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None, likert: bool) -> tuple[str, str]:
+    """(typed SQL expression, 'raw value present' SQL expression) for one canonical column."""
+    text = f"NULLIF(trim(CAST({col_sql} AS VARCHAR)), '')"
+    present = f"({text} IS NOT NULL)" if family in ("text", "other") else f"({col_sql} IS NOT NULL)"
+    if kind in ("id", "str"):
+        if family == "int":
+            return f"CAST({col_sql} AS VARCHAR)", present
+        if family == "float":
+            return (f"CASE WHEN isfinite({col_sql}) AND {col_sql} = trunc({col_sql}) AND abs({col_sql}) < 1e18 "
+                    f"THEN CAST(CAST({col_sql} AS BIGINT) AS VARCHAR) ELSE CAST({col_sql} AS VARCHAR) END"), present
+        if family == "date":
+            return f"strftime(CAST({col_sql} AS TIMESTAMP), '%Y-%m-%d')", present
+        if kind == "id":
+            # "17850.0" (an id that went through a float) -> "17850"; "007" stays "007"
+            return f"regexp_replace({text}, '^(-?\\d+)\\.0+$', '\\1')", present
+        return text, present
+    if kind == "float":
+        if family in ("int", "float"):
+            return f"CAST({col_sql} AS DOUBLE)", present
+        if family in ("text", "other"):
+            if likert:
+                return _likert_case(text), present
+            cleaned = f"regexp_replace({text}, '[,\\s¥￥$€£元]', '', 'g')"
+            # accounting negatives: (1,234.50) -> -1234.50
+            return (f"CASE WHEN {cleaned} LIKE '(%)' THEN -TRY_CAST(trim({cleaned}, '()') AS DOUBLE) "
+                    f"ELSE TRY_CAST({cleaned} AS DOUBLE) END"), present
+        return "CAST(NULL AS DOUBLE)", present
+    # dates: day precision (the analyses count days), naive timestamps
+    if family == "date":
+        return f"CAST(CAST({col_sql} AS DATE) AS TIMESTAMP)", present
+    if family in ("int", "float"):
+        # numeric dates: 20240305 (yyyymmdd) or Excel serial day numbers
+        return (f"CASE WHEN {col_sql} BETWEEN 18000101 AND 22001231 "
+                f"THEN CAST(CAST(try_strptime(CAST(CAST({col_sql} AS BIGINT) AS VARCHAR), '%Y%m%d') AS DATE) "
+                f"AS TIMESTAMP) WHEN {col_sql} BETWEEN 1 AND 2958465 "
+                f"THEN CAST(DATE '1899-12-30' + CAST(floor({col_sql}) AS INTEGER) AS TIMESTAMP) END"), present
+    fmts = "[" + ", ".join(_lit(f) for f in (formats or _DATE_FORMATS)) + "]"
+    return (f"CAST(CAST(COALESCE(TRY_CAST({text} AS TIMESTAMP), try_strptime({text}, {fmts})) AS DATE) "
+            f"AS TIMESTAMP)"), present
+
+
+def _arrow_to_pandas(tbl: pa.Table) -> pd.DataFrame:
+    """Arrow → pandas with canonical dtypes: strings as pandas ``string`` (pyarrow), dates datetime64[ns]."""
+    strings = pd.StringDtype("pyarrow")
+    mapper = {pa.string(): strings, pa.large_string(): strings}
+    if hasattr(pa, "string_view"):
+        mapper[pa.string_view()] = strings
+    df = tbl.to_pandas(types_mapper=mapper.get, self_destruct=True)
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]) and df[c].dtype != "datetime64[ns]":
+            df[c] = df[c].astype("datetime64[ns]")
+        elif df[c].dtype == object:   # all-NULL columns come back as object
+            df[c] = df[c].astype(strings)
+    return df
+
+
+@dataclass
+class _ReadResult:
+    frame: pd.DataFrame | None
+    rows: int = 0
+    fmt: str = ""
+    encoding: str | None = None
+    unused: tuple[str, ...] = ()
+
+
+def read_table(table: str, path, params: Params, problems: list | None = None,
+               notes: list | None = None) -> pd.DataFrame:
+    """Read, map and type one table file (no soft rules, no contract checks).
+
+    Useful to inspect an export: ``read_table("orders", "export.csv", params)``. Rows whose values cannot
+    be typed are reported in ``problems`` (a DataError is raised when ``problems`` is not given).
+    """
+    own = problems is None
+    problems = [] if own else problems
+    con = _connect()
+    try:
+        res = _read(con, table, Path(path), params, problems, [] if notes is None else notes)
+    finally:
+        con.close()
+    if own:
+        V.raise_problems(problems, f"{path}")
+    return res.frame
+
+
+def _read(con, table: str, path: Path, params: Params, problems: list, notes: list) -> _ReadResult:
+    import duckdb
+
+    src = _open(con, table, path, params, problems)
+    if src is None:
+        return _ReadResult(None)
+    try:
+        mapped = _map_columns(src, params, problems)
+        if mapped is None:
+            return _ReadResult(None)
+        missing = _required_missing(table, mapped)
+        if missing:
+            for m in missing:
+                hint = ""
+                near = get_close_matches(m, list(src.columns), n=1, cutoff=0.6)
+                if near:
+                    hint = f" (maybe {near[0]!r}?)"
+                extra = (" (or quantity and unit_price, from which it is derived)" if m == "revenue" else "")
+                problems.append(V.problem(
+                    table, m, "missing_column", 0, (),
+                    f"required column {m!r}{extra} is missing from {src.path.name}; its columns are: "
+                    f"{', '.join(src.columns)}{hint}",
+                    fix=f"map the column that holds it under columns: {table}: {{<your column>: {m}}} in "
+                        f"{_where(params)}",
+                    path=path))
+            return _ReadResult(None)
+        spec = TABLES[table]
+        items = set(_extra_items(table, params))
+        selects, flags = [], []
+        for canon, source in mapped.items():
+            col_sql = _q(src.columns[source])
+            family = _family(src.types[source])
+            kind = spec.column(canon).kind if canon in spec.names else "float"
+            likert = table == "surveys" and (canon in items or canon == "overall" or canon not in spec.names)
+            formats = None
+            if kind == "date" and family in ("text", "other"):
+                formats = _date_formats(con, src, col_sql, params, notes, f"{table}.{canon}")
+            typed, present = _typed_expr(kind, col_sql, family, formats, likert)
+            selects.append(f"{typed} AS {_q(canon)}")
+            selects.append(f"{present} AS {_q('__present__' + canon)}")
+            flags.append(canon)
+        bad = ", ".join(f"({_q('__present__' + c)} AND {_q(c)} IS NULL) AS {_q('__bad__' + c)}" for c in flags)
+        drop = ", ".join(_q("__present__" + c) for c in flags)
+        sql = f"SELECT * EXCLUDE ({drop}), {bad} FROM (SELECT {', '.join(selects)} FROM {src.scan})"
+        try:
+            tbl = con.sql(sql).to_arrow_table()
+        except duckdb.Error as e:
+            msg = str(e).splitlines()[0]
+            if "unicode" in msg.lower() and src.fmt == "csv" and params.data.encoding == "auto" \
+                    and src.encoding == "utf-8":
+                # the first megabyte looked like UTF-8 but a later line is not: retry as GB18030
+                for t in src.temp:
+                    t.unlink(missing_ok=True)
+                sub_params = params.model_copy(update={"data": params.data.model_copy(update={"encoding": "gb18030"})})
+                res = _read(con, table, path, sub_params, problems, notes)
+                return res
+            check = "encoding" if "unicode" in msg.lower() else "unreadable"
+            problems.append(V.problem(table, None, check, 0, (), f"{src.fmt} reader: {msg}", path=path))
+            return _ReadResult(None)
+        n = tbl.num_rows
+        if n == 0:
+            problems.append(V.problem(table, None, "empty_table", 0, (), f"{path.name} has a header but no rows",
+                                      path=path))
+            return _ReadResult(None)
+        bad_any = None
+        import pyarrow.compute as pc
+
+        for c in flags:
+            col = tbl.column("__bad__" + c)
+            nbad = pc.sum(col).as_py() or 0
+            if nbad:
+                kind = spec.column(c).kind if c in spec.names else "float"
+                check = "unparseable_date" if kind == "date" else "wrong_type"
+                problems.append(V.problem(table, c, check, int(nbad),
+                                          _bad_examples(con, src, mapped[c], c, sql),
+                                          f"values in {mapped[c]!r} cannot be read as "
+                                          f"{'dates' if kind == 'date' else 'numbers'}"
+                                          + (" (Likert 1-5 or labels like 非常满意)" if table == "surveys"
+                                             and kind == "float" and c != "nps" else ""),
+                                          path=path))
+                bad_any = col if bad_any is None else pc.or_(bad_any, col)
+        unused = tuple(c for c in src.columns if c not in set(mapped.values()))
+    finally:
+        for t in src.temp:
+            t.unlink(missing_ok=True)
+    keep_cols = [c for c in tbl.column_names if not c.startswith("__bad__")]
+    bad_mask = None if bad_any is None else bad_any.to_numpy(zero_copy_only=False).astype(bool)
+    df = _arrow_to_pandas(tbl.select(keep_cols))
+    del tbl
+    if bad_mask is not None:
+        df = df.loc[~bad_mask]   # already reported as hard problems; keep them out of the other checks
+    return _ReadResult(df, rows=n, fmt=src.fmt, encoding=src.encoding, unused=unused)
+
+
+def _bad_examples(con, src: _Source, source: str, canon: str, sql: str) -> tuple[str, ...]:
+    """'row N: value' for the first rows whose ``canon`` value could not be typed (error path only)."""
+    raw = _q(src.columns[source])
+    got = con.sql(
+        f"SELECT rn, raw FROM (SELECT row_number() OVER () AS rn, CAST(r.{raw} AS VARCHAR) AS raw, "
+        f"t.{_q('__bad__' + canon)} AS bad FROM ({sql}) t POSITIONAL JOIN (SELECT {raw} FROM {src.scan}) r) "
+        f"WHERE bad ORDER BY rn LIMIT 5").fetchall()
+    return tuple(f"row {rn + 1}: {raw!r}" for rn, raw in got)
+
+
+# ------------------------------------------------------------------------------------------ derivations
+
+def _derive(tables: dict[str, pd.DataFrame], notes: list) -> None:
+    o = tables.get("orders")
+    if o is not None:
+        if "revenue" not in o and {"quantity", "unit_price"} <= set(o.columns):
+            o = o.assign(revenue=o["quantity"] * o["unit_price"])
+            notes.append("orders: revenue derived as quantity × unit_price")
+        if "gross_profit" not in o and "cost" in o and "revenue" in o:
+            o = o.assign(gross_profit=o["revenue"] - o["cost"])
+            notes.append("orders: gross_profit derived as revenue − cost")
+        tables["orders"] = o
+    inv = tables.get("invoices")
+    if inv is not None and "paid_date" in inv:
+        paid = inv["paid_date"].notna()
+        amount = inv["amount"]
+        if "paid_amount" not in inv:
+            inv = inv.assign(paid_amount=amount.where(paid, 0.0))
+            notes.append("invoices: paid_amount derived (amount when paid_date is set, else 0)")
+        else:
+            inv = inv.assign(paid_amount=inv["paid_amount"].fillna(amount.where(paid, 0.0)))
+        tables["invoices"] = inv
+    s = tables.get("surveys")
+    if s is not None and "wave" not in s and "survey_date" in s:
+        d = s["survey_date"]
+        wave = d.dt.year.astype("Int64").astype("string") + "H" + np.where(d.dt.month <= 6, "1", "2")
+        tables["surveys"] = s.assign(wave=wave.where(d.notna()).astype(V.STRING_DTYPE))
+        notes.append("surveys: wave derived from the survey date (year + H1/H2)")
+
+
+def _derive_customers(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Customers from the kept order lines (plus ids seen on invoices / surveys), with the customer
+    attributes carried on order lines (most frequent value per account, e.g. a retail export's Country)."""
+    import duckdb
+
+    o = tables["orders"]
+    attrs = [a for a in CUSTOMER_ATTRIBUTES if a in o.columns]
+    con = duckdb.connect()
+    try:
+        con.register("o", o[["customer_id", *attrs]])
+        sel = ", ".join(f"mode({_q(a)}) AS {_q(a)}" for a in attrs)
+        sql = f"SELECT customer_id{', ' + sel if sel else ''} FROM o WHERE customer_id IS NOT NULL GROUP BY customer_id"
+        cust = _arrow_to_pandas(con.sql(sql).to_arrow_table())
+    finally:
+        con.close()
+    extra = []
+    for t in ("invoices", "surveys"):
+        df = tables.get(t)
+        if df is not None and "customer_id" in df:
+            extra.append(df["customer_id"].dropna())
+    if extra:
+        more = pd.concat(extra).drop_duplicates()
+        more = more[~more.isin(cust["customer_id"])]
+        if len(more):
+            cust = pd.concat([cust, pd.DataFrame({"customer_id": more.astype(V.STRING_DTYPE)})], ignore_index=True)
+    cust = cust.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    for a in attrs:
+        cust[a] = cust[a].astype(V.STRING_DTYPE)
+    return cust
+
+
+# ------------------------------------------------------------------------------------------ public API
+
+def _fingerprint(path: Path) -> str:
+    st = path.stat()
+    return hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
+def _table_paths(params: Params) -> dict[str, Path]:
+    return {t: Path(getattr(params.data, t)) for t in TABLES if getattr(params.data, t, None) is not None}
+
+
+def period_cutoff(params: Params) -> dt.date:
+    """The date after which rows are 'future' rows: params.as_of, or today when it is not set."""
+    return params.as_of or dt.date.today()
+
+
+def ledger_key(params: Params) -> str:
+    """Fingerprint of everything the full (unfiltered) ledger depends on.
+
+    Covers the data section, the column mapping, the rules, the survey constructs, the period cutoff and
+    each file's path, size and modification time (not the filter: regions that share data and reading rules
+    share one key, so a batch reads each distinct ledger once).
+    """
+    files = {}
+    for t, p in _table_paths(params).items():
+        try:
+            st = p.stat()
+            files[t] = [str(p.resolve()), st.st_size, st.st_mtime_ns]
+        except OSError:
+            files[t] = [str(p), None, None]
+    payload = {
+        "io": IO_VERSION,
+        "data": params.data.model_dump(mode="json"),
+        "columns": params.columns,
+        "rules": params.rules.model_dump(mode="json"),
+        "constructs": params.satisfaction.constructs,
+        "cutoff": period_cutoff(params).isoformat(),
+        "files": files,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+def load_full_ledger(params: Params) -> Ledger:
+    """Read, map, type and validate every table of ``params.data`` (all regions: no filter).
+
+    Parameters
+    ----------
+    params : Params
+        Validated params (:func:`kamlib.params.load_params`).
+
+    Returns
+    -------
+    Ledger
+        Canonical tables, ``quality`` (rows read / excluded by rule / kept per table, notes, flags),
+        ``sources`` (path, fingerprint, rows, format, encoding per table) and ``survey_items``.
+
+    Raises
+    ------
+    DataError
+        Listing every hard problem of every table at once (``.problems``: table, column, check, rows,
+        examples, fix).
+    """
+    where = _where(params)
+    problems: list[dict] = []
+    notes: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    sources: dict[str, dict] = {}
+    rows_read: dict[str, int] = {}
+    con = _connect()
+    try:
+        for table, path in _table_paths(params).items():
+            res = _read(con, table, path, params, problems, notes)
+            if res.frame is None:
+                continue
+            tables[table] = res.frame
+            rows_read[table] = res.rows
+            sources[table] = {"path": str(path), "fingerprint": _fingerprint(path), "rows": res.rows,
+                              "format": res.fmt, "encoding": res.encoding}
+            if res.encoding and res.encoding not in ("utf-8",):
+                notes.append(f"{table}: read as {res.encoding}")
+            if res.unused:
+                notes.append(f"{table}: columns not used: {', '.join(res.unused)}")
+    finally:
+        con.close()
+    _derive(tables, notes)
+    cutoff = period_cutoff(params)
+    kept, exclusions = V.apply_soft_rules(tables, params.rules, cutoff, problems)
+    for table, df in kept.items():
+        if len(df) == 0 and rows_read.get(table):
+            problems.append(V.problem(table, None, "all_excluded", rows_read[table], (),
+                                      f"all {rows_read[table]:,} rows were excluded "
+                                      f"({', '.join(f'{e.rule} {e.rows:,}' for e in exclusions if e.table == table)})",
+                                      path=sources[table]["path"]))
+    customers_given = "customers" in kept
+    items = tuple(it for it in _extra_items("surveys", params) if "surveys" in kept and it in kept["surveys"])
+    paths = {t: s["path"] for t, s in sources.items()}
+    problems += V.check_tables(kept, items, customers_given=customers_given,
+                               negative_revenue=params.rules.negative_revenue, paths=paths)
+    V.raise_problems(problems, where)
+    if "orders" not in kept:   # orders absent without a problem cannot happen (params requires it)
+        raise DataError(f"{where}: no orders table was loaded", [])
+    if not customers_given:
+        kept["customers"] = _derive_customers(kept)
+        notes.append(f"customers: derived from orders ({len(kept['customers']):,} accounts"
+                     + (f"; attributes {', '.join(a for a in CUSTOMER_ATTRIBUTES if a in kept['customers'])}"
+                        " taken from the order lines" if kept["customers"].shape[1] > 1 else "") + ")")
+    missing_items = [it for it in _extra_items("surveys", params) if it not in items]
+    if "surveys" in kept and missing_items:
+        notes.append(f"surveys: items named in satisfaction.constructs but not in the file: "
+                     f"{', '.join(missing_items)}")
+    flags = []
+    inv = kept.get("invoices")
+    if inv is not None and "paid_date" in inv:
+        unpaid = inv["paid_date"].isna().to_numpy()
+        if unpaid.any():
+            flags.append(Exclusion("invoices", "unpaid", int(unpaid.sum()),
+                                   "kept: no paid_date yet (outstanding at the period end)",
+                                   amount=float(inv["amount"].to_numpy()[unpaid].sum()),
+                                   examples=V.row_examples(inv.index[unpaid], inv["invoice_id"][unpaid], 3)))
+    quality = DataQualityReport(
+        rows_read=rows_read,
+        rows_kept={t: len(df) for t, df in kept.items() if t in rows_read},
+        exclusions=V.merge_exclusions(exclusions),
+        notes=tuple(notes),
+        flags=tuple(flags),
+    )
+    out = {t: df.reset_index(drop=True) for t, df in kept.items()}
+    return Ledger(orders=out["orders"], customers=out["customers"], invoices=out.get("invoices"),
+                  surveys=out.get("surveys"), quality=quality, sources=sources, survey_items=items)
+
+
+def filter_ledger(full: Ledger, params: Params) -> Ledger:
+    """Restrict a full ledger to the customers matching ``params.filter`` (attribute -> allowed values).
+
+    Raises
+    ------
+    DataError
+        When a filter column is not a customer attribute, or no customer matches; the message names the
+        params file, the values present and how to fix it.
+    """
+    if not params.filter:
+        return full
+    where = _where(params)
+    cust = full.customers
+    mask = np.ones(len(cust), dtype=bool)
+    problems = []
+    for col, values in params.filter.items():
+        if col not in cust:
+            problems.append(V.problem(
+                "customers", col, "unknown_filter_column", 0, (),
+                f"filter.{col} in {where}: customers has no column {col!r}; filterable columns: "
+                f"{', '.join(c for c in cust.columns)}",
+                fix=f"filter on one of those columns, or map your export's column onto {col!r} under columns: "
+                    f"(customers, or orders when customers is derived from the order lines)"))
+            continue
+        vals = [str(v) for v in values]
+        m = cust[col].astype(V.STRING_DTYPE).isin(vals).to_numpy(dtype=bool)
+        if not m.any():
+            present = cust[col].astype(V.STRING_DTYPE).value_counts().head(20)
+            problems.append(V.problem(
+                "customers", col, "no_matching_customer", 0, (),
+                f"filter.{col}: {vals} in {where} matches no customer; values present: "
+                + ", ".join(f"{k} ({v:,})" for k, v in present.items()),
+                fix=f"use one of the values present (exact spelling) under filter.{col} in {where}"))
+        mask &= m
+    V.raise_problems(problems, where)
+    if not mask.any():
+        raise DataError(f"{where}: the filter {params.filter} matches no customer (each value exists, but not "
+                        "together). Fix: relax the filter.",
+                        [V.problem("customers", ",".join(params.filter), "no_matching_customer", 0, (),
+                                   f"{params.filter} matches no customer", fix="relax the filter")])
+    return full.subset(cust.loc[mask, "customer_id"])
+
+
+def load_ledger(params: Params, cache: dict | None = None) -> Ledger:
+    """The validated ledger of one region: :func:`filter_ledger` of :func:`load_full_ledger`.
+
+    Parameters
+    ----------
+    params : Params
+    cache : dict, optional
+        In-process memo ``{ledger_key: full Ledger}``; regions sharing data are then read once.
+    """
+    if cache is None:
+        return filter_ledger(load_full_ledger(params), params)
+    key = ledger_key(params)
+    if key not in cache:
+        cache[key] = load_full_ledger(params)
+    return filter_ledger(cache[key], params)
+
+
+# ------------------------------------------------------------------------------------------ kam validate
+
+def format_quality(quality: DataQualityReport, sources: dict | None = None) -> str:
+    """The data-quality summary as plain text: per table rows read, each exclusion rule, rows kept."""
+    lines = []
+    sources = sources or {}
+    for table, n in quality.rows_read.items():
+        src = sources.get(table, {})
+        lines.append(f"  {table}: {n:,} rows read" + (f" from {src['path']}" if src.get("path") else "")
+                     + (f" ({src['encoding']})" if src.get("encoding") else ""))
+        for e in quality.exclusions:
+            if e.table == table:
+                amt = f", amount {e.amount:,.2f}" if e.amount else ""
+                lines.append(f"    - excluded {e.rule}: {e.rows:,} rows{amt} - {e.description}")
+        for f in quality.flags:
+            if f.table == table:
+                lines.append(f"    * flagged {f.rule}: {f.rows:,} rows, amount {f.amount:,.2f} - {f.description}")
+        excl = sum(e.rows for e in quality.exclusions if e.table == table)
+        lines.append(f"    = kept {quality.rows_kept.get(table, n):,} rows ({excl:,} excluded)")
+    for t in quality.rows_kept:
+        if t not in quality.rows_read:
+            lines.append(f"  {t}: {quality.rows_kept[t]:,} rows derived")
+    if quality.notes:
+        lines.append("  notes:")
+        lines += [f"    - {n}" for n in quality.notes]
+    return "\n".join(lines)
+
+
+def add_arguments(parser) -> None:
+    """Arguments of ``kam validate``."""
+    import argparse
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "For each params file: read every table named under data:, apply the columns: mapping, check the\n"
+        "data contracts and the soft-exclusion rules, and print the data-quality summary (rows read,\n"
+        "rows excluded by each rule with counts and amounts, rows kept) and the region filter's result.\n"
+        "Hard problems (missing or unmapped columns, wrong types, unparseable dates, duplicate keys,\n"
+        "unknown customers, out-of-range scores, unreadable files ...) are all listed with the table,\n"
+        "column, rows and how to fix them. Exit status 0 when every file is valid, 1 otherwise.\n\n"
+        "examples:\n  kam validate                         # every params/*.yaml region file\n"
+        "  kam validate params/east.yaml\n  kam validate params/examples/online_retail.yaml\n\n"
+        "See docs/ledger.md for the tables, columns, rules and checks.")
+    parser.add_argument("params", nargs="*", metavar="PARAMS",
+                        help="params files or globs (default: every region file params/*.yaml)")
+    parser.add_argument("--folder", default="params",
+                        help="folder searched when no PARAMS are given (default: params)")
+
+
+def cli(args) -> int:
+    """Run ``kam validate``; returns 0 when every params file is valid, 1 when any has a hard problem."""
+    from .params import discover, load_params
+
+    files = discover(args.params or None, folder=args.folder)
+    cache: dict[str, Ledger | DataError] = {}
+    failed = 0
+    for f in files:
+        print(f"== {f}")
+        try:
+            params = load_params(f)
+        except ParamsError as e:
+            print(f"  params error:\n    {str(e).replace(chr(10), chr(10) + '    ')}")
+            failed += 1
+            continue
+        key = ledger_key(params)
+        if key not in cache:
+            try:
+                cache[key] = load_full_ledger(params)
+            except DataError as e:
+                cache[key] = e
+        res = cache[key]
+        if isinstance(res, DataError):
+            print(f"  INVALID: {len(res.problems)} problem(s):")
+            for p in res.problems:
+                print(f"    - {V.format_problem(p)}")
+            failed += 1
+            continue
+        print(format_quality(res.quality, res.sources))
+        try:
+            sub = filter_ledger(res, params)
+        except DataError as e:
+            print(f"  INVALID filter:\n    {str(e).replace(chr(10), chr(10) + '    ')}")
+            failed += 1
+            continue
+        o = sub.orders
+        span = (f", {o['order_date'].min():%Y-%m-%d} to {o['order_date'].max():%Y-%m-%d}" if len(o) else "")
+        what = f"filter {params.filter}" if params.filter else "no filter"
+        print(f"  region {params.region} ({what}): {len(sub.customers):,} customers, {len(o):,} order lines"
+              f"{span}")
+        print("  OK")
+    print(f"{len(files) - failed} of {len(files)} params file(s) valid")
+    return 1 if failed else 0

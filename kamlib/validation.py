@@ -1,0 +1,436 @@
+"""Data contracts of the ledger: hard checks (pandera, lazy) and the documented soft-exclusion rules.
+
+Two kinds of problems are told apart:
+
+* **Hard problems** break a contract the analyses rely on (a required column is missing, a date cannot be
+  parsed, an id is duplicated, an order points to an unknown customer ...). They are *all* collected and
+  raised together in one :class:`~kamlib.errors.DataError`, whose ``problems`` list holds one dict per
+  failed check: ``table``, ``column``, ``check``, ``rows``, ``examples`` (row numbers as in the file, header =
+  row 1, and the offending values), ``fix`` and a one-line ``message``.
+* **Soft problems** are ordinary in real exports (returns, cancelled orders, free samples, rows without a
+  customer id, dates after the period end). Rows hit by a soft rule are excluded and **counted** in the
+  :class:`~kamlib.ledger.DataQualityReport`; each row is counted once, under the first rule in
+  :data:`SOFT_RULES` order that matches, so ``read = kept + excluded`` holds exactly.
+
+Everything here is vectorised (pandas / pyarrow / pandera); nothing loops over rows in Python.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .ledger import TABLES, Exclusion
+
+__all__ = ["SOFT_RULES", "HARD_CHECKS", "problem", "raise_problems", "format_problem", "apply_soft_rules",
+           "check_tables", "schema", "STRING_DTYPE"]
+
+#: the canonical dtype of ids and text columns (pyarrow-backed, missing = <NA>)
+STRING_DTYPE = pd.StringDtype("pyarrow")
+
+#: soft rules in the order they are applied: (rule, tables, description)
+SOFT_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("cancelled", ("orders",),
+     "cancelled order: order_id starts with rules.cancelled_prefix or status is in rules.cancelled_status"),
+    ("return", ("orders",),
+     "return / credit line: quantity < 0 (rules.exclude_returns); returns are not sales to analyse"),
+    ("negative_revenue", ("orders",),
+     "revenue < 0 on a line that is not a return (only when rules.negative_revenue is 'exclude'; "
+     "by default this is a hard error)"),
+    ("excluded_value", ("orders",),
+     "value listed in rules.exclude_values / matching rules.exclude_patterns (e.g. postage, bank charges, "
+     "manual adjustments: not products)"),
+    ("zero_price", ("orders",),
+     "zero price: unit_price == 0 (revenue == 0 when there is no unit_price), e.g. free samples "
+     "(rules.exclude_zero_price)"),
+    ("missing_customer_id", ("orders", "customers", "invoices", "surveys"),
+     "no customer id: the row cannot be attributed to an account"),
+    ("future_date", ("orders", "invoices", "surveys"),
+     "dated after the period end (params as_of, or today when as_of is not set); rules.future_dates"),
+)
+
+#: hard checks: (check, what it means, how to fix) - documented in docs/ledger.md
+HARD_CHECKS: dict[str, tuple[str, str]] = {
+    "file_not_found": ("the file named in data.<table> does not exist",
+                       "fix the path under data: in the params file (relative paths are relative to the "
+                       "params file's folder)"),
+    "unsupported_format": ("the file is not CSV, Parquet or Excel (.xlsx)",
+                           "export the table as .csv (UTF-8), .parquet or .xlsx"),
+    "encoding": ("the CSV file cannot be decoded as UTF-8 / UTF-8 with BOM / GB18030 (or data.encoding)",
+                 "save the file as UTF-8 (Excel: Save As → 'CSV UTF-8'), or set data.encoding to the file's "
+                 "encoding (utf-8, utf-8-sig, gb18030, gbk, big5, latin-1 ...)"),
+    "unreadable": ("the file cannot be parsed (malformed CSV, corrupt Parquet/Excel, missing sheet)",
+                   "open the file, check it is a complete export with one header row, and export it again"),
+    "empty_table": ("the table has no data rows", "export the table again with its rows, or remove it from data:"),
+    "unmapped_column": ("columns: maps a source column that is not in the file",
+                        "correct the source column name under columns.<table> (it must match the file's "
+                        "header exactly), or remove the line"),
+    "unknown_target": ("columns: maps onto a name that is not a canonical column of the table",
+                       "map onto one of the canonical columns listed in docs/ledger.md"),
+    "duplicate_target": ("two source columns end up with the same canonical name",
+                         "keep only one of them in the columns: mapping (or rename one in the file)"),
+    "missing_column": ("a required column is missing",
+                       "add it to the export, or map your column onto it under columns.<table> "
+                       "(e.g. columns: {orders: {客户编号: customer_id}})"),
+    "wrong_type": ("values cannot be read as numbers", "correct the values (numbers only; thousands separators "
+                   "and ¥/$ signs are fine), or map a different column"),
+    "unparseable_date": ("values cannot be read as dates", "use YYYY-MM-DD (2024/3/5, 20240305 and 2024年3月5日 "
+                         "also work) or set data.date_format, e.g. '%d/%m/%Y'"),
+    "not_null": ("a required value is empty", "fill the empty cells or drop those rows in the export"),
+    "non_negative": ("negative values where only ≥ 0 makes sense",
+                     "correct the values; for credit notes without quantity set rules.negative_revenue: exclude"),
+    "range": ("values outside the allowed scale", "recode to the scale (Likert 1-5, NPS 0-10) or fix the mapping"),
+    "duplicate_key": ("the key column repeats", "remove duplicate rows or map a column that is unique"),
+    "unknown_customer": ("rows refer to a customer_id that is not in customers",
+                         "add the accounts to the customers table, or check that both tables use the same "
+                         "id format (leading zeros, prefixes)"),
+    "due_before_invoice": ("due_date is before invoice_date", "correct the dates (maybe the columns are swapped in "
+                           "the mapping)"),
+    "unknown_rule_column": ("rules.exclude_values / exclude_patterns names a column orders does not have",
+                            "name a canonical orders column (e.g. product_id) and map your column onto it"),
+    "bad_pattern": ("a rules.exclude_patterns entry is not a valid regular expression",
+                    "fix the regular expression"),
+    "all_excluded": ("every row was excluded by the soft rules",
+                     "check the rules: section and the column mapping (maybe the wrong column was mapped)"),
+    "future_date": ("dates after the period end while rules.future_dates is 'error'",
+                    "correct the dates, set as_of, or set rules.future_dates: exclude"),
+}
+
+
+# ------------------------------------------------------------------------------------------ problems
+
+def _fmt_value(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    s = str(v)
+    return repr(s if len(s) <= 40 else s[:37] + "...")
+
+
+def problem(table: str, column: str | None, check: str, rows: int = 0, examples: Iterable = (),
+            detail: str = "", fix: str | None = None, path=None) -> dict:
+    """One hard problem as a dict (see module docstring); ``message`` is a ready-to-print line."""
+    examples = tuple(examples)[:5]
+    fix = fix or HARD_CHECKS.get(check, ("", ""))[1]
+    where = f"{table}.{column}" if column else table
+    head = f"{where} [{check}]"
+    if rows:
+        head += f": {rows:,} row{'s' if rows != 1 else ''}"
+    if detail:
+        head += (": " if not rows else " - ") + detail
+    if examples:
+        head += "; e.g. " + ", ".join(str(e) for e in examples)
+    msg = f"{head}. Fix: {fix}" if fix else head
+    return {"table": table, "column": column, "check": check, "rows": int(rows), "examples": examples,
+            "fix": fix, "path": None if path is None else str(path), "message": msg}
+
+
+def format_problem(p: dict) -> str:
+    return p["message"] + (f" (file: {p['path']})" if p.get("path") else "")
+
+
+def raise_problems(problems: list[dict], where: str) -> None:
+    """Raise one :class:`DataError` listing every problem (no-op when there are none)."""
+    if not problems:
+        return
+    n = len(problems)
+    lines = [f"{where}: {n} data problem{'s' if n != 1 else ''} found; the ledger was not loaded. "
+             "Fix them and run `kam validate` again:"]
+    lines += [f"  - {format_problem(p)}" for p in problems]
+    raise DataError("\n".join(lines), problems)
+
+
+def row_examples(index: pd.Index, values: pd.Series | None = None, k: int = 5) -> tuple[str, ...]:
+    """'row N: value' strings for the first ``k`` rows; the frame index is the 0-based data-row position,
+    so the row number in the file (header = row 1) is index + 2."""
+    idx = np.asarray(index[:k])
+    if values is None:
+        return tuple(f"row {i + 2}" for i in idx)
+    vals = list(values.iloc[:k])
+    return tuple(f"row {i + 2}: {_fmt_value(v)}" for i, v in zip(idx, vals))
+
+
+# ------------------------------------------------------------------------------------------ soft rules
+
+def _amount(df: pd.DataFrame, table: str, mask: np.ndarray) -> float:
+    col = {"orders": "revenue", "invoices": "amount"}.get(table)
+    if col is None or col not in df or not mask.any():
+        return 0.0
+    return float(np.nansum(df[col].to_numpy(dtype="float64", na_value=np.nan)[mask]))
+
+
+def _examples(df: pd.DataFrame, table: str, mask: np.ndarray) -> tuple[str, ...]:
+    key = {"orders": "order_id", "invoices": "invoice_id", "surveys": "response_id",
+           "customers": "customer_id"}[table]
+    sub = df.loc[mask[:len(df)]] if mask.any() else df.iloc[:0]
+    if key in sub and table != "customers":
+        return row_examples(sub.index, sub[key], 3)
+    return row_examples(sub.index, None, 3)
+
+
+def _bool(s: pd.Series) -> np.ndarray:
+    """A nullable boolean Series as a numpy bool array (missing = False)."""
+    return s.fillna(False).to_numpy(dtype=bool)
+
+
+def apply_soft_rules(tables: dict[str, pd.DataFrame], rules, as_of: dt.date,
+                     problems: list[dict]) -> tuple[dict[str, pd.DataFrame], list[Exclusion]]:
+    """Exclude rows hit by the soft rules, in :data:`SOFT_RULES` order, and count them.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Typed canonical tables (index = 0-based data-row position in the source file).
+    rules : RulesSection
+        ``params.rules``.
+    as_of : date
+        Period end; rows dated after it are future rows.
+    problems : list
+        Hard problems found here (unknown rule column, bad pattern, future dates when they are an error)
+        are appended.
+
+    Returns
+    -------
+    kept, exclusions
+        The tables without the excluded rows (index kept, for row numbers) and one :class:`Exclusion`
+        per (table, rule) that fired.
+    """
+    kept: dict[str, pd.DataFrame] = {}
+    exclusions: list[Exclusion] = []
+    cutoff = pd.Timestamp(as_of)
+    for table, df in tables.items():
+        n = len(df)
+        taken = np.zeros(n, dtype=bool)
+        found: list[tuple[str, np.ndarray, str]] = []   # (rule, mask, description)
+        if table == "orders":
+            found += _order_rules(df, rules, problems)
+        if "customer_id" in df:
+            found.append(("missing_customer_id", df["customer_id"].isna().to_numpy(),
+                          "no customer id: the row cannot be attributed to an account"))
+        date_col = {"orders": "order_date", "invoices": "invoice_date", "surveys": "survey_date"}.get(table)
+        if date_col in df:
+            fut = _bool(df[date_col] > cutoff)
+            if rules.future_dates == "error":
+                if fut.any():
+                    sub = df.loc[fut]
+                    problems.append(problem(table, date_col, "future_date", int(fut.sum()),
+                                            row_examples(sub.index, sub[date_col]),
+                                            f"dated after {cutoff.date()}"))
+            else:
+                found.append(("future_date", fut, f"{date_col} after the period end {cutoff.date()} "
+                                                  "(as_of, or today when as_of is not set)"))
+        for rule, mask, desc in found:
+            mine = mask & ~taken
+            taken |= mine
+            if mine.any():
+                exclusions.append(Exclusion(table=table, rule=rule, rows=int(mine.sum()), description=desc,
+                                            amount=_amount(df, table, mine),
+                                            examples=_examples(df, table, mine)))
+        kept[table] = df.loc[~taken] if taken.any() else df
+    return kept, exclusions
+
+
+def _order_rules(df: pd.DataFrame, rules, problems: list[dict]) -> list[tuple[str, np.ndarray, str]]:
+    out = []
+    n = len(df)
+    cancelled = np.zeros(n, dtype=bool)
+    parts = []
+    if rules.cancelled_prefix:
+        cancelled |= _bool(df["order_id"].str.startswith(rules.cancelled_prefix))
+        parts.append(f"order_id starts with {rules.cancelled_prefix!r}")
+    if rules.cancelled_status and "status" in df:
+        cancelled |= _bool(df["status"].isin(rules.cancelled_status))
+        parts.append(f"status in {rules.cancelled_status}")
+    if parts:
+        out.append(("cancelled", cancelled, "cancelled order: " + " or ".join(parts)))
+    has_qty = "quantity" in df
+    if has_qty:
+        ret = _bool(df["quantity"] < 0)
+        if rules.exclude_returns:
+            out.append(("return", ret, "return / credit line: quantity < 0"))
+    else:
+        ret = np.zeros(n, dtype=bool)
+    if rules.negative_revenue == "exclude" and "revenue" in df:
+        out.append(("negative_revenue", _bool(df["revenue"] < 0) & ~ret,
+                    "revenue < 0 on a line that is not a return (rules.negative_revenue: exclude)"))
+    for col, values in rules.exclude_values.items():
+        if col not in df:
+            problems.append(problem("orders", col, "unknown_rule_column", 0, (),
+                                    f"rules.exclude_values names {col!r}; orders columns are "
+                                    f"{', '.join(df.columns)}"))
+            continue
+        out.append(("excluded_value", _bool(df[col].astype(STRING_DTYPE).isin([str(v) for v in values])),
+                    f"{col} in rules.exclude_values ({', '.join(map(str, values[:12]))}"
+                    f"{', ...' if len(values) > 12 else ''})"))
+    for col, patterns in rules.exclude_patterns.items():
+        if col not in df:
+            problems.append(problem("orders", col, "unknown_rule_column", 0, (),
+                                    f"rules.exclude_patterns names {col!r}; orders columns are "
+                                    f"{', '.join(df.columns)}"))
+            continue
+        for pat in patterns:
+            try:
+                re.compile(pat)
+            except re.error as e:
+                problems.append(problem("orders", col, "bad_pattern", 0, (), f"{pat!r}: {e}"))
+                continue
+            out.append(("excluded_value", _bool(df[col].astype(STRING_DTYPE).str.contains(pat, regex=True)),
+                        f"{col} matches {pat!r} (rules.exclude_patterns)"))
+    if rules.exclude_zero_price:
+        if "unit_price" in df:
+            out.append(("zero_price", _bool(df["unit_price"] == 0), "zero price: unit_price == 0"))
+        elif "revenue" in df:
+            out.append(("zero_price", _bool(df["revenue"] == 0), "zero price: revenue == 0"))
+    return out
+
+
+def merge_exclusions(exclusions: list[Exclusion]) -> tuple[Exclusion, ...]:
+    """One Exclusion per (table, rule): e.g. several exclude_values columns add up under one rule."""
+    merged: dict[tuple[str, str], Exclusion] = {}
+    for e in exclusions:
+        k = (e.table, e.rule)
+        if k in merged:
+            m = merged[k]
+            merged[k] = Exclusion(table=m.table, rule=m.rule, rows=m.rows + e.rows,
+                                  description=f"{m.description}; {e.description}", amount=m.amount + e.amount,
+                                  examples=(m.examples + e.examples)[:3])
+        else:
+            merged[k] = e
+    return tuple(merged.values())
+
+
+# ------------------------------------------------------------------------------------------ hard checks
+
+_RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("customers", "value_fit"): (1, 5), ("customers", "procurement_fit"): (1, 5),
+    ("surveys", "overall"): (1, 5), ("surveys", "nps"): (0, 10),
+}
+_NON_NEGATIVE = {("orders", "unit_price"), ("invoices", "amount"), ("invoices", "paid_amount")}
+
+
+def schema(table: str, items: Iterable[str] = (), negative_revenue: str = "error"):
+    """The pandera contract of a canonical table (column dtypes, non-null required values, ranges, key).
+
+    Parameters
+    ----------
+    table : str
+        ``orders``, ``customers``, ``invoices`` or ``surveys``.
+    items : iterable of str
+        Likert item columns of ``surveys`` (checked to lie in 1-5).
+    negative_revenue : {"error", "exclude"}
+        Whether negative revenue on a kept line is a hard error (it is already excluded otherwise).
+    """
+    import pandera.pandas as pa
+
+    spec = TABLES[table]
+    dtypes = {"id": STRING_DTYPE, "str": STRING_DTYPE, "date": "datetime64[ns]", "float": "float64"}
+    cols = {}
+    for c in spec.columns:
+        checks = []
+        if (table, c.name) in _RANGES:
+            lo, hi = _RANGES[(table, c.name)]
+            checks.append(pa.Check.in_range(lo, hi, name=f"range[{lo:g}, {hi:g}]"))
+        if (table, c.name) in _NON_NEGATIVE:
+            checks.append(pa.Check.ge(0, name="non_negative"))
+        nullable = not c.required
+        cols[c.name] = pa.Column(dtypes[c.kind], checks=checks, nullable=nullable, required=False,
+                                 unique=(c.name == spec.key))
+    for it in items:
+        cols[it] = pa.Column("float64", pa.Check.in_range(1, 5, name="range[1, 5]"), nullable=True, required=False)
+    df_checks = []
+    if table == "invoices":
+        df_checks.append(pa.Check(lambda d: ~(d["due_date"] < d["invoice_date"]), name="due_before_invoice"))
+    if table == "orders" and negative_revenue == "error":
+        # returns (quantity < 0) are a soft rule; a negative amount on a sale line is an error
+        def _neg(d):
+            neg = d["revenue"] < 0
+            if "quantity" in d:
+                neg &= ~(d["quantity"] < 0)
+            return ~neg
+        df_checks.append(pa.Check(_neg, name="negative_revenue"))
+    return pa.DataFrameSchema(cols, checks=df_checks, strict=False, name=table)
+
+
+_CHECK_NAMES = {"not_nullable": "not_null", "field_uniqueness": "duplicate_key", "non_negative": "non_negative",
+                "due_before_invoice": "due_before_invoice", "negative_revenue": "non_negative"}
+
+
+def _pandera_problems(table: str, df: pd.DataFrame, err, path) -> list[dict]:
+    fc = err.failure_cases
+    out = []
+    for (column, check), g in fc.groupby([fc["column"].fillna(""), fc["check"].astype(str)], sort=False):
+        name = _CHECK_NAMES.get(check, "range" if check.startswith("range") else
+                                "dtype" if check.startswith("dtype") else check)
+        idx = pd.Index(g["index"].dropna().astype("int64").unique())
+        if name == "due_before_invoice":
+            sub = df.loc[idx]
+            ex = tuple(f"row {i + 2}: invoice {a.date()} due {b.date()}" for i, a, b in
+                       zip(sub.index[:5], sub["invoice_date"], sub["due_date"]))
+            out.append(problem(table, "due_date", name, len(idx), ex, path=path))
+            continue
+        if check == "negative_revenue":
+            sub = df.loc[idx]
+            out.append(problem(table, "revenue", "non_negative", len(idx), row_examples(sub.index, sub["revenue"]),
+                               "revenue < 0 on lines that are not returns (quantity ≥ 0 or no quantity)",
+                               path=path))
+            continue
+        col = column or None
+        if name == "duplicate_key":
+            sub = df.loc[idx]
+            vals = sub[col]
+            detail = f"{vals.nunique():,} value(s) appear more than once"
+            out.append(problem(table, col, name, len(idx), row_examples(sub.index, vals), detail, path=path))
+            continue
+        if name == "dtype":
+            out.append(problem(table, col, "wrong_type", len(df), (), f"dtype is {df[col].dtype}, {check} expected",
+                               fix="load tables through kamlib.io.load_ledger, which sets the canonical dtypes",
+                               path=path))
+            continue
+        if name == "not_null":
+            sub = df.loc[idx]
+            out.append(problem(table, col, name, len(idx), row_examples(sub.index), "empty values", path=path))
+            continue
+        sub = df.loc[idx] if len(idx) else df.iloc[:0]
+        detail = {"range": f"allowed {check[5:]}", "non_negative": "must be ≥ 0"}.get(name, check)
+        out.append(problem(table, col, name if name in HARD_CHECKS else "range", len(idx),
+                           row_examples(sub.index, sub[col]) if col in sub else (), detail, path=path))
+    return out
+
+
+def check_tables(tables: dict[str, pd.DataFrame], items: Iterable[str] = (), customers_given: bool = True,
+                 negative_revenue: str = "error", paths: dict | None = None) -> list[dict]:
+    """Hard checks on the kept rows of every table; returns the list of problems (empty when valid).
+
+    Column-level contracts run through pandera in lazy mode (every failure at once); the referential check
+    (every customer_id of orders / invoices / surveys exists in customers) runs as a vectorised ``isin``.
+    """
+    import pandera.errors as pe
+
+    paths = paths or {}
+    problems: list[dict] = []
+    for table, df in tables.items():
+        sch = schema(table, items if table == "surveys" else (), negative_revenue)
+        try:
+            sch.validate(df, lazy=True)
+        except pe.SchemaErrors as err:
+            problems += _pandera_problems(table, df, err, paths.get(table))
+    cust = tables.get("customers")
+    if customers_given and cust is not None:
+        known = cust["customer_id"].dropna()
+        for table in ("orders", "invoices", "surveys"):
+            df = tables.get(table)
+            if df is None or "customer_id" not in df:
+                continue
+            bad = (~df["customer_id"].isin(known) & df["customer_id"].notna()).to_numpy(dtype=bool)
+            if bad.any():
+                sub = df.loc[bad]
+                ids = sub["customer_id"]
+                problems.append(problem(table, "customer_id", "unknown_customer", int(bad.sum()),
+                                        row_examples(sub.index, ids),
+                                        f"{ids.nunique():,} customer id(s) not in customers", path=paths.get(table)))
+    return problems
