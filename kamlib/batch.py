@@ -1,0 +1,797 @@
+"""``kam run``: every analysis notebook for every region, in parallel, fault-isolated, into an HTML pack.
+
+Pipeline
+--------
+1. **Check before any kernel starts.** Every params file is loaded and validated (all problems listed with
+   file, key and allowed values); every notebook must have a cell tagged ``parameters`` that defines each
+   injected name (``params_file``, ``run_cache``, ``distribute``): papermill only *warns* about an unknown
+   parameter, ``kam run`` refuses to start. An invalid params file fails only its own jobs (reported up
+   front and in the index); a bad notebook stops the run.
+2. **Scan the ledger once per run.** :func:`kamlib.workbook.prepare_run_cache` reads each distinct ledger
+   once and pickles every region's workbook into ``<out>/.kam/cache``; notebooks receive that folder as
+   ``run_cache`` and do not re-read the data. A region whose data cannot be prepared fails only its jobs.
+3. **Execute** notebook × region jobs with papermill in worker *processes* (``--workers``, default: the
+   core count) or on a Dask cluster (``--dask``). Kernel hygiene learned from papermill's issues: absolute
+   paths and no ``cwd`` switching (a process-wide ``chdir`` from threads races), kernel name pinned to
+   ``python3``, immediate kernel shutdown, the per-cell execution timeout from ``params.timeout_seconds``,
+   one retry when the kernel fails to start, and one math thread per kernel
+   (``OMP/OPENBLAS/MKL_NUM_THREADS=1``) when kernels run side by side.
+4. **Render** each executed notebook with :func:`kamlib.report.render_report` (code-free, offline,
+   sanitized) to a temporary name, renamed on success. A failed job keeps its executed notebook (with the
+   traceback) as ``<out>/<region>/<notebook>.failed.ipynb``, writes no HTML and leaves an older good
+   report in place. ``<out>/index.html`` lists every region with headline KPIs and job status.
+5. ``--resume`` skips jobs whose fingerprint (params, notebook content, data key, kamlib version, report
+   template) is unchanged since their last successful run.
+
+Running on a cluster
+--------------------
+``kam run --dask tcp://scheduler:8786`` sends the same jobs to a Dask distributed scheduler
+(``pip install 'kamlib[dask]'``). Each Dask worker needs kamlib installed with the same version, a
+``python3`` Jupyter kernel, and the project folder (params, notebooks, data and ``--out``) at the *same
+absolute path* as on the submitting machine (shared or network file system), because jobs carry absolute
+paths. Start workers with one thread per kernel you want side by side, e.g.
+``dask worker tcp://scheduler:8786 --nworkers 8 --nthreads 1``.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import __version__
+from .errors import BatchError, KamlibError, ParamsError
+from .params import Params, discover, load_params
+
+#: parameters ``kam run`` injects into every notebook's ``parameters`` cell
+INJECTED = ("params_file", "run_cache", "distribute")
+#: math libraries' thread pools: one thread per kernel when kernels run in parallel
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+               "VECLIB_MAXIMUM_THREADS")
+KERNEL_NAME = "python3"
+#: seconds to wait for a kernel to start (busy shared machines are slow)
+START_TIMEOUT = 120
+STATE_DIR = ".kam"
+MANIFEST = "manifest.json"
+
+
+# --------------------------------------------------------------------------------------------- jobs
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook for one region; everything a worker needs (absolute paths, picklable)."""
+
+    region: str
+    notebook: str  # absolute path
+    params_file: str  # absolute path
+    out_dir: str  # absolute: <out>
+    run_cache: str | None
+    timeout: int
+    lang: str = "zh"
+    title: str = ""
+    fingerprint: str = ""
+    single_thread: bool = True
+    pdf: bool = False
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def stem(self) -> str:
+        return Path(self.notebook).stem
+
+    @property
+    def id(self) -> str:
+        return f"{self.region}/{self.stem}"
+
+    @property
+    def html_path(self) -> Path:
+        return Path(self.out_dir) / self.region / f"{self.stem}.html"
+
+    @property
+    def failed_notebook(self) -> Path:
+        return Path(self.out_dir) / self.region / f"{self.stem}.failed.ipynb"
+
+    @property
+    def executed_notebook(self) -> Path:
+        return Path(self.out_dir) / STATE_DIR / "executed" / self.region / f"{self.stem}.ipynb"
+
+
+def _first_line(exc: BaseException | str, limit: int = 300) -> str:
+    text = exc if isinstance(exc, str) else (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+    line = next((ln.strip() for ln in str(text).splitlines() if ln.strip()), str(text))
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _never_ran(nb_path: Path) -> bool:
+    """True when no cell of the output notebook started: the kernel failed before executing anything."""
+    import nbformat
+
+    if not nb_path.exists():
+        return True
+    try:
+        nb = nbformat.read(str(nb_path), as_version=4)
+    except (OSError, ValueError):
+        return True
+    return not any(c.get("execution_count") or c.get("metadata", {}).get("papermill", {}).get("start_time")
+                   for c in nb.cells if c.cell_type == "code")
+
+
+def _cell_seconds(nb_path: Path) -> float:
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(nb_path), as_version=4)
+    except (OSError, ValueError):
+        return float("nan")
+    return float(sum(c.get("metadata", {}).get("papermill", {}).get("duration") or 0 for c in nb.cells))
+
+
+def run_job(job: Job) -> dict:
+    """Execute and render one job; never raises (a failure is returned as ``status="failed"``).
+
+    Runs in a worker process or on a Dask worker. Returns a JSON-serialisable dict with ``status``,
+    ``reason`` (the exception line), ``notebook_path`` (kept executed notebook of a failed job), ``html``,
+    timings (``seconds``, ``exec_seconds``, ``cell_seconds``, ``render_seconds``) and ``attempts``.
+    """
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError
+
+    if job.single_thread:
+        # Inherited by the kernel process; identical for every job, so setting it process-wide is safe.
+        for var in THREAD_VARS:
+            os.environ[var] = "1"
+    started = dt.datetime.now()
+    t0 = time.perf_counter()
+    res: dict[str, Any] = {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed",
+                           "reason": None, "notebook_path": None, "html": None, "attempts": 0,
+                           "started": started.isoformat(timespec="seconds"), "fingerprint": job.fingerprint,
+                           "skipped": False, "note": None}
+    out_nb = job.executed_notebook
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    params = {"params_file": job.params_file, "run_cache": job.run_cache, "distribute": True}
+    error: str | None = None
+    for attempt in (1, 2):
+        res["attempts"] = attempt
+        out_nb.unlink(missing_ok=True)
+        try:
+            pm.execute_notebook(
+                job.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME,
+                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                start_timeout=START_TIMEOUT, execution_timeout=job.timeout, shutdown_kernel="immediate")
+            error = None
+            break
+        except pm.PapermillExecutionError as e:
+            error = f"{_first_line(f'{e.ename}: {e.evalue}')} (cell {e.exec_count})"
+            break
+        except CellTimeoutError:
+            error = (f"a cell ran longer than timeout_seconds={job.timeout} s (raise 'timeout_seconds' in the "
+                     "params file if the data really is that large)")
+            break
+        except Exception as e:  # noqa: BLE001 - any failure of one job must not stop the others
+            error = _first_line(e)
+            if attempt == 1 and _never_ran(out_nb):
+                error = f"kernel failed to start: {error}"
+                continue  # one retry: kernel start failures are usually transient (ports, slow disk)
+            break
+    t1 = time.perf_counter()
+    res["exec_seconds"] = round(t1 - t0, 3)
+    res["cell_seconds"] = round(_cell_seconds(out_nb), 3) if out_nb.exists() else None
+
+    if error is None:
+        try:
+            from . import report
+
+            prov = {**job.provenance, "started": res["started"], "seconds": t1 - t0}
+            report.render_report(out_nb, job.html_path, lang=job.lang,
+                                 title=f"{job.title} · {report.notebook_title(job.stem, job.lang)}",
+                                 subtitle=job.provenance.get("subtitle"), provenance=prov)
+            res.update(status="ok", html=str(job.html_path))
+            job.failed_notebook.unlink(missing_ok=True)  # a stale failure from an earlier run
+            if job.pdf:
+                pdf = report.export_pdf(job.html_path)
+                res["note"] = (f"pdf: {pdf}" if pdf else
+                               "pdf skipped: no chromium on PATH (install chromium to export PDF)")
+        except Exception as e:  # noqa: BLE001 - a render failure is this job's failure only
+            error = f"rendering failed: {_first_line(e)}"
+    res["render_seconds"] = round(time.perf_counter() - t1, 3)
+    if error is not None:
+        res["reason"] = error
+        if out_nb.exists():
+            job.failed_notebook.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(out_nb, job.failed_notebook)
+            res["notebook_path"] = str(job.failed_notebook)
+        if job.html_path.exists():
+            res["previous_html"] = str(job.html_path)
+    res["seconds"] = round(time.perf_counter() - t0, 3)
+    res["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    return res
+
+
+def _init_worker(log_dir: str | None = None) -> None:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    if log_dir:
+        # Kernels inherit this process's stderr; send their start-up chatter to a log file instead of the
+        # terminal, where it would tear the progress bar apart.
+        Path(log_dir).mkdir(parents=True, exist_ok=True)
+        fh = open(Path(log_dir) / f"worker-{os.getpid()}.log", "a", encoding="utf-8")
+        os.dup2(fh.fileno(), 2)
+
+
+# ----------------------------------------------------------------------------------------- checking
+
+def notebook_parameters(path: str | Path) -> set[str]:
+    """Names assigned in the notebook's ``parameters`` cell.
+
+    Raises
+    ------
+    BatchError
+        When the notebook cannot be read, has no cell tagged ``parameters`` or the cell is not Python.
+    """
+    import nbformat
+
+    path = Path(path)
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except (OSError, ValueError) as e:
+        raise BatchError(f"{path}: cannot read notebook ({_first_line(e)})") from None
+    cell = next((c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])),
+                None)
+    if cell is None:
+        raise BatchError(f"{path}: no cell tagged 'parameters'. In JupyterLab open the property inspector of the "
+                         f"first code cell and add the tag 'parameters' (it must define {', '.join(INJECTED)}).")
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError as e:
+        raise BatchError(f"{path}: the parameters cell is not valid Python ({e.msg}, line {e.lineno})") from None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, (ast.AnnAssign, ast.AugAssign)) else []
+        names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def check_notebooks(notebooks: Iterable[str | Path], injected: Iterable[str] = INJECTED) -> None:
+    """Refuse notebooks papermill would run with a missing ``parameters`` cell or an unknown parameter.
+
+    Raises
+    ------
+    BatchError
+        Listing every problem of every notebook at once.
+    """
+    problems = []
+    for nb in notebooks:
+        try:
+            names = notebook_parameters(nb)
+        except BatchError as e:
+            problems.append(str(e))
+            continue
+        missing = [n for n in injected if n not in names]
+        if missing:
+            problems.append(f"{nb}: kam run injects {', '.join(missing)}, which the parameters cell does not define "
+                            "(papermill would add an unknown parameter). Add e.g. `run_cache = None` to that cell.")
+    if problems:
+        raise BatchError("notebook check failed, no job was started:\n" + "\n".join(problems))
+
+
+def find_notebooks(patterns: list[str] | None = None, only: list[str] | None = None,
+                   folder: str | Path = "notebooks") -> list[Path]:
+    """Notebooks to run: ``patterns`` (files, folders or globs; default ``notebooks/*.ipynb``) filtered by
+    ``only`` (names with or without ``.ipynb``)."""
+    import glob
+
+    pats = patterns or [str(folder)]
+    found: list[Path] = []
+    for pat in pats:
+        p = Path(pat)
+        if p.is_dir():
+            hits = sorted(p.glob("*.ipynb"))
+        elif any(ch in pat for ch in "*?["):
+            hits = [Path(h) for h in sorted(glob.glob(pat))]
+        else:
+            hits = [p]
+        for h in hits:
+            if h.name.startswith(".") or ".ipynb_checkpoints" in h.parts or h.name.endswith(".failed.ipynb"):
+                continue
+            if not h.exists():
+                raise BatchError(f"notebook {h} not found (notebooks live in notebooks/*.ipynb; see --notebooks)")
+            h = h.resolve()
+            if h not in found:
+                found.append(h)
+    if not found:
+        raise BatchError(f"no notebooks found in {', '.join(pats)}; pass --notebooks PATH")
+    if only:
+        wanted = {Path(o).stem for o in only}
+        unknown = wanted - {p.stem for p in found}
+        if unknown:
+            raise BatchError(f"--only {', '.join(sorted(unknown))}: no such notebook; available: "
+                             f"{', '.join(p.stem for p in found)}")
+        found = [p for p in found if p.stem in wanted]
+    return found
+
+
+def load_all(files: Iterable[Path]) -> tuple[list[Params], dict[str, str]]:
+    """Load and validate every params file. Returns the valid ones and ``{file stem: error}`` for the rest
+    (every error lists the file, the key, what is allowed and what was found).
+
+    Raises
+    ------
+    ParamsError
+        When two files declare the same ``region`` (their reports would overwrite each other).
+    """
+    good: list[Params] = []
+    bad: dict[str, str] = {}
+    for f in files:
+        try:
+            good.append(load_params(Path(f).resolve()))
+        except ParamsError as e:
+            bad[Path(f).stem] = str(e)
+    seen: dict[str, Path] = {}
+    for p in good:
+        if p.region in seen:
+            raise ParamsError(f"{p.source} and {seen[p.region]} both declare region {p.region!r}; region ids name "
+                              "the report folders and must be unique")
+        seen[p.region] = Path(p.source)
+    return good, bad
+
+
+# -------------------------------------------------------------------------------------- fingerprints
+
+def data_key(params: Params) -> str:
+    """Key of the data files a region reads (``kamlib.io.ledger_key`` when available; else path, size and
+    modification time of every data file)."""
+    try:
+        from .io import ledger_key
+    except ImportError:
+        ledger_key = None
+    if ledger_key is not None:
+        return str(ledger_key(params))
+    parts = []
+    for name in ("orders", "customers", "invoices", "surveys"):
+        p = getattr(params.data, name)
+        if p is not None:
+            st = Path(p).stat() if Path(p).exists() else None
+            parts.append(f"{name}={p}:{st.st_size if st else '-'}:{st.st_mtime_ns if st else '-'}")
+    return "|".join(parts)
+
+
+def _template_key() -> str:
+    from .report import TEMPLATE_DIR
+
+    h = hashlib.sha256()
+    for f in sorted(TEMPLATE_DIR.rglob("*")):
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    h.update(Path(__file__).with_name("report.py").read_bytes())
+    return h.hexdigest()[:16]
+
+
+def notebook_key(path: str | Path) -> str:
+    """Hash of a notebook's cell types, sources and tags (outputs and execution counts do not matter)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    content = [(c.cell_type, c.source, sorted(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+def job_fingerprint(params: Params, notebook: str | Path, data: str, template: str = "") -> str:
+    """Fingerprint of a job's inputs: params, notebook content, data key, kamlib version, report template."""
+    h = hashlib.sha256()
+    for part in (params.model_dump_json(exclude={"source"}), notebook_key(notebook), data, __version__, template):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:24]
+
+
+def _read_manifest(out: Path) -> dict:
+    path = out / STATE_DIR / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"jobs": {}, "regions": {}}
+    return {"jobs": data.get("jobs", {}), "regions": data.get("regions", {})}
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    path = out / STATE_DIR / MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------------------------- run
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Outcome of :func:`run`: one dict per job (see :func:`run_job`), the index page and timings."""
+
+    jobs: tuple[dict, ...]
+    index: Path
+    seconds: float
+    prepare_seconds: float = 0.0
+
+    @property
+    def failed(self) -> tuple[dict, ...]:
+        return tuple(j for j in self.jobs if j["status"] != "ok")
+
+    @property
+    def executed(self) -> tuple[dict, ...]:
+        return tuple(j for j in self.jobs if not j.get("skipped") and j.get("attempts"))
+
+    @property
+    def skipped(self) -> tuple[dict, ...]:
+        return tuple(j for j in self.jobs if j.get("skipped"))
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_frame(self):
+        import pandas as pd
+
+        cols = ["id", "status", "skipped", "reason", "seconds", "exec_seconds", "cell_seconds", "render_seconds",
+                "attempts", "html", "notebook_path"]
+        return pd.DataFrame([{c: j.get(c) for c in cols} for j in self.jobs], columns=cols)
+
+
+def _prepare(params_list: list[Params], cache_dir: Path, log: Callable[[str], None]) -> dict[str, str]:
+    """Prepare the run cache once; isolate broken regions. Returns region -> error line."""
+    from .workbook import prepare_run_cache
+
+    if not params_list:
+        return {}
+    try:
+        prepare_run_cache(params_list, cache_dir, progress=log)
+        return {}
+    except Exception as e:  # noqa: BLE001 - find which regions are broken instead of failing them all
+        if len(params_list) == 1:
+            return {params_list[0].region: _first_line(e)}
+        first = e
+    errors: dict[str, str] = {}
+    log(f"preparing the run cache failed ({_first_line(first)}); retrying region by region")
+    for p in params_list:
+        try:
+            prepare_run_cache([p], cache_dir, progress=log)
+        except Exception as e:  # noqa: BLE001
+            errors[p.region] = _first_line(e)
+    return errors
+
+
+def _region_info(params: Params, cache_dir: Path | None) -> dict:
+    """Headline KPIs and data sources of a prepared region (from the run cache)."""
+    info: dict[str, Any] = {"region": params.region, "title": params.label, "language": params.language,
+                            "kpis": None, "sources": {}, "as_of": None, "error": None}
+    if cache_dir is None:
+        return info
+    from .workbook import headline_kpis, open_workbook
+
+    try:
+        wb = open_workbook(params, cache_dir)
+        info["sources"] = dict(wb.ledger.sources or {})
+        info["as_of"] = wb.as_of.date().isoformat()
+        info["kpis"] = headline_kpis(wb)
+    except Exception as e:  # noqa: BLE001 - KPIs are decoration: a failure shows as "—" plus a note
+        info["error"] = f"headline KPIs unavailable: {_first_line(e)}"
+    return info
+
+
+def _execute(jobs: list[Job], workers: int, dask, log, on_done: Callable[[dict], None],
+             log_dir: str | None = None) -> None:
+    if not jobs:
+        return
+    if dask is not None:
+        from distributed import Client, as_completed
+
+        own = not isinstance(dask, Client)
+        client = Client(dask) if own else dask
+        try:
+            futures = {client.submit(run_job, j, pure=False, key=f"kam-run-{j.region}-{j.stem}-{time.time_ns()}"): j
+                       for j in jobs}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as e:  # noqa: BLE001 - a lost worker fails its job only
+                    res = {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed",
+                           "reason": f"dask: {_first_line(e)}", "attempts": 1, "fingerprint": job.fingerprint}
+                on_done(res)
+        finally:
+            if own:
+                client.close()
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed as cf_completed
+
+    # Processes, not threads: kernels, matplotlib state and environment stay per worker; "spawn" because
+    # forking a parent that runs a progress-bar thread can deadlock.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                             initializer=_init_worker, initargs=(log_dir,)) as pool:
+        futures = {pool.submit(run_job, j): j for j in jobs}
+        for fut in cf_completed(futures):
+            job = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as e:  # noqa: BLE001 - a crashed worker fails its job only
+                res = {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed",
+                       "reason": f"worker crashed: {_first_line(e)}", "attempts": 1, "fingerprint": job.fingerprint}
+            on_done(res)
+
+
+def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path] | None = None, *,
+        out: str | Path = "reports", workers: int | None = None, only: list[str] | None = None,
+        resume: bool = False, dask=None, pdf: bool | None = None, prepare_cache: bool = True,
+        progress: bool = True, stream=None) -> BatchResult:
+    """Run every notebook for every params file and render the report pack (the engine of ``kam run``).
+
+    Parameters
+    ----------
+    params_files : list of path or glob, optional
+        Params files (default ``params/*.yaml``; files starting with ``_`` are skipped).
+    notebooks : list of path, folder or glob, optional
+        Default ``notebooks/*.ipynb``.
+    out : path
+        Report folder; ``index.html`` and one folder per region are written there.
+    workers : int, optional
+        Parallel kernels (default: the number of cores, at most the number of jobs).
+    only : list of str, optional
+        Notebook names to run (e.g. ``["segmentation"]``).
+    resume : bool
+        Skip jobs whose fingerprint is unchanged since their last successful run.
+    dask : str or distributed.Client, optional
+        Scheduler address (or a client) to run the jobs on a Dask cluster.
+    pdf : bool, optional
+        Export PDFs with headless Chromium (default: per region, ``report.pdf`` in params).
+    prepare_cache : bool
+        Scan the ledger once and pass the run cache to the notebooks (default). ``False`` injects
+        ``run_cache=None``: each notebook reads the data itself (for notebooks that do not need a workbook).
+    progress : bool
+        Show the progress bar (stderr).
+
+    Returns
+    -------
+    BatchResult
+        Raises only for problems found before any job starts (:class:`BatchError`, :class:`ParamsError`).
+    """
+    from tqdm.auto import tqdm
+
+    stream = stream or sys.stderr
+    t_start = time.perf_counter()
+    out = Path(out).resolve()
+    files = discover([str(p) for p in params_files] if params_files else None)
+    params_list, bad = load_all(files)
+    nb_paths = find_notebooks([str(n) for n in notebooks] if notebooks else None, only)
+    check_notebooks(nb_paths)
+
+    def log(msg: str) -> None:
+        tqdm.write(f"kam run: {msg}", file=stream)
+
+    for stem, err in bad.items():
+        log(f"params file {stem} is invalid, its jobs are skipped:\n{err}")
+
+    manifest = _read_manifest(out)
+    template = _template_key()
+    commit = None
+    from .report import git_commit
+
+    commit = git_commit(nb_paths[0].parent)
+    cache_dir = out / STATE_DIR / "cache" if prepare_cache else None
+    workers = max(1, int(workers or os.cpu_count() or 1))
+
+    results: list[dict] = []
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    for stem, err in bad.items():
+        for nb in nb_paths:
+            jid = f"{stem}/{nb.stem}"
+            prev = manifest["jobs"].get(jid, {})
+            html_prev = out / stem / f"{nb.stem}.html"
+            results.append({"id": jid, "region": stem, "notebook": nb.stem, "status": "failed",
+                            "reason": f"invalid params: {err}", "attempts": 0, "skipped": False,
+                            "finished": now, "seconds": 0.0, "fingerprint": prev.get("fingerprint"),
+                            "previous_html": str(html_prev) if html_prev.exists() else None})
+
+    # fingerprints and resume decisions (cheap: no ledger scan)
+    planned: list[tuple[Params, Path, str]] = []
+    for p in params_list:
+        dkey = data_key(p)
+        for nb in nb_paths:
+            fp = job_fingerprint(p, nb, dkey, template)
+            jid = f"{p.region}/{nb.stem}"
+            prev = manifest["jobs"].get(jid)
+            if (resume and prev and prev.get("status") == "ok" and prev.get("fingerprint") == fp
+                    and prev.get("html") and Path(prev["html"]).exists()):
+                results.append({**prev, "skipped": True, "attempts": 0})
+                continue
+            planned.append((p, nb, fp))
+
+    # the run cache: once per run, only for regions with work to do
+    t_prep = time.perf_counter()
+    to_prepare = list({p.region: p for p, _, _ in planned}.values())
+    prep_errors: dict[str, str] = {}
+    if cache_dir is not None and to_prepare:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        prep_errors = _prepare(to_prepare, cache_dir, log)
+    regions: dict[str, dict] = {}
+    for p in to_prepare:
+        regions[p.region] = (_region_info(p, cache_dir if p.region not in prep_errors else None)
+                             | ({"error": f"data preparation failed: {prep_errors[p.region]}"}
+                                if p.region in prep_errors else {}))
+    prepare_seconds = time.perf_counter() - t_prep
+
+    jobs: list[Job] = []
+    parallel = min(workers, max(1, len(planned))) > 1 or dask is not None
+    for p, nb, fp in planned:
+        if p.region in prep_errors:
+            html_prev = out / p.region / f"{nb.stem}.html"
+            results.append({"id": f"{p.region}/{nb.stem}", "region": p.region, "notebook": nb.stem,
+                            "status": "failed", "reason": f"data preparation failed: {prep_errors[p.region]}",
+                            "attempts": 0, "skipped": False, "finished": now, "seconds": 0.0, "fingerprint": fp,
+                            "previous_html": str(html_prev) if html_prev.exists() else None})
+            continue
+        info = regions.get(p.region, {})
+        prov = {"params_file": str(p.source), "params": p.model_dump(mode="json", exclude={"source"}),
+                "sources": info.get("sources") or {}, "as_of": info.get("as_of"), "kamlib_version": __version__,
+                "git_commit": commit, "masked": p.report.mask_pii,
+                "subtitle": _subtitle(p, info.get("as_of"))}
+        jobs.append(Job(region=p.region, notebook=str(nb), params_file=str(Path(p.source).resolve()),
+                        out_dir=str(out), run_cache=str(cache_dir) if cache_dir is not None else None,
+                        timeout=p.timeout_seconds, lang=p.language, title=p.label, fingerprint=fp,
+                        single_thread=parallel, pdf=bool(p.report.pdf if pdf is None else pdf), provenance=prov))
+
+    n_workers = min(workers, max(1, len(jobs)))
+    counts = Counter()
+    bar = tqdm(total=len(jobs), unit="job", desc="kam run", file=stream, disable=not progress or not jobs,
+               dynamic_ncols=True)
+
+    def on_done(res: dict) -> None:
+        results.append(res)
+        counts["failed" if res["status"] != "ok" else "done"] += 1
+        running = min(n_workers, len(jobs) - counts["done"] - counts["failed"])
+        bar.set_postfix_str(f"done {counts['done']} · failed {counts['failed']} · running {running}", refresh=False)
+        bar.update(1)
+        if res["status"] != "ok":
+            log(f"FAILED {res['id']}: {res.get('reason')}")
+
+    bar.set_postfix_str(f"done 0 · failed 0 · running {n_workers if jobs else 0}", refresh=False)
+    try:
+        _execute(jobs, n_workers, dask, log, on_done, log_dir=str(out / STATE_DIR / "logs"))
+    finally:
+        bar.close()
+
+    # manifest + index
+    for r in results:
+        if r["status"] == "ok" and not r.get("skipped"):
+            manifest["jobs"][r["id"]] = {k: r.get(k) for k in ("id", "region", "notebook", "status", "html",
+                                                                  "fingerprint", "seconds", "finished", "started")}
+        elif r["status"] != "ok":
+            # keep the last good entry's html so the index can link the previous report; never resume from it
+            prev = manifest["jobs"].get(r["id"], {})
+            manifest["jobs"][r["id"]] = {**{k: r.get(k) for k in ("id", "region", "notebook", "status", "reason",
+                                                                    "notebook_path", "seconds", "finished")},
+                                         "previous_html": r.get("previous_html") or prev.get("previous_html")}
+    for reg, info in regions.items():
+        old = manifest["regions"].get(reg, {})
+        manifest["regions"][reg] = {k: info.get(k) if info.get(k) is not None else old.get(k)
+                                    for k in ("region", "title", "language", "kpis", "as_of")} | \
+                                   {"error": info.get("error")}
+    for p in params_list:
+        manifest["regions"].setdefault(p.region, {"region": p.region, "title": p.label, "language": p.language})
+        manifest["regions"][p.region].update(title=p.label, language=p.language)
+    for stem, err in bad.items():
+        manifest["regions"][stem] = {"region": stem, "title": stem, "error": f"invalid params: {err}"}
+    _write_manifest(out, manifest)
+    index = write_index(out, manifest, order=[p.region for p in params_list] + list(bad),
+                        notebooks=[nb.stem for nb in nb_paths])
+
+    order = {f"{p.region}/{nb.stem}": i for i, (p, nb) in enumerate((p, nb) for p in params_list for nb in nb_paths)}
+    results.sort(key=lambda r: order.get(r["id"], len(order)))
+    return BatchResult(jobs=tuple(results), index=index, seconds=time.perf_counter() - t_start,
+                       prepare_seconds=prepare_seconds)
+
+
+def _subtitle(p: Params, as_of: str | None) -> str:
+    from . import fmt
+    from .report import label
+
+    parts = [p.label]
+    if as_of:
+        parts.append(f"{label('data_date', p.language)} {fmt.date(as_of, p.language)}")
+    return " · ".join(parts)
+
+
+def write_index(out: Path, manifest: dict, order: list[str] | None = None,
+                notebooks: list[str] | None = None) -> Path:
+    """Render ``<out>/index.html`` from the run manifest (every region ever run into ``out``; this run's
+    regions first)."""
+    from .report import render_index
+
+    def rel(path: str | None) -> str | None:
+        if not path:
+            return None
+        try:
+            return Path(os.path.relpath(path, out)).as_posix()
+        except ValueError:
+            return str(path)
+
+    region_ids = list(dict.fromkeys([*(order or []), *manifest["regions"]]))
+    langs = Counter(manifest["regions"].get(r, {}).get("language") or "zh" for r in (order or region_ids))
+    lang = "en" if langs.get("en", 0) > langs.get("zh", 0) else "zh"
+    rows = []
+    for reg in region_ids:
+        info = manifest["regions"].get(reg, {"region": reg})
+        jobs = []
+        for jid, j in manifest["jobs"].items():
+            if j.get("region") != reg:
+                continue
+            html_path = j.get("html") if j.get("status") == "ok" else None
+            if html_path and not Path(html_path).exists():
+                j = {**j, "status": "failed", "reason": "report file missing (deleted?): rerun kam run"}
+                html_path = None
+            prev = j.get("previous_html")
+            jobs.append({"notebook": j.get("notebook") or jid.split("/", 1)[-1], "status": j.get("status"),
+                         "reason": j.get("reason"), "html": rel(html_path),
+                         "previous_html": rel(prev) if prev and Path(prev).exists() and j.get("status") != "ok" else None,
+                         "notebook_path": rel(j.get("notebook_path")), "seconds": j.get("seconds"),
+                         "finished": j.get("finished")})
+        rank = {n: i for i, n in enumerate(notebooks or [])}
+        jobs.sort(key=lambda j: (rank.get(j["notebook"], len(rank)), j["notebook"]))
+        if info.get("error"):  # one region-wide reason is shown once, in the status column
+            jobs = [{**j, "reason": None} if j.get("reason") == info["error"] else j for j in jobs]
+        rows.append({"region": reg, "title": info.get("title") or reg, "kpis": info.get("kpis"),
+                     "jobs": jobs, "error": info.get("error")})
+    return render_index(rows, out / "index.html", lang=lang)
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("params", nargs="*", metavar="PARAMS",
+                        help="params files or globs (default: params/*.yaml; files starting with _ are bases)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="kernels run side by side (default: number of cores)")
+    parser.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks (names)")
+    parser.add_argument("--notebooks", nargs="+", metavar="PATH",
+                        help="notebooks, folders or globs to run (default: notebooks/*.ipynb)")
+    parser.add_argument("--out", default="reports", metavar="DIR", help="report folder (default: reports/)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip jobs whose params, notebook, data and kamlib version are unchanged")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run the jobs on a Dask distributed scheduler (pip install 'kamlib[dask]')")
+    parser.add_argument("--pdf", action="store_true", default=None,
+                        help="also export PDFs with headless Chromium (when installed)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
+
+
+def cli(args: argparse.Namespace) -> int:
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise BatchError("--dask needs the optional dependency: pip install 'kamlib[dask]'") from None
+    if args.workers is not None and args.workers < 1:
+        raise BatchError(f"--workers must be at least 1, got {args.workers}")
+    res = run(args.params or None, args.notebooks, out=args.out, workers=args.workers, only=args.only,
+              resume=args.resume, dask=args.dask, pdf=args.pdf, progress=not args.no_progress)
+    n_ok = sum(j["status"] == "ok" and not j.get("skipped") for j in res.jobs)
+    print(f"kam run: {len(res.jobs)} jobs: {n_ok} ok, {len(res.failed)} failed, {len(res.skipped)} skipped "
+          f"(unchanged) in {res.seconds:.1f} s")
+    for j in res.jobs:
+        if j.get("note"):
+            print(f"  note {j['id']}: {j['note']}")
+    if res.failed:
+        print("failed jobs:", file=sys.stderr)
+        for j in res.failed:
+            where = j.get("notebook_path") or "(no notebook: the job failed before a kernel started)"
+            print(f"  {j['id']}: {j.get('reason')}\n    notebook: {where}", file=sys.stderr)
+    print(res.index)
+    return 1 if res.failed else 0

@@ -1,0 +1,86 @@
+"""Write the tiny notebooks the batch tests run (kept in git; rerun this script after editing it).
+
+* ``hello.ipynb``    - needs no workbook: loads the params, shows a heading in the report language, a table
+  with a hostile customer name (plain DataFrame and pandas Styler, which does not escape), a 万/亿 number
+  and a figure with Chinese text (missing glyphs are turned into errors inside the kernel).
+* ``fails.ipynb``    - raises on purpose (fault isolation).
+* ``workbook.ipynb`` - opens the real workbook from the run cache and shows headline KPIs (end-to-end).
+* ``no_params.ipynb`` / ``unknown_param.ipynb`` - rejected before any kernel starts.
+"""
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).parent
+PARAMS = 'params_file = "../../../params/east.yaml"\nrun_cache = None\ndistribute = False\n'
+
+
+def params_cell(src=PARAMS):
+    return new_code_cell(src, metadata={"tags": ["parameters"]})
+
+
+def write(name, cells):
+    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                            "language": "python"}})
+    for i, c in enumerate(nb.cells):  # stable ids keep the files diff-free when regenerated
+        c["id"] = f"{name[:8]}-{i}"
+    nbformat.write(nb, str(HERE / f"{name}.ipynb"))
+
+
+write("hello", [
+    new_markdown_cell("Batch test notebook (headings come from code, in the report language)."),
+    params_cell(),
+    new_code_cell(
+        "import warnings\n"
+        "warnings.filterwarnings('error', message='.*[Gg]lyph.*missing')\n"
+        "import pandas as pd\n"
+        "from IPython.display import Markdown, display\n"
+        "from kamlib import fmt, plotting\n"
+        "from kamlib.params import load_params\n"
+        "p = load_params(params_file)\n"
+        "zh = p.language == 'zh'\n"
+        "plotting.set_theme(p.language)"),
+    new_code_cell(
+        "display(Markdown('## ' + ('客户概览' if zh else 'Account overview')))\n"
+        "display(Markdown(f'region {p.region}, distribute={distribute}, run_cache set: {run_cache is not None}; '\n"
+        "                 'top account <script>alert(1)</script>'))"),
+    new_code_cell(
+        "t = pd.DataFrame({'name': ['<script>alert(1)</script>', '<img src=x onerror=alert(2)>', '华东精密'],\n"
+        "                  'revenue': [fmt.money(v, p.language) for v in (123456789, 54321, 98765)]})\n"
+        "display(t)\n"
+        "display(t.style.set_caption('Styler'))"),
+    new_code_cell(
+        "display(Markdown('## ' + ('图表' if zh else 'Figure')))\n"
+        "ax = plotting.get_ax(figsize=(4, 2.5))\n"
+        "ax.bar(['核心', '重点', '一般'], [3, 5, 9])\n"
+        "ax.set_title('客户分层 (tiers)')"),
+])
+
+write("fails", [
+    params_cell(),
+    new_code_cell("from kamlib.params import load_params\np = load_params(params_file)"),
+    new_code_cell("raise ValueError(f'deliberate failure for region {p.region}')"),
+])
+
+write("workbook", [
+    params_cell(),
+    new_code_cell(
+        "from IPython.display import Markdown, display\n"
+        "import pandas as pd\n"
+        "from kamlib import plotting\n"
+        "from kamlib.workbook import headline_kpis, open_workbook\n"
+        "wb = open_workbook(params_file, run_cache, distribute=distribute)\n"
+        "plotting.set_theme(wb.lang)\n"
+        "assert run_cache is None or wb.cache_file, 'workbook not taken from the run cache'"),
+    new_code_cell(
+        "display(Markdown('## ' + ('关键指标' if wb.lang == 'zh' else 'Headline KPIs')))\n"
+        "display(pd.DataFrame([headline_kpis(wb)]))"),
+    new_code_cell(
+        "cols = [c for c in ('name', 'revenue', 'tier') if c in wb.customers.columns]\n"
+        "display(wb.customers.sort_values('revenue', ascending=False)[cols].head(5))"),
+])
+
+write("no_params", [new_code_cell("params_file = 'x'\nrun_cache = None\ndistribute = False")])
+
+write("unknown_param", [params_cell('params_file = "x.yaml"\n')])
