@@ -104,8 +104,10 @@ HARD_CHECKS: dict[str, tuple[str, str]] = {
 # ------------------------------------------------------------------------------------------ problems
 
 def _fmt_value(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
+    if isinstance(v, (float, np.floating)):
+        return str(int(v)) if float(v).is_integer() else f"{float(v):g}"
+    if isinstance(v, (int, np.integer)):
+        return str(v)
     if isinstance(v, pd.Timestamp):
         return v.date().isoformat()
     s = str(v)
@@ -362,9 +364,13 @@ _CHECK_NAMES = {"not_nullable": "not_null", "field_uniqueness": "duplicate_key",
 
 def _pandera_problems(table: str, df: pd.DataFrame, err, path) -> list[dict]:
     fc = err.failure_cases
+    # dataframe-wide checks report one failure per column of a failing row: group them by check only
+    wide = (fc["schema_context"] == "DataFrameSchema") & fc["check"].isin(["due_before_invoice", "negative_revenue"])
+    fc = fc.assign(column=fc["column"].where(~wide, ""))
     out = []
     for (column, check), g in fc.groupby([fc["column"].fillna(""), fc["check"].astype(str)], sort=False):
-        name = _CHECK_NAMES.get(check, "range" if check.startswith("range") else
+        name = _CHECK_NAMES.get(check, "range" if check.startswith(("range", "in_range")) else
+                                "non_negative" if check.startswith("greater_than_or_equal_to(0") else
                                 "dtype" if check.startswith("dtype") else check)
         idx = pd.Index(g["index"].dropna().astype("int64").unique())
         if name == "due_before_invoice":
@@ -396,7 +402,8 @@ def _pandera_problems(table: str, df: pd.DataFrame, err, path) -> list[dict]:
             out.append(problem(table, col, name, len(idx), row_examples(sub.index), "empty values", path=path))
             continue
         sub = df.loc[idx] if len(idx) else df.iloc[:0]
-        detail = {"range": f"allowed {check[5:]}", "non_negative": "must be ≥ 0"}.get(name, check)
+        bounds = re.findall(r"-?\d+(?:\.\d+)?", check)
+        detail = {"range": f"allowed [{', '.join(bounds[:2])}]", "non_negative": "must be ≥ 0"}.get(name, check)
         out.append(problem(table, col, name if name in HARD_CHECKS else "range", len(idx),
                            row_examples(sub.index, sub[col]) if col in sub else (), detail, path=path))
     return out
