@@ -1,4 +1,142 @@
-"""Figures for kamlib.value results."""
+"""Figures for kamlib.value results. Each draws what the result already holds; nothing is recomputed."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.patches import Rectangle
+
+from ._theme import TIER_COLORS, get_ax
+
+__all__ = ["plot_lorenz", "plot_double_abc", "plot_rfm", "plot_weights", "plot_contributions",
+           "plot_tier_summary", "plot_migration"]
+
+
+def _t(key: str, lang: str) -> str:
+    from ..value import LABELS
+
+    return LABELS[key][lang]
+
+
+def plot_lorenz(result, ax=None, lang: str = "zh", mark: float = 0.2, **kws):
+    """Pareto curve of a :class:`~kamlib.value.ConcentrationResult` (accounts largest first), with the
+    equality line and the top-``mark`` share marked."""
+    ax = get_ax(ax)
+    lor = result.lorenz
+    ax.plot(lor["account_share"], lor["value_share"], lw=2, color=kws.pop("color", "#2E86C1"), **kws)
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label=_t("value.equality", lang))
+    if result.n and result.total > 0:
+        share = result.top_share(mark)
+        ax.axvline(mark, color="#C0392B", lw=1, ls=":")
+        ax.axhline(share, color="#C0392B", lw=1, ls=":")
+        ax.annotate(f"{mark:.0%} → {share:.1%}", xy=(mark, share), xytext=(mark + 0.05, share - 0.12),
+                    arrowprops={"arrowstyle": "->", "color": "#C0392B"}, color="#C0392B")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    ax.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    ax.set_xlabel(_t("value.lorenz_x", lang))
+    ax.set_ylabel(_t("value.lorenz_y", lang))
+    ax.set_title(f"{_t('value.pareto', lang)} (Gini {result.gini:.2f})")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_double_abc(result, ax=None, lang: str = "zh", **kws):
+    """Heat map of the revenue × profit ABC grid (account counts), loss column highlighted."""
+    ax = get_ax(ax)
+    grid = result.grid
+    sns.heatmap(grid, annot=True, fmt="d", cmap=kws.pop("cmap", "Blues"), cbar=False, ax=ax, linewidths=0.5, **kws)
+    if "loss" in grid.columns and grid["loss"].sum() > 0:
+        j = list(grid.columns).index("loss")
+        ax.add_patch(Rectangle((j, 0), 1, len(grid), fill=False, edgecolor="#C0392B", lw=2))
+    ax.set_xlabel(_t("value.col.profit_class", lang))
+    ax.set_ylabel(_t("value.col.revenue_class", lang))
+    ax.set_title(_t("value.double_abc", lang))
+    return ax
+
+
+def plot_rfm(summary: pd.DataFrame, ax=None, lang: str = "zh", **kws):
+    """Accounts and revenue share per RFM segment (:func:`kamlib.value.rfm_summary`)."""
+    from ..value import rfm_label
+
+    ax = get_ax(ax)
+    s = summary.sort_values("revenue_share")
+    y = np.arange(len(s))
+    labels = [rfm_label(v, lang) for v in s.index]
+    ax.barh(y - 0.2, s["account_share"], height=0.4, label=_t("value.col.account_share", lang), color="#95A5A6")
+    ax.barh(y + 0.2, s["revenue_share"], height=0.4, label=_t("value.col.revenue_share", lang), color="#2E86C1")
+    ax.set_yticks(y, labels)
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    ax.set_title(_t("value.rfm", lang))
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_weights(result, ax=None, lang: str = "zh", **kws):
+    """Scorecard indicator weights (:class:`~kamlib.value.ScorecardResult`), heaviest on top."""
+    from ..value import indicator_label
+
+    ax = get_ax(ax)
+    w = result.weights.sort_values()
+    ax.barh([indicator_label(i, lang) for i in w.index], w.to_numpy(), color=kws.pop("color", "#2E86C1"))
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    ax.set_xlabel(_t("value.col.weight", lang))
+    ax.set_title(_t("value.weights", lang))
+    return ax
+
+
+def plot_contributions(result, n: int = 15, ax=None, lang: str = "zh", names: pd.Series | None = None,
+                       tiers: pd.Series | None = None, **kws):
+    """Stacked bars: each top-``n`` account's score split into indicator contributions (points)."""
+    from ..value import indicator_label
+
+    top = result.top(n).iloc[::-1]
+    contrib = top.drop(columns="score")
+    ax = get_ax(ax, figsize=(9, max(3.5, 0.32 * len(top) + 1)))
+    left = np.zeros(len(top))
+    colors = sns.color_palette("tab20", contrib.shape[1])
+    ylabels = [str(names.get(i, i)) if names is not None else str(i) for i in top.index]
+    for k, col in enumerate(contrib.columns):
+        ax.barh(ylabels, contrib[col].to_numpy(), left=left, color=colors[k], label=indicator_label(col, lang))
+        left += contrib[col].to_numpy()
+    if tiers is not None:
+        for lab, cid in zip(ax.get_yticklabels(), top.index):
+            lab.set_color(TIER_COLORS.get(tiers.get(cid), "black"))
+    ax.set_xlabel(_t("value.contribution", lang))
+    ax.set_title(_t("value.top_accounts", lang))
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
+    return ax
+
+
+def plot_tier_summary(summary: pd.DataFrame, ax=None, lang: str = "zh", **kws):
+    """Revenue per tier stacked by group (:func:`kamlib.value.tier_summary` with ``by``)."""
+    from ..i18n import tier_label
+
+    ax = get_ax(ax)
+    s = summary.iloc[::-1]
+    left = np.zeros(len(s))
+    for t in ("core", "key", "ordinary"):
+        v = s[f"{t}_revenue"].to_numpy(dtype=float)
+        ax.barh([str(i) for i in s.index], v, left=left, color=TIER_COLORS[t], label=tier_label(t, lang))
+        left += v
+    ax.set_xlabel(_t("value.col.revenue", lang))
+    ax.set_title(_t("value.tiers_by", lang))
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_migration(result, ax=None, lang: str = "zh", **kws):
+    """Heat map of the tier migration counts (:class:`~kamlib.value.DynamicResult` or a
+    :func:`kamlib.value.tier_migration` frame)."""
+    from ..i18n import tier_label
+
+    m = result.matrix if hasattr(result, "matrix") else result
+    ax = get_ax(ax)
+    disp = m.rename(index=lambda v: tier_label(v, lang), columns=lambda v: tier_label(v, lang))
+    sns.heatmap(disp, annot=True, fmt="d", cmap=kws.pop("cmap", "Oranges"), cbar=False, ax=ax, linewidths=0.5,
+                **kws)
+    ax.set_ylabel(_t("value.col.previous", lang))
+    ax.set_xlabel(_t("value.col.current", lang))
+    ax.set_title(_t("value.migration", lang))
+    return ax
