@@ -86,6 +86,17 @@ def _connect():
     return con
 
 
+def _duck_msg(e: Exception) -> str:
+    """The informative head of a DuckDB error (up to its 'Possible Solution' hints), on one line."""
+    lines = []
+    for line in str(e).splitlines():
+        if line.startswith("Possible Solution") or (not line.strip() and lines):
+            break
+        if line.strip():
+            lines.append(line.strip())
+    return " / ".join(lines[:4])
+
+
 def _family(duck_type: str) -> str:
     t = duck_type.upper()
     if t in ("VARCHAR", "STRING", "TEXT") or t.startswith("VARCHAR"):
@@ -222,13 +233,16 @@ def _open_parquet(con, table: str, path: Path, problems: list) -> _Source | None
     return _describe_source(con, table, path, f"read_parquet({_lit(path)})", "parquet", None, [], problems)
 
 
-def _excel_frame(path: Path, sheet) -> pd.DataFrame:
+def _excel_engine() -> str:
     try:
-        import python_calamine  # noqa: F401  (5-10x faster than openpyxl)
-        engine = "calamine"
+        import python_calamine  # noqa: F401  (5-10x faster than openpyxl on large sheets)
+        return "calamine"
     except ImportError:
-        engine = None
-    return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine=engine)
+        return "openpyxl"
+
+
+def _excel_frame(path: Path, sheet) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine=_excel_engine())
 
 
 def _stringify(s: pd.Series) -> pa.Array:
@@ -252,7 +266,7 @@ def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source |
     except (ValueError, KeyError, IndexError) as e:
         sheets = ""
         try:
-            sheets = ", ".join(map(str, pd.ExcelFile(path).sheet_names))
+            sheets = ", ".join(map(str, pd.ExcelFile(path, engine=_excel_engine()).sheet_names))
         except (ValueError, OSError):
             pass
         problems.append(V.problem(table, None, "unreadable", 0, (),
@@ -284,7 +298,7 @@ def _describe_source(con, table, path, scan, fmt, enc, temp, problems) -> _Sourc
     except duckdb.Error as e:
         for t in temp:
             t.unlink(missing_ok=True)
-        msg = str(e).splitlines()[0]
+        msg = _duck_msg(e)
         check = "encoding" if "unicode" in msg.lower() else "unreadable"
         problems.append(V.problem(table, None, check, 0, (), f"{fmt} reader: {msg}", path=path))
         return None
@@ -554,7 +568,7 @@ def _read(con, table: str, path: Path, params: Params, problems: list, notes: li
         try:
             tbl = con.sql(sql).to_arrow_table()
         except duckdb.Error as e:
-            msg = str(e).splitlines()[0]
+            msg = _duck_msg(e)
             if "unicode" in msg.lower() and src.fmt == "csv" and params.data.encoding == "auto" \
                     and src.encoding == "utf-8":
                 # the first megabyte looked like UTF-8 but a later line is not: retry as GB18030

@@ -259,3 +259,23 @@ class Ledger:
         return Ledger(orders=keep(self.orders), customers=keep(self.customers), invoices=keep(self.invoices),
                       surveys=keep(self.surveys), quality=self.quality, sources=self.sources,
                       survey_items=self.survey_items)
+
+
+_KIND_TEXT = {"id": "id (text)", "str": "text", "date": "date", "float": "number"}
+
+
+def tables_markdown() -> str:
+    """Markdown reference of every canonical table and column (``docs/ledger.md`` embeds it verbatim, and a
+    test checks that the page matches this function, so the documentation cannot drift from the code)."""
+    out = []
+    for t in TABLES.values():
+        key = f"key `{t.key}`" if t.key else "no key (one row per line)"
+        out.append(f"### `{t.name}` ({'required' if t.required else 'optional'}; {key})\n")
+        out.append(t.description + "\n")
+        out.append("| column | type | required | description |")
+        out.append("|---|---|---|---|")
+        for c in t.columns:
+            desc = c.description + (" *PII.*" if c.pii and "PII" not in c.description else "")
+            out.append(f"| `{c.name}` | {_KIND_TEXT[c.kind]} | {'yes' if c.required else ''} | {desc} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
