@@ -50,6 +50,7 @@ __all__ = [
     "ReliabilityResult", "GroupTestResult", "WaveChangeResult", "DriversResult",
     "nps", "top_box", "cronbach_alpha", "account_satisfaction", "likert_distribution", "item_summary",
     "headline", "reliability", "group_tests", "wave_change", "drivers", "sentences", "likert_label",
+    "relative_weights", "resolve_settings", "wave_labels", "format_table", "item_list", "coverage_sentence", "latest_wave",
 ]
 
 #: Likert scale points 5..1 with their labels
@@ -637,6 +638,11 @@ def _prepare(surveys: pd.DataFrame, where: str, wave=None) -> pd.DataFrame:
     return s
 
 
+def wave_labels(surveys: pd.DataFrame) -> pd.Series:
+    """Wave label of each response (the ``wave`` column, else the survey date's year-half, e.g. 2025H2)."""
+    return _waves(surveys)
+
+
 def _sorted_waves(w: pd.Series) -> list[str]:
     return sorted(str(v) for v in w.dropna().unique())
 
@@ -721,14 +727,14 @@ class LikertResult:
 
 
 def likert_distribution(surveys: pd.DataFrame, items: Sequence[str], aggregate: str = "account",
-                        scale: int = 5) -> LikertResult:
+                        scale: int = 5, wave=None) -> LikertResult:
     """Distribution of answers (1..scale) per item.
 
     With ``aggregate="account"`` each account carries weight 1 per item, split evenly over its respondents
     who answered the item, so a chatty account does not dominate; with ``"respondent"`` every answer counts
-    once.
+    once. ``wave`` restricts to one wave (``"latest"``: the last wave label).
     """
-    s = _prepare(surveys, "likert_distribution")
+    s = _prepare(surveys, "likert_distribution", wave)
     missing = [i for i in items if i not in s.columns]
     if missing:
         raise DataError(f"likert_distribution: item column(s) {missing} not in the surveys table.")
@@ -920,6 +926,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
     by = list(st.group_by if by is None else by)
     meas = _measures(s, st, constructs)
     rows, grows = [], []
+    warned: set[str] = set()
     for b in by:
         if b in s.columns:
             g = s[b].astype("string")
@@ -934,9 +941,11 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
                 d = d.groupby(["acc", "g"], as_index=False)["v"].mean()
             sizes = d.groupby("g")["v"].size()
             small = sizes[sizes < st.min_n]
-            if len(small):
-                _warn(msgs, f"{b} / {mname}: group(s) {list(small.index)} have fewer than {st.min_n} units "
-                            "and are left out of the test.")
+            if len(small) and b not in warned:
+                warned.add(b)  # one warning per grouping, not per measure
+                _warn(msgs, f"{b}: group(s) {[str(x) for x in small.index]} have fewer than {st.min_n} "
+                            f"{'accounts' if agg == 'account' else 'responses'} and are left out of the tests "
+                            "(shown as not estimable).")
             keep = [k for k in sizes.index if sizes[k] >= st.min_n]
             for lvl in sizes.index:
                 vv = d.loc[d["g"] == lvl, "v"]
@@ -1466,3 +1475,104 @@ def sentences(result, lang: str = "zh") -> str:
     if isinstance(result, DriversResult):
         return _sent_drivers(result, lang)
     raise AnalysisError(f"sentences: no narrative for {type(result).__name__}")
+
+
+# ------------------------------------------------------------------------------- notebook conveniences
+
+
+def resolve_settings(settings, surveys: pd.DataFrame | None, survey_items: Sequence[str] = ()):
+    """``settings`` with constructs filled in when the params file names none.
+
+    Without ``satisfaction.constructs`` every Likert item column of the ledger (``ledger.survey_items``, or
+    the survey columns that are neither canonical nor ``overall``/``nps``) becomes its own one-item
+    construct, so the item analyses still run; reliability then has nothing to measure and says so.
+    """
+    st = _settings(settings)
+    if st.constructs or surveys is None:
+        return st
+    from .ledger import SURVEYS
+
+    items = [c for c in survey_items if c in surveys.columns] or [
+        c for c in surveys.columns if c not in SURVEYS.names and c not in (st.overall, st.nps)
+        and c != "_wave" and pd.api.types.is_numeric_dtype(surveys[c])]
+    return st.model_copy(update={"constructs": {c: [c] for c in items}})
+
+
+def item_list(settings) -> list[str]:
+    """Every Likert item named in ``settings.constructs``, in order, without repeats."""
+    return list(dict.fromkeys(i for items in _settings(settings).constructs.values() for i in items))
+
+
+def latest_wave(surveys: pd.DataFrame | None) -> str | None:
+    """The last survey wave label (waves derived from the survey date when the column is absent)."""
+    if surveys is None or not len(surveys):
+        return None
+    w = _sorted_waves(_waves(surveys))
+    return w[-1] if w else None
+
+
+def coverage_sentence(customers: pd.DataFrame, lang: str = "zh") -> str:
+    """How much of the book the survey covers, from the customer frame's ``sat_`` columns and revenue."""
+    n = len(customers)
+    if "sat_n_responses" not in customers.columns:
+        return LABELS["satisfaction.no_surveys"][lang]
+    surveyed = customers["sat_n_responses"].fillna(0) > 0
+    rev = customers["revenue"] if "revenue" in customers.columns else pd.Series(np.nan, index=customers.index)
+    share = float(rev[surveyed].sum() / rev.sum()) if rev.sum() > 0 else float("nan")
+    dis = int((customers.get("sat_dissatisfied", pd.Series(dtype=float)) == 1.0).sum())
+    dis_rev = (float(rev[customers.get("sat_dissatisfied", pd.Series(0.0, index=customers.index)) == 1.0].sum())
+               if "sat_dissatisfied" in customers.columns else float("nan"))
+    if lang == "zh":
+        return (f"{fmt.integer(n)} 个客户中有 {fmt.integer(int(surveyed.sum()))} 个参与过满意度调查，覆盖收入的 "
+                f"{fmt.pct(share)}；其中 {dis} 个客户的总体满意度均值低于 3 分（“不满意”），涉及收入 "
+                f"{fmt.money(dis_rev, 'zh')}。满意度字段以 sat_ 前缀并入客户表，供价值与流失分析使用。")
+    return (f"{fmt.integer(int(surveyed.sum()))} of {fmt.integer(n)} accounts answered a satisfaction survey, "
+            f"covering {fmt.pct(share)} of revenue; {dis} of them have a mean overall rating below 3 "
+            f"(dissatisfied), carrying {fmt.money(dis_rev, 'en')} of revenue. The satisfaction columns join the "
+            "customer frame with the prefix sat_ for the value and churn analyses.")
+
+
+#: display names of result columns (zh); English keeps the column names
+_COLUMNS_ZH = {
+    "estimate": "估计值", "se": "标准误", "ci_lower": "置信下限", "ci_upper": "置信上限", "n": "样本数",
+    "estimable": "可估计", "unit": "单位", "level": "层级", "construct": "维度", "mean": "均值",
+    "mean_lower": "均值下限", "mean_upper": "均值上限", "top_box": "满意率", "top_box_lower": "满意率下限",
+    "top_box_upper": "满意率上限", "k": "题数/组数", "alpha": "α", "sd": "标准差", "item_total_r": "题项-总分相关",
+    "alpha_if_deleted": "删除该题后 α", "by": "分组变量", "measure": "指标", "test": "检验", "statistic": "统计量",
+    "p": "p 值", "p_adj": "校正 p 值", "effect": "效应量", "effect_name": "效应量类型", "chi2": "卡方",
+    "chi2_p": "卡方 p 值", "chi2_p_adj": "卡方校正 p 值", "cramers_v": "Cramér's V", "group": "组",
+    "wave_a": "前一期", "wave_b": "后一期", "level_a": "前一期水平", "level_b": "后一期水平", "change": "变化",
+    "n_a": "前一期样本", "n_b": "后一期样本", "n_paired": "配对客户数", "diff": "检验差值", "coef": "系数",
+    "odds_ratio": "优势比", "importance": "重要性", "performance": "表现", "quadrant": "象限", "name": "客户名称",
+    "tier": "客户等级", "segment_name": "细分群", "revenue": "收入", "sat_n_responses": "答卷数",
+    "sat_last_wave": "最近一期", "sat_overall": "总体满意度", "sat_csat": "CSAT", "sat_nps": "NPS",
+}
+_QUADRANTS = {"keep": "q_keep", "focus": "q_focus", "low": "q_low", "overkill": "q_overkill"}
+_PCT = {"top_box", "top_box_lower", "top_box_upper", "importance", "csat", "sat_csat", "promoters", "passives",
+        "detractors", "share"}
+_P = {"p", "p_adj", "chi2_p", "chi2_p_adj"}
+_INT = {"n", "k", "n_a", "n_b", "n_paired", "sat_n_responses", "n_responses"}
+
+
+def format_table(df: pd.DataFrame, lang: str = "zh", formats: dict | None = None) -> pd.DataFrame:
+    """A satisfaction result table ready for display: shares as %, p-values, counts, money, tier and quadrant
+    names and (zh) Chinese column labels. ``formats`` overrides the per-column choice (see kamlib.fmt)."""
+    from .i18n import tier_label
+
+    out = df.copy()
+    f = {c: "pct" for c in out.columns if c in _PCT}
+    f.update({c: "p" for c in out.columns if c in _P})
+    f.update({c: "int" for c in out.columns if c in _INT})
+    if "revenue" in out.columns:
+        f["revenue"] = "money"
+    f.update(formats or {})
+    for c in ("tier", "group"):
+        if c in out.columns:
+            out[c] = [tier_label(v, lang) if isinstance(v, str) else v for v in out[c]]
+    if "quadrant" in out.columns:
+        out["quadrant"] = [_t(_QUADRANTS[v], lang) if v in _QUADRANTS else v for v in out["quadrant"]]
+    if "estimable" in out.columns:
+        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        out["estimable"] = [yes if bool(v) else no for v in out["estimable"]]
+    labels = _COLUMNS_ZH if lang == "zh" else None
+    return fmt.format_frame(out, f, lang=lang, labels=labels)
