@@ -98,6 +98,10 @@ HARD_CHECKS: dict[str, tuple[str, str]] = {
                      "check the rules: section and the column mapping (maybe the wrong column was mapped)"),
     "future_date": ("dates after the period end while rules.future_dates is 'error'",
                     "correct the dates, set as_of, or set rules.future_dates: exclude"),
+    "unknown_filter_column": ("filter: names a column the customers table does not have",
+                              "filter on a customer attribute that exists (the message lists them)"),
+    "no_matching_customer": ("filter: matches no customer", "use values that occur (the message lists them "
+                             "with their counts)"),
 }
 
 
