@@ -261,7 +261,7 @@ def _customer_frame(ledger: Ledger) -> pd.DataFrame:
     return cust
 
 
-def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4,
+def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inactive_days: int = 365,
                         engine: Literal["numpy", "duckdb"] = "numpy") -> pd.DataFrame:
     """Per-account value indicators as of ``as_of`` (one row per account in ``ledger.customers``).
 
@@ -275,6 +275,9 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4,
         Period end.
     growth_periods : int, default 4
         Number of three-month periods (ending at ``as_of``) in the revenue-growth slope.
+    inactive_days : int, default 365
+        Only used when the customers table has no ``churn_date``: an account without an order in this many
+        days is not ``active``.
     engine : {"numpy", "duckdb"}
         How per-account order aggregates are computed. Both give identical results; ``numpy``
         (integer-coded bincount) was faster in our measurements (see docs in the module tests).
@@ -283,7 +286,10 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4,
     -------
     pandas.DataFrame
         Indexed by ``customer_id`` with the columns of docs/CONTRACTS.md ("Customer indicator columns"),
-        plus ``size_score`` (大型 1, 中型 0.5, 小型 0) when ``size_band`` is present.
+        plus ``size_score`` (大型 1, 中型 0.5, 小型 0) when ``size_band`` is present, ``churn_date`` when the
+        customers table has it, and ``active`` (bool): ordered by ``as_of`` and not lost at ``as_of``
+        (``churn_date`` after ``as_of`` or empty; without churn dates, an order within ``inactive_days``).
+        Tiers are assigned among active accounts only (:func:`assign_tiers`).
         ``df.attrs["unavailable"]`` lists indicators that cannot be computed from this ledger
         (e.g. the financial ones when there is no invoices table) - they are NaN, never 0 -
         and ``df.attrs["warnings"]`` the soft problems met.
@@ -437,6 +443,13 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4,
     for c in ("value_fit", "procurement_fit"):
         if c in cust.columns:
             out[c] = cust[c].astype("float64")
+    ordered = out["order_count"] > 0
+    if "churn_date" in cust.columns:
+        cd = pd.to_datetime(cust["churn_date"]).astype("datetime64[ns]")
+        out["churn_date"] = cd
+        out["active"] = (ordered & (cd.isna() | (cd > as_of))).astype(bool)
+    else:
+        out["active"] = (ordered & (out["recency_days"] <= inactive_days)).astype(bool)
 
     out.attrs["as_of"] = as_of
     out.attrs["unavailable"] = tuple(dict.fromkeys(unavailable))
@@ -1150,7 +1163,19 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["sco
     Returns
     -------
     Series of "core"/"key"/"ordinary" indexed like ``indicators`` (name ``tier``).
+
+    Notes
+    -----
+    Tiers rank the accounts still in the book: when ``indicators`` has the ``active`` column of
+    :func:`customer_indicators`, quantiles and revenue shares are taken over active accounts only, and
+    accounts that churned or never ordered are "ordinary" whatever their cumulative history.
     """
+    full_idx = indicators.index
+    if "active" in indicators and indicators["active"].any():
+        act = indicators["active"].fillna(False).astype(bool)
+        tier = assign_tiers(indicators.loc[act].drop(columns="active"), scores, rule=rule, quantiles=quantiles,
+                            head_share=head_share, tail_share=tail_share, growth_floor=growth_floor)
+        return tier.reindex(full_idx).fillna("ordinary").astype("str").rename("tier")
     idx = indicators.index
     if rule == "score":
         s = scores.reindex(idx).astype("float64")
@@ -1286,19 +1311,6 @@ class DynamicResult:
         return self.matrix.to_html()
 
 
-def _active_at(ind: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp, inactive_days: int) -> pd.Index:
-    """Accounts in the book at ``as_of``: ordered by then and not lost (contractual churn_date when the
-    ledger has one, else an order within ``inactive_days``)."""
-    ordered = ind["order_count"].fillna(0) > 0
-    if "churn_date" in customers.columns:
-        cd = customers.drop_duplicates("customer_id").set_index(customers["customer_id"].drop_duplicates().astype("str"))["churn_date"]
-        cd = cd.reindex(ind.index)
-        alive = cd.isna() | (cd > as_of)
-    else:
-        alive = ind["recency_days"] <= inactive_days
-    return ind.index[ordered & alive]
-
-
 def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tiers: pd.Series | None = None,
                            weights: Mapping[str, float] | None = None, inactive_days: int = 365,
                            max_list: int = 50) -> DynamicResult:
@@ -1329,25 +1341,27 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # indicator warnings were already reported for the current period
-        cur_ind = customer_indicators(ledger, as_of, growth_periods=vs.growth_periods)
-        prev_ind = customer_indicators(ledger, prev_as_of, growth_periods=vs.growth_periods)
-    cur_act = _active_at(cur_ind, ledger.customers, as_of, inactive_days)
-    prev_act = _active_at(prev_ind, ledger.customers, prev_as_of, inactive_days)
+        cur_ind = customer_indicators(ledger, as_of, growth_periods=vs.growth_periods, inactive_days=inactive_days)
+        prev_ind = customer_indicators(ledger, prev_as_of, growth_periods=vs.growth_periods,
+                                       inactive_days=inactive_days)
+    cur_act = cur_ind.index[cur_ind["active"]]
+    prev_act = prev_ind.index[prev_ind["active"]]
     if len(prev_act) == 0:
         raise AnalysisError(f"no active accounts at the previous period end {prev_as_of.date()}: the ledger "
                             "does not reach back far enough for a period comparison")
 
     def tiers_at(ind: pd.DataFrame, act: pd.Index, w) -> tuple[pd.Series, pd.Series]:
-        sub = ind.loc[act]
+        # scored exactly as the workbook does (all accounts, tiers among the active ones), then restricted
+        # to the active accounts: inactive ones are "new" / "lost" in the migration, not "ordinary"
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if w is None:
-                sc = scorecard(sub, weights=vs.weights, method=vs.scorecard_method, indicators_used=vs.indicators)
+                sc = scorecard(ind, weights=vs.weights, method=vs.scorecard_method, indicators_used=vs.indicators)
             else:
-                sc = scorecard(sub, weights=dict(w), method="manual", indicators_used=list(w.keys()))
-            t = assign_tiers(sub, sc.scores, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
+                sc = scorecard(ind, weights=dict(w), method="manual", indicators_used=list(w.keys()))
+            t = assign_tiers(ind, sc.scores, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
         notes.extend(str(c.message) for c in caught if issubclass(c.category, StatisticalWarning))
-        return t, sc.weights
+        return t.reindex(act), sc.weights
 
     if current_tiers is not None:
         cur = current_tiers.reindex(cur_act)

@@ -328,10 +328,16 @@ def test_tiers_by_score_quantiles(demo_ind):
         warnings.simplefilter("ignore", StatisticalWarning)
         sc = value.scorecard(demo_ind)
     t = value.assign_tiers(demo_ind, sc.scores)
-    n = len(t)
+    act = demo_ind["active"]
+    n = int(act.sum())
+    assert 0 < n < len(t)  # the demo has churned accounts
     assert (t == "core").sum() == pytest.approx(0.05 * n, abs=2)
     assert (t == "key").sum() == pytest.approx(0.15 * n, abs=3)
-    assert sc.scores[t == "core"].min() > sc.scores[t == "key"].max() > sc.scores[t == "ordinary"].max()
+    s, ta = sc.scores[act], t[act]
+    assert s[ta == "core"].min() > s[ta == "key"].max() > s[ta == "ordinary"].max()
+    # churned accounts are never core/key, however large their history
+    assert (t[~act] == "ordinary").all()
+    assert not demo_ind.loc[~act, "churn_date"].isna().any()
 
 
 def test_tiers_match_planted_strategic_segment(demo, demo_ind):
