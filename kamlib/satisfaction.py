@@ -583,14 +583,16 @@ def _share_stat(flags: pd.Series, accounts: pd.Series, aggregate: str, ci: float
             _warn(msgs, f"{what}: not estimable ({n} responses < minimum {min_n}).")
             return {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": n, "estimable": False}
         lo, hi = _wilson(float(v.sum()), n, _z(ci))
-        return {"estimate": float(v.mean()), "ci_lower": lo, "ci_upper": hi, "n": n, "estimable": True}
+        p = float(v.mean())
+        return {"estimate": p, "se": float(np.sqrt(p * (1 - p) / n)), "ci_lower": lo, "ci_upper": hi, "n": n,
+                "estimable": True}
     v = _unit_values(flags, accounts, "account")
     n = int(len(v))
     if n < min_n:
         _warn(msgs, f"{what}: not estimable ({n} accounts < minimum {min_n}).")
         return {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": n, "estimable": False}
-    m, lo, hi, _, _ = _mean_ci(v, ci, 0.0, 1.0)
-    return {"estimate": m, "ci_lower": lo, "ci_upper": hi, "n": n, "estimable": True}
+    m, lo, hi, se, _ = _mean_ci(v, ci, 0.0, 1.0)
+    return {"estimate": m, "se": se, "ci_lower": lo, "ci_upper": hi, "n": n, "estimable": True}
 
 
 def _mean_stat(values: pd.Series, accounts: pd.Series, aggregate: str, ci: float, min_n: int,
@@ -601,8 +603,8 @@ def _mean_stat(values: pd.Series, accounts: pd.Series, aggregate: str, ci: float
     if n < min_n:
         _warn(msgs, f"{what}: not estimable ({n} {unit} < minimum {min_n}).")
         return {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": n, "estimable": False}
-    m, lo, hi, _, _ = _mean_ci(v, ci, *bounds)
-    return {"estimate": m, "ci_lower": lo, "ci_upper": hi, "n": n, "estimable": True}
+    m, lo, hi, se, _ = _mean_ci(v, ci, *bounds)
+    return {"estimate": m, "se": se, "ci_lower": lo, "ci_upper": hi, "n": n, "estimable": True}
 
 
 @dataclass(frozen=True)
@@ -985,7 +987,11 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
                 top = (d["v"] >= 4)
                 tab = pd.crosstab(d["g"], top)
                 if tab.shape == (len(keep), 2):
-                    chi2, p, _, _ = stats.chi2_contingency(tab.to_numpy(), correction=False)
+                    chi2, p, _, expected = stats.chi2_contingency(tab.to_numpy(), correction=False)
+                    if (expected < 5).any() and f"chi2:{b}" not in warned:
+                        warned.add(f"chi2:{b}")
+                        _warn(msgs, f"{b}: some expected top-2-box counts are below 5, so the chi-square "
+                                    "p-values are approximate.")
                     row.update(chi2=float(chi2), chi2_p=float(p), cramers_v=float(np.sqrt(chi2 / n)))
             rows.append(row)
     cols = ["by", "measure", "test", "k", "n", "statistic", "p", "p_adj", "effect", "effect_name", "chi2",
@@ -1140,6 +1146,7 @@ class DriversResult:
     converged: bool = True
     estimable: bool = True
     warnings: tuple[str, ...] = ()
+    cov_type: str = "model-based"
 
     def to_frame(self) -> pd.DataFrame:
         return self.summary.copy()
@@ -1168,8 +1175,8 @@ def relative_weights(x: pd.DataFrame, y: pd.Series) -> tuple[pd.Series, float]:
     return pd.Series(raw / r2 if r2 > 0 else raw * np.nan, index=x.columns), r2
 
 
-def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95, min_n: int | None = None
-            ) -> DriversResult:
+def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95, min_n: int | None = None,
+            cluster: str | None = "customer_id") -> DriversResult:
     """Which items drive an ordinal outcome (e.g. ``overall`` 1-5): ordinal logit + relative importance.
 
     Parameters
@@ -1183,14 +1190,17 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     ci : float, default 0.95
     min_n : int, optional
         Minimum complete responses; default ``10 * (len(items) + 1)`` (a common events-per-parameter rule).
+    cluster : str or None, default "customer_id"
+        Column identifying the account. When present, standard errors are cluster-robust by account
+        (respondents of one account are not independent); otherwise (or ``None``) model-based.
 
     Returns
     -------
     DriversResult
         ``summary`` indexed by item (coef, se, p, odds_ratio, ci_lower, ci_upper, importance, performance,
         quadrant). Fitted by maximum likelihood with statsmodels ``OrderedModel(distr="logit")`` on
-        complete cases; SEs are model-based (responses of one account are treated as independent given the
-        items). Below ``min_n`` responses or without variation in the outcome the result is not estimable
+        complete cases; SEs are cluster-robust by account when ``cluster`` is a column of ``data``, else
+        model-based (``cov_type`` on the result says which). Below ``min_n`` responses or without variation in the outcome the result is not estimable
         (NaN summary + warning).
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
@@ -1204,6 +1214,11 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     _z(ci)
     msgs: list[str] = []
     d = data[[outcome, *items]].apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64").dropna()
+    groups = None
+    if cluster is not None and cluster in data.columns:
+        gcol = data.loc[d.index, cluster]
+        d = d[gcol.notna()]
+        groups = pd.factorize(gcol[gcol.notna()])[0]
     n = int(len(d))
     need = min_n if min_n is not None else 10 * (len(items) + 1)
     cols = ["coef", "se", "p", "odds_ratio", "ci_lower", "ci_upper", "importance", "performance", "quadrant"]
@@ -1226,7 +1241,13 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     model.exog_names[:] = use  # readable parameter names
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = model.fit(method="bfgs", disp=False, maxiter=2000)
+        if groups is not None and len(np.unique(groups)) > 1:
+            res = model.fit(method="bfgs", disp=False, maxiter=2000, cov_type="cluster",
+                            cov_kwds={"groups": groups})
+            cov_type = f"cluster-robust by {cluster} ({len(np.unique(groups))} clusters)"
+        else:
+            res = model.fit(method="bfgs", disp=False, maxiter=2000)
+            cov_type = "model-based"
     converged = bool(res.mle_retvals.get("converged", True))
     if not converged:
         _warn(msgs, "Ordinal logit did not converge; coefficients are unreliable (check for separation: an "
@@ -1254,7 +1275,7 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     llnull = _ordinal_null_llf(y)
     pseudo = float(1 - res.llf / llnull) if llnull < 0 else np.nan
     thr = tuple(float(t) for t in model.transform_threshold_params(res.params)[1:-1])
-    return DriversResult(summ, outcome, n, r2, pseudo, thr, converged, True, tuple(msgs))
+    return DriversResult(summ, outcome, n, r2, pseudo, thr, converged, True, tuple(msgs), cov_type)
 
 
 def _ordinal_null_llf(y: pd.Series) -> float:
@@ -1434,6 +1455,8 @@ def _sent_drivers(r: DriversResult, lang: str) -> str:
                f"其中 {top[0]} 每提高 1 分，总体满意度更高一级的几率乘以 {fmt.number(s.loc[top[0], 'odds_ratio'], 2)}"
                f"（相对重要性 {fmt.pct(s.loc[top[0], 'importance'])}）。")
         txt += (f"重要但表现偏低、应优先改进的题项：{'、'.join(focus)}。" if focus else "没有“重要但表现偏低”的题项。")
+        if r.cov_type.startswith("cluster"):
+            txt += "标准误按客户聚类稳健估计（同一客户的多位受访者不视为独立）。"
         return txt
     txt = (f"An ordinal logit on {fmt.integer(r.n)} responses (McFadden pseudo-R² {fmt.number(r.pseudo_r2, 2)}) "
            f"ranks {', '.join(top)} as the strongest drivers of overall satisfaction; one point more on {top[0]} "
@@ -1441,6 +1464,8 @@ def _sent_drivers(r: DriversResult, lang: str) -> str:
            f"(relative importance {fmt.pct(s.loc[top[0], 'importance'])}).")
     txt += (f" Important but under-performing (concentrate here): {', '.join(focus)}." if focus
             else " No item is both important and under-performing.")
+    if r.cov_type.startswith("cluster"):
+        txt += " Standard errors are cluster-robust by account (respondents of one account are not independent)."
     return txt
 
 

@@ -28,6 +28,11 @@ def surveys(demo):
     return demo.tables["surveys"]
 
 
+@pytest.fixture(scope="module")
+def demo_drivers(surveys, demo):
+    return S.drivers(surveys, "overall", list(demo.truth["drivers"]))
+
+
 def _quiet(fn, *a, **k):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
@@ -166,6 +171,7 @@ def test_drivers_known_answer_ucla_ologit():
         assert r.summary.loc[item, "p"] == pytest.approx(exp["p"][item], rel=1e-2)
     assert r.thresholds == pytest.approx(exp["thresholds"], abs=4e-4)
     assert r.n == 400 and r.summary["importance"].sum() == pytest.approx(1.0)
+    assert r.cov_type == "model-based"          # no account column: the published model-based SEs
 
 
 def test_drivers_not_estimable_and_constant_item():
@@ -186,10 +192,11 @@ def test_relative_weights_orthogonal_case():
     assert w["a"] == pytest.approx(0.8, abs=0.02) and r2 == pytest.approx(5 / 6, abs=0.02)
 
 
-def test_demo_planted_drivers_recovered(surveys, demo):
+def test_demo_planted_drivers_recovered(demo_drivers, demo):
     truth = demo.truth["drivers"]
-    r = S.drivers(surveys, "overall", list(truth))
+    r = demo_drivers
     s = r.summary
+    assert r.cov_type.startswith("cluster-robust")    # several respondents per account
     strongest = max(truth, key=truth.get)
     assert strongest == "q_service_response"
     assert s["coef"].idxmax() == strongest and s.index[0] == strongest      # by coefficient and by importance
@@ -336,7 +343,7 @@ def test_sentences_languages(surveys):
     assert S.likert_label(5, "zh") == "非常满意" and S.likert_label(1, "en") == "Very dissatisfied"
 
 
-def test_plots_draw_results(surveys):
+def test_plots_draw_results(surveys, demo_drivers):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -348,7 +355,7 @@ def test_plots_draw_results(surveys):
     lk = S.likert_distribution(surveys, items)
     ax = plotting.plot_likert(lk)
     assert len(ax.patches) == 5 * len(items)
-    dr = S.drivers(surveys, "overall", items)
+    dr = demo_drivers
     for ax in (plotting.plot_importance_performance(dr), plotting.plot_drivers(dr),
                plotting.plot_nps(S.nps(surveys["nps"])), plotting.plot_item_summary(S.item_summary(surveys, SETTINGS)),
                plotting.plot_wave_change(S.wave_change(surveys, SETTINGS)),
