@@ -55,8 +55,9 @@ from .errors import AnalysisError, KamlibError, StatisticalWarning
 from .i18n import tier_label
 
 __all__ = ["LABELS", "churn_durations", "kaplan_meier", "logrank", "cox", "threshold_sensitivity",
-           "at_risk", "churn_covariates", "concordance_index", "sentences", "KaplanMeierResult",
-           "LogrankResult", "CoxResult", "SensitivityResult"]
+           "at_risk", "churn_covariates", "concordance_index", "sentences", "ph_note", "describe_churn",
+           "median_display", "cox_display", "sensitivity_display", "at_risk_display", "at_risk_sentence",
+           "term_label", "KaplanMeierResult", "LogrankResult", "CoxResult", "SensitivityResult"]
 
 ConfType = Literal["log-log", "log", "plain"]
 CONF_TYPES = ("log-log", "log", "plain")
@@ -634,6 +635,8 @@ class CoxResult:
     warnings: tuple[str, ...] = ()
     #: terms coded 0/1 (read as "accounts with ..." rather than "per unit")
     binary_terms: tuple[str, ...] = ()
+    #: terms with extreme / undetermined estimates (separation): not interpretable
+    separated: tuple[str, ...] = ()
 
     @property
     def lr_test(self) -> tuple[float, int, float]:
@@ -909,8 +912,10 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
     ok = X.notna().all(axis=1) & time.notna() & status.notna() & ent.notna() & strat.notna() & (time >= 0)
     ok &= ~((ent >= time) & (ent > 0))
     if (~ok).any():
+        miss = {c: int(data[c].isna().sum()) for c in covariates if data[c].isna().any()}
+        why = ", ".join(f"{c} missing for {k}" for c, k in miss.items())
         _warn(f"cox: {int((~ok).sum())} of {len(data)} rows left out (missing covariate, duration or event, "
-              "or entry not before the churn/censoring time).", warn)
+              f"or entry not before the churn/censoring time{'; ' + why if why else ''}).", warn)
     X, time, status, ent, strat = X[ok], time[ok].to_numpy(), status[ok].to_numpy(), ent[ok].to_numpy(), \
         strat[ok].to_numpy()
     const = [c for c in X.columns if X[c].nunique() <= 1]
@@ -992,7 +997,8 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
                      n=n, n_events=n_ev, ties=ties, strata=strata, reference=ref, terms=terms,
                      covariates=tuple(covariates), baseline=base, encoding=enc, converged=converged,
                      alpha=alpha, warnings=tuple(warn),
-                     binary_terms=tuple(t for t in terms if set(np.unique(X[t])) <= {0.0, 1.0}))
+                     binary_terms=tuple(t for t in terms if set(np.unique(X[t])) <= {0.0, 1.0}),
+                     separated=tuple(sep))
 
 
 # ============================================================================================ sensitivity
@@ -1156,8 +1162,8 @@ def _days_text(d: float, lang: str) -> str:
         return _t("i18n.not_reached", lang)
     if d >= 365:
         y = d / 365.25
-        return f"{y:.1f} 年" if lang == "zh" else f"{y:.1f} years"
-    return f"{d:.0f} 天" if lang == "zh" else f"{d:.0f} days"
+        return f"{y:.1f}年" if lang == "zh" else f"{y:.1f} years"
+    return f"{d:.0f}天" if lang == "zh" else f"{d:.0f} days"
 
 
 def _term_phrase(result: CoxResult, term: str, lang: str, labels: dict | None) -> str:
@@ -1194,13 +1200,15 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
     if isinstance(result, KaplanMeierResult):
         for g, r in result.median.iterrows():
             name = _t("survival.all", lang) if g == "all" else tier_label(g, lang)
+            r = r.copy()
+            r["n"], r["events"] = int(r["n"]), int(r["events"])
             if pd.isna(r["median"]):
                 out.append(f"- **{name}**：{r['n']:,} 家客户中 {r['events']:,} 家已流失，过半客户仍在合作，中位留存时间未达到。"
                            if zh else f"- **{name}**: {r['events']:,} of {r['n']:,} accounts churned; more than half "
                            "are still active, so the median retention time is not reached.")
             else:
                 ci = f"{_days_text(r['ci_lower'], lang)}–{_days_text(r['ci_upper'], lang)}"
-                out.append(f"- **{name}**：一半客户在 {_days_text(r['median'], lang)} 内流失（95% 置信区间 {ci}）。"
+                out.append(f"- **{name}**：一半客户在{_days_text(r['median'], lang)}内流失（95% 置信区间 {ci}）。"
                            if zh else f"- **{name}**: half of the accounts are lost within "
                            f"{_days_text(r['median'], lang)} (95% CI {ci}).")
     elif isinstance(result, LogrankResult):
@@ -1225,9 +1233,11 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
     elif isinstance(result, CoxResult):
         s = result.summary
         for term, r in s.iterrows():
-            if not np.isfinite(r["hr"]):
-                continue
             who = _term_phrase(result, term, lang, labels)
+            if not np.isfinite(r["hr"]) or term in result.separated:
+                out.append(f"- {who}：{_t('i18n.not_estimable', lang)}（该组客户全部流失或全部未流失）。" if zh
+                           else f"- {who}: {_t('i18n.not_estimable', lang)} (all or none of these accounts churned).")
+                continue
             ci = f"{r['hr_lower']:.2f}–{r['hr_upper']:.2f}"
             p = _p(r["p"], lang)
             if r["p"] >= result.alpha:
@@ -1269,15 +1279,141 @@ def ph_note(result: CoxResult, lang: str = "zh") -> str:
     """One plain-language sentence on the proportional-hazards check of a Cox fit."""
     _check_lang(lang)
     ph = result.ph_test.drop(index="GLOBAL", errors="ignore")
-    bad = [t for t in ph.index if ph.loc[t, "p"] < 0.05]
+    bad = [t for t in ph.index if ph.loc[t, "p"] < 0.05 and t not in result.separated]
     if not len(ph) or not np.isfinite(ph["p"]).any():
         return "比例风险假设无法检验。" if lang == "zh" else "The proportional-hazards assumption could not be checked."
     if not bad:
         return ("比例风险假设检验通过（Schoenfeld 残差检验各因素 p ≥ 0.05）：各因素的影响在合作期内大致稳定。"
                 if lang == "zh" else "Proportional-hazards check passed (Schoenfeld residual test p ≥ 0.05 for every "
                 "factor): each factor's effect is roughly constant over the relationship.")
+    bad = [term_label(result, t, lang) for t in bad]
     names = "、".join(bad) if lang == "zh" else ", ".join(bad)
     return (f"注意：{names} 未通过比例风险检验（p < 0.05），其影响随合作年限变化，表中风险比是整个期间的平均效应；"
             "可按该因素分层（strata）或分时段分析。" if lang == "zh" else
             f"Note: {names} fail the proportional-hazards check (p < 0.05): their effect changes with account age, "
             "so the hazard ratio shown is an average over time; consider stratifying on them or splitting time.")
+
+
+# ============================================================================================ report helpers
+
+def term_label(result: CoxResult, term: str, lang: str = "zh") -> str:
+    """Short display label of a Cox term (LABELS ``survival.term.<name>`` or ``covariate: level``)."""
+    key = f"survival.term.{term}"
+    if key in LABELS:
+        return LABELS[key][lang].split("（")[0].split(" (")[0]
+    if "[" in term and term.endswith("]"):
+        cov, lvl = term[:-1].split("[", 1)
+        return f"{cov}: {tier_label(lvl, lang)} vs {tier_label(result.reference.get(cov), lang)}"
+    return term
+
+
+def describe_churn(churn: pd.DataFrame, lang: str = "zh") -> str:
+    """Markdown paragraph: churn definition used, accounts, churned share, late-entry note."""
+    _check_lang(lang)
+    if churn is None or not len(churn):
+        return "没有可用于流失分析的客户。" if lang == "zh" else "No accounts available for churn analysis."
+    definition = str(churn["definition"].iloc[0])
+    days = churn.attrs.get("inactivity_days", "")
+    head = _t(f"survival.{definition}", lang).format(days=days)
+    n, k = len(churn), int(churn["churned"].sum())
+    late = int((churn["entry_days"] > 0).sum())
+    ws = churn.attrs.get("window_start", "")
+    if lang == "zh":
+        txt = (f"{head}。共 {n:,} 家客户，其中 {k:,} 家（{fmt.pct(k / n)}）在 {churn.attrs.get('as_of', '')} 前流失。")
+        if late:
+            txt += (f" {late:,} 家客户的合作早于数据起始日 {ws}：它们能出现在数据中，本身就说明已经“存活”到该日，"
+                    "因此分析采用延迟进入（左截断）处理，只从数据起始日起把它们计入风险集，避免高估留存。")
+        return txt
+    txt = (f"{head}. {n:,} accounts, of which {k:,} ({fmt.pct(k / n)}) churned by {churn.attrs.get('as_of', '')}.")
+    if late:
+        txt += (f" {late:,} accounts started before the data window ({ws}); they are in the data only because they "
+                "survived to that date, so they enter the risk set late (left truncation) rather than from their "
+                "start, which would overstate retention.")
+    return txt
+
+
+def median_display(result: KaplanMeierResult, lang: str = "zh", label: str | None = None) -> pd.DataFrame:
+    """The median table as display strings ("not reached" where the curve stays above 50%)."""
+    _check_lang(lang)
+    nr = _t("i18n.not_reached", lang)
+    m = result.median.reset_index()
+    out = pd.DataFrame({
+        label or _t("survival.group", lang): [_t("survival.all", lang) if g == "all" else tier_label(g, lang)
+                                              for g in m["group"]],
+        _t("survival.n", lang): [fmt.integer(v) for v in m["n"]],
+        _t("survival.events", lang): [fmt.integer(v) for v in m["events"]],
+    })
+    for col, key in (("median", "survival.median_col"), ("ci_lower", "survival.ci_lower"),
+                     ("ci_upper", "survival.ci_upper")):
+        out[_t(key, lang)] = [nr if pd.isna(v) else fmt.integer(v) for v in m[col]]
+    return out
+
+
+def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
+    """The Cox summary as display strings with readable term labels."""
+    _check_lang(lang)
+    s = result.summary.copy()
+    s.loc[list(result.separated), ["hr", "hr_lower", "hr_upper", "coef", "se", "p"]] = np.nan
+    return pd.DataFrame({
+        _t("survival.covariate", lang): [term_label(result, t, lang) for t in s.index],
+        _t("survival.hr", lang): [fmt.number(v, 2) for v in s["hr"]],
+        "95% CI": [f"{fmt.number(a, 2)}–{fmt.number(b, 2)}" for a, b in zip(s["hr_lower"], s["hr_upper"])],
+        "coef": [fmt.number(v, 3) for v in s["coef"]],
+        "se": [fmt.number(v, 3) for v in s["se"]],
+        _t("survival.p", lang): [fmt.pvalue(v) for v in s["p"]],
+        "PH p": [fmt.pvalue(result.ph_test.loc[t, "p"]) if t in result.ph_test.index else "—" for t in s.index],
+    })
+
+
+def at_risk_sentence(table: pd.DataFrame, horizon_days: float, lang: str = "zh") -> str:
+    """One sentence on the at-risk list: how many accounts, expected revenue loss, the top account."""
+    _check_lang(lang)
+    if table is None or not len(table):
+        return "没有可评估流失风险的在册客户。" if lang == "zh" else "No active account could be scored."
+    n = len(table)
+    loss = float(table["expected_loss"].sum(skipna=True))
+    stake = float(table["revenue_at_stake"].sum(skipna=True))
+    top = table.iloc[0]
+    name = top["name"] if "name" in table and pd.notna(top.get("name")) else str(table.index[0])
+    if lang == "zh":
+        return (f"未来 {int(horizon_days)} 天流失风险最高的 {n} 家客户合计近 12 个月收入 {fmt.money(stake, 'zh')}，"
+                f"按流失概率折算的预期损失约 {fmt.money(loss, 'zh')}；风险最高的是 {name}"
+                f"（流失概率 {fmt.pct(top['churn_probability'])}）。")
+    return (f"The {n} accounts most likely to churn in the next {int(horizon_days)} days bought "
+            f"{fmt.money(stake, 'en')} in the last 12 months; weighted by churn probability about "
+            f"{fmt.money(loss, 'en')} is expected to be lost. Highest risk: {name} "
+            f"({fmt.pct(top['churn_probability'])}).")
+
+
+def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The at-risk list formatted for display (probabilities as %, money in 万 / k)."""
+    _check_lang(lang)
+    t = table.reset_index()
+    if "tier" in t:
+        t["tier"] = [tier_label(v, lang) for v in t["tier"]]
+    t["beyond_follow_up"] = ["*" if v else "" for v in t["beyond_follow_up"]]
+    zh = lang == "zh"
+    return fmt.format_frame(t, {"churn_probability": "pct", "revenue_at_stake": "money", "expected_loss": "money",
+                                "relative_risk": "number"}, lang=lang,
+                            labels={"customer_id": "客户编号" if zh else "Account", "name": "客户名称" if zh else "Name",
+                                    "tier": "等级" if zh else "Tier", "segment_name": "细分" if zh else "Segment",
+                                    "account_manager": "客户经理" if zh else "Account manager",
+                                    "churn_probability": _t("survival.probability", lang),
+                                    "relative_risk": "相对风险" if zh else "Relative risk",
+                                    "revenue_at_stake": _t("survival.revenue_at_stake", lang),
+                                    "expected_loss": _t("survival.expected_loss", lang),
+                                    "beyond_follow_up": "超出观测期*" if zh else "Beyond follow-up*"})
+
+
+def sensitivity_display(result: SensitivityResult, lang: str = "zh") -> pd.DataFrame:
+    """The threshold-sensitivity table formatted for display."""
+    _check_lang(lang)
+    zh = lang == "zh"
+    labels = {"inactivity_days": _t("survival.inactivity_days", lang), "accounts": _t("survival.n", lang),
+              "churned": _t("survival.events", lang), "churn_rate": _t("survival.churn_rate", lang),
+              "churned_revenue_share": "流失客户收入占比" if zh else "Revenue share of churned accounts",
+              "precision": "判定准确率（合同口径）" if zh else "Precision vs contracts",
+              "recall": "流失识别率（合同口径）" if zh else "Recall vs contracts"}
+    return fmt.format_frame(result.table, {"inactivity_days": "int", "accounts": "int", "churned": "int",
+                                           "churn_rate": "pct", "churned_revenue_share": "pct", "precision": "pct",
+                                           "recall": "pct"}, lang=lang, labels=labels)

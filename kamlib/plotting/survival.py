@@ -95,6 +95,8 @@ def plot_forest(result, ax=None, lang: str = "zh", labels: dict | None = None, t
         Term -> display label.
     """
     s = result.summary.dropna(subset=["hr"])
+    # separated terms have undetermined (infinite) limits: leave them out of the picture
+    s = s[~s.index.isin(getattr(result, "separated", ())) & np.isfinite(s[["hr_lower", "hr_upper"]]).all(axis=1)]
     ax = get_ax(ax, figsize=kws.pop("figsize", (7, 0.6 * max(len(s), 2) + 1.2)))
     y = np.arange(len(s))[::-1]
     sig = (s["p"] < result.alpha).to_numpy()
