@@ -592,6 +592,9 @@ def _share_stat(flags: pd.Series, accounts: pd.Series, aggregate: str, ci: float
         _warn(msgs, f"{what}: not estimable ({n} accounts < minimum {min_n}).")
         return {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": n, "estimable": False}
     m, lo, hi, se, _ = _mean_ci(v, ci, 0.0, 1.0)
+    if se == 0 and m in (0.0, 1.0):
+        # every account all-in or all-out: a t interval collapses to a point; Wilson over accounts does not
+        lo, hi = _wilson(m * n, n, _z(ci))
     return {"estimate": m, "se": se, "ci_lower": lo, "ci_upper": hi, "n": n, "estimable": True}
 
 
@@ -604,6 +607,9 @@ def _mean_stat(values: pd.Series, accounts: pd.Series, aggregate: str, ci: float
         _warn(msgs, f"{what}: not estimable ({n} {unit} < minimum {min_n}).")
         return {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": n, "estimable": False}
     m, lo, hi, se, _ = _mean_ci(v, ci, *bounds)
+    if se == 0:
+        _warn(msgs, f"{what}: all {n} {unit} have the same value, so the interval is degenerate; the true "
+                    "value is still uncertain.")
     return {"estimate": m, "se": se, "ci_lower": lo, "ci_upper": hi, "n": n, "estimable": True}
 
 
@@ -694,6 +700,8 @@ def headline(surveys: pd.DataFrame, settings=None, aggregate: str | None = None,
                                "n": int(len(v)), "estimable": False}
             else:
                 m, lo, hi, se, n = _mean_ci(v, st.ci, -100.0, 100.0)
+                if se == 0:
+                    _warn(msgs, f"NPS: all {n} accounts have the same NPS, so the interval is degenerate.")
                 rows["nps"] = {"estimate": m, "se": se, "ci_lower": lo, "ci_upper": hi, "n": n,
                                "estimable": True}
     t = pd.DataFrame.from_dict(rows, orient="index",

@@ -362,3 +362,20 @@ def test_plots_draw_results(surveys, demo_drivers):
                plotting.plot_likert(lk, neutral="separate", lang="en")):
         assert ax.has_data()
     plt.close("all")
+
+
+def test_identical_answers_everywhere_are_not_estimable_not_fake():
+    s = pd.DataFrame({"customer_id": [f"C{i}" for i in range(30)], "wave": ["2025H2"] * 30,
+                      "overall": [4.0] * 30, "nps": [8.0] * 30, "q1": [4.0] * 30, "q2": [4.0] * 30})
+    cust = pd.DataFrame({"tier": ["key", "ordinary"] * 15}, index=s["customer_id"])
+    st = SatisfactionSection(constructs={"c": ["q1", "q2"]})
+    g = _quiet(S.group_tests, s, cust, by=["tier"], settings=st)
+    assert (g.table["test"] == "not estimable").all() and g.table["p"].isna().all()
+    d = _quiet(S.drivers, s, "overall", ["q1", "q2"], min_n=5)
+    assert not d.estimable and d.summary["coef"].isna().all()
+    rel = _quiet(S.reliability, s, st)
+    assert not rel.table.loc["c", "estimable"]
+    with pytest.warns(StatisticalWarning, match="degenerate"):
+        h = S.headline(s, st)
+    assert h.table.loc["csat", "estimate"] == 1.0 and h.table.loc["nps", "estimate"] == 0.0
+    assert h.table.loc["csat", "ci_lower"] < 0.95 and h.warnings          # Wilson over accounts, not [1, 1]
