@@ -148,6 +148,9 @@ def run_job(job: Job) -> dict:
         # Inherited by the kernel process; identical for every job, so setting it process-wide is safe.
         for var in THREAD_VARS:
             os.environ[var] = "1"
+    # A backend forced from outside (MPLBACKEND=Agg in CI or a shell) would stop the kernel from
+    # displaying figures inline, and the report would silently lose every chart.
+    os.environ.pop("MPLBACKEND", None)
     started = dt.datetime.now()
     t0 = time.perf_counter()
     res: dict[str, Any] = {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed",
@@ -216,7 +219,6 @@ def run_job(job: Job) -> dict:
 
 
 def _init_worker(log_dir: str | None = None) -> None:
-    os.environ.setdefault("MPLBACKEND", "Agg")
     if log_dir:
         # Kernels inherit this process's stderr; send their start-up chatter to a log file instead of the
         # terminal, where it would tear the progress bar apart.
@@ -769,6 +771,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run the jobs on a Dask distributed scheduler (pip install 'kamlib[dask]')")
     parser.add_argument("--pdf", action="store_true", default=None,
                         help="also export PDFs with headless Chromium (when installed)")
+    parser.add_argument("--no-run-cache", action="store_true",
+                        help="do not scan the ledger up front; notebooks get run_cache=None and read the data "
+                             "themselves (only for notebooks that do not use the shared workbook)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
 
 
@@ -781,7 +786,8 @@ def cli(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise BatchError(f"--workers must be at least 1, got {args.workers}")
     res = run(args.params or None, args.notebooks, out=args.out, workers=args.workers, only=args.only,
-              resume=args.resume, dask=args.dask, pdf=args.pdf, progress=not args.no_progress)
+              resume=args.resume, dask=args.dask, pdf=args.pdf, progress=not args.no_progress,
+              prepare_cache=not args.no_run_cache)
     n_ok = sum(j["status"] == "ok" and not j.get("skipped") for j in res.jobs)
     print(f"kam run: {len(res.jobs)} jobs: {n_ok} ok, {len(res.failed)} failed, {len(res.skipped)} skipped "
           f"(unchanged) in {res.seconds:.1f} s")

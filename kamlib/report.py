@@ -527,7 +527,9 @@ def render_index(regions: list[Mapping[str, Any]], out_path: str | Path, lang: s
 
 _SCRIPT = re.compile(r"<\s*script\b", re.I)
 _ON_ATTR = re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I)
-_EXTERNAL = re.compile(r"""(?:src|href|action|data|poster)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+#: inside a tag only: escaped text (``&lt;img src='http://…'&gt;``) is harmless and must not count
+_EXTERNAL = re.compile(r"""<[^<>]*\s(?:src|href|action|formaction|data|poster|srcset)\s*=\s*["']?\s*(?:https?:)?//""",
+                       re.I)
 _CSS_URL = re.compile(r"url\(\s*['\"]?\s*(?:https?:)?//|@import", re.I)
 
 

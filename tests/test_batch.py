@@ -1,0 +1,256 @@
+"""``kam run``: checks before any kernel starts, fault isolation, index, resume, Dask, safety, language.
+
+Fast tests check notebooks/params/fingerprints without kernels. Slow tests run the tiny notebooks in
+``tests/data/batch`` (see make_notebooks.py there) for two regions (east in Chinese, west in English) plus an
+invalid params file; the end-to-end test runs the real workbook on the small demo ledger.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kamlib import batch, cli, report
+from kamlib.errors import BatchError, ParamsError
+from kamlib.params import load_params
+
+DATA = Path(__file__).parent / "data" / "batch"
+HELLO, FAILS, WORKBOOK = DATA / "hello.ipynb", DATA / "fails.ipynb", DATA / "workbook.ipynb"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def _params(folder: Path, region: str, lang: str, data_dir: Path | None = None, extra: str = "") -> Path:
+    d = data_dir or folder / "nodata"
+    title = {"east": "华东大区", "west": "West Region"}.get(region, region)
+    label = {"east": "华东", "west": "西部"}.get(region, region)
+    body = (f"region: {region}\ntitle: {title}\nlanguage: {lang}\n"
+            f"data:\n  orders: {d / 'orders.csv'}\n  customers: {d / 'customers.csv'}\n"
+            f"  invoices: {d / 'invoices.csv'}\n  surveys: {d / 'surveys.csv'}\n"
+            f"filter:\n  region: [{label}]\n" + extra)
+    p = folder / f"{region}.yaml"
+    p.write_text(body, encoding="utf-8")
+    return p
+
+
+def _main(argv) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+# ----------------------------------------------------------------------------- fast: before any kernel
+
+def test_notebook_without_parameters_cell_is_refused(tmp_path):
+    p = _params(tmp_path, "east", "zh")
+    code, _, err = _main(["run", str(p), "--notebooks", str(HELLO), str(DATA / "no_params.ipynb"),
+                          "--out", str(tmp_path / "r"), "--no-progress"])
+    assert code == 2 and "no cell tagged 'parameters'" in err and "no_params.ipynb" in err
+    assert not (tmp_path / "r").exists()  # nothing started, nothing written
+
+
+def test_unknown_injected_parameter_is_an_error():
+    with pytest.raises(BatchError, match=r"run_cache, distribute.*unknown parameter"):
+        batch.check_notebooks([DATA / "unknown_param.ipynb"])
+    assert batch.notebook_parameters(HELLO) >= set(batch.INJECTED)
+
+
+def test_invalid_params_reported_with_file_and_key(tmp_path):
+    good = _params(tmp_path, "east", "zh")
+    bad = _params(tmp_path, "bad", "zh", extra="segmentation:\n  k_max: 0\nlanguage_typo: en\n")
+    params, errors = batch.load_all([good, bad])
+    assert [p.region for p in params] == ["east"]
+    msg = errors["bad"]
+    assert str(bad.resolve()) in msg and "segmentation.k_max" in msg and "language_typo" in msg
+
+
+def test_duplicate_regions_refused(tmp_path):
+    a = _params(tmp_path, "east", "zh")
+    b = tmp_path / "east2.yaml"
+    b.write_text(a.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ParamsError, match="both declare region 'east'"):
+        batch.load_all([a, b])
+
+
+def test_find_notebooks_only(tmp_path):
+    found = batch.find_notebooks([str(HELLO), str(FAILS)], only=["fails.ipynb"])
+    assert found == [FAILS.resolve()]
+    with pytest.raises(BatchError, match="no such notebook"):
+        batch.find_notebooks([str(HELLO)], only=["nope"])
+
+
+def test_fingerprint_tracks_params_notebook_and_data(tmp_path):
+    p = load_params(_params(tmp_path, "east", "zh"))
+    base = batch.job_fingerprint(p, HELLO, "data-v1", "t")
+    assert base == batch.job_fingerprint(p, HELLO, "data-v1", "t")
+    p2 = load_params(_params(tmp_path, "east", "zh", extra="random_state: 7\n"))
+    assert batch.job_fingerprint(p2, HELLO, "data-v1", "t") != base
+    assert batch.job_fingerprint(p, FAILS, "data-v1", "t") != base
+    assert batch.job_fingerprint(p, HELLO, "data-v2", "t") != base
+    # executing a notebook (outputs, counts) does not change its content key
+    nb = nbformat.read(str(HELLO), as_version=4)
+    nb.cells[1]["execution_count"] = 3
+    copy = tmp_path / "hello.ipynb"
+    nbformat.write(nb, str(copy))
+    assert batch.notebook_key(copy) == batch.notebook_key(HELLO)
+
+
+# ------------------------------------------------------------------------------ slow: tiny notebooks
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """east (zh) + west (en) + an invalid params file, notebooks hello (ok) and fails (raises)."""
+    root = tmp_path_factory.mktemp("tiny")
+    pdir = root / "params"
+    pdir.mkdir()
+    east, west = _params(pdir, "east", "zh"), _params(pdir, "west", "en")
+    bad = _params(pdir, "bad", "zh", extra="segmentation:\n  k_max: 0\n")
+    out = root / "reports"
+    (out / "east").mkdir(parents=True)
+    (out / "east" / "fails.html").write_text("OLD GOOD REPORT", encoding="utf-8")
+    t0 = time.perf_counter()
+    code, stdout, stderr = _main(["run", str(pdir / "*.yaml"), "--notebooks", str(HELLO), str(FAILS),
+                                  "--out", str(out), "--workers", "2", "--no-run-cache", "--no-progress"])
+    return {"code": code, "stdout": stdout, "stderr": stderr, "out": out, "params": (east, west, bad),
+            "seconds": time.perf_counter() - t0}
+
+
+@pytest.mark.slow
+def test_failures_are_isolated_and_listed(tiny_run):
+    out = tiny_run["out"]
+    assert tiny_run["code"] == 1
+    err = tiny_run["stderr"]
+    for region in ("east", "west"):
+        assert f"{region}/fails: ValueError: deliberate failure for region {region}" in err
+        failed_nb = out / region / "fails.failed.ipynb"
+        assert str(failed_nb) in err
+        nb = nbformat.read(str(failed_nb), as_version=4)
+        tracebacks = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                      if o.get("output_type") == "error"]
+        assert tracebacks and tracebacks[0]["ename"] == "ValueError"
+        assert (out / region / "hello.html").exists()  # the other notebook of the region rendered
+    assert not (out / "west" / "fails.html").exists()  # no HTML for a failed job
+    assert (out / "east" / "fails.html").read_text(encoding="utf-8") == "OLD GOOD REPORT"  # never overwritten
+    assert "bad/hello: invalid params" in err and "segmentation.k_max" in err
+    assert tiny_run["stdout"].strip().splitlines()[-1] == str(out / "index.html")
+
+
+@pytest.mark.slow
+def test_index_shows_every_region_and_failure(tiny_run):
+    out = tiny_run["out"]
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert report.scan_html(text) == []
+    for needle in ("华东大区", "West Region", 'href="east/hello.html"', 'href="west/hello.html"',
+                   "deliberate failure for region east", "east/fails.failed.ipynb",
+                   'href="east/fails.html"',  # link to the previous good report
+                   "segmentation.k_max", "失败"):
+        assert needle in text, needle
+    manifest = json.loads((out / ".kam" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["jobs"]["east/hello"]["status"] == "ok"
+    assert manifest["jobs"]["west/fails"]["status"] == "failed"
+
+
+@pytest.mark.slow
+def test_reports_are_safe_offline_and_code_free(tiny_run):
+    for region in ("east", "west"):
+        text = (tiny_run["out"] / region / "hello.html").read_text(encoding="utf-8")
+        assert report.scan_html(text) == []
+        # independent of scan_html: inside any tag, no handler attribute and no external URL
+        assert "<script" not in text.lower() and not re.search(r"<[^<>]*\son[a-z]+\s*=", text)
+        assert not re.search(r"""<[^<>]*(src|href)\s*=\s*["']?(https?:)?//""", text)
+        # narrative, plain table and Styler table: the hostile name shows as text each time
+        assert text.count(ESCAPED) >= 3
+        assert "&lt;img src=x onerror=alert(2)&gt;" in text
+        assert "display(t)" not in text and "load_params(" not in text  # no code
+        assert re.search(r'<img[^>]+src="data:image/png;base64,', text)  # figure embedded
+        assert "distribute=True" in text and "run_cache set: False" in text  # injected parameters
+
+
+@pytest.mark.slow
+def test_report_language_follows_params(tiny_run):
+    east = (tiny_run["out"] / "east" / "hello.html").read_text(encoding="utf-8")
+    west = (tiny_run["out"] / "west" / "hello.html").read_text(encoding="utf-8")
+    assert "客户概览" in east and "目录" in east and "1.23亿" in east and "数据来源与运行信息" in east
+    assert "Account overview" in west and "Contents" in west and "123.5M" in west and "Provenance" in west
+
+
+@pytest.mark.slow
+def test_zh_figure_has_no_missing_glyphs(tiny_run):
+    # hello.ipynb turns "Glyph ... missing" warnings into errors inside the kernel, so an ok job proves
+    # the Chinese tick labels and title rendered; double-check the executed notebook's streams too.
+    nb = nbformat.read(str(tiny_run["out"] / ".kam" / "executed" / "east" / "hello.ipynb"), as_version=4)
+    streams = " ".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                       if o.get("output_type") == "stream")
+    assert "lyph" not in streams
+    assert any("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_resume_does_no_work_then_reruns_what_changed(tiny_run):
+    out = tiny_run["out"]
+    east, west, _ = tiny_run["params"]
+    html = out / "east" / "hello.html"
+    mtime = html.stat().st_mtime_ns
+    t0 = time.perf_counter()
+    res = batch.run([east, west], [HELLO], out=out, resume=True, prepare_cache=False, progress=False)
+    assert res.ok and len(res.skipped) == 2 and not res.executed
+    assert time.perf_counter() - t0 < 15  # no kernel started
+    assert html.stat().st_mtime_ns == mtime
+    # a params change re-runs only that region
+    west.write_text(west.read_text(encoding="utf-8") + "random_state: 3\n", encoding="utf-8")
+    res = batch.run([east, west], [HELLO], out=out, resume=True, prepare_cache=False, progress=False, workers=1)
+    assert [j["id"] for j in res.executed] == ["west/hello"] and [j["id"] for j in res.skipped] == ["east/hello"]
+    assert res.ok and html.stat().st_mtime_ns == mtime
+    # the index still lists both regions (merged with the manifest)
+    assert 'href="east/hello.html"' in res.index.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_dask_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    east, west = _params(tmp_path, "east", "zh"), _params(tmp_path, "west", "en")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        res = batch.run([east, west], [HELLO], out=tmp_path / "r", dask=client, prepare_cache=False,
+                        progress=False)
+    assert res.ok, res.failed
+    assert {j["id"] for j in res.executed} == {"east/hello", "west/hello"}
+    for region in ("east", "west"):
+        text = (tmp_path / "r" / region / "hello.html").read_text(encoding="utf-8")
+        assert report.scan_html(text) == [] and ESCAPED in text
+
+
+# ------------------------------------------------------------------ slow: real workbook, small demo
+
+@pytest.mark.slow
+def test_end_to_end_demo_two_regions(small_demo_dir, tmp_path):
+    for mod in ("io", "value", "segmentation", "survival", "satisfaction"):
+        pytest.importorskip(f"kamlib.{mod}")
+    import pandas as pd
+
+    east = _params(tmp_path, "east", "zh", data_dir=small_demo_dir)
+    west = _params(tmp_path, "west", "en", data_dir=small_demo_dir)
+    out = tmp_path / "reports"
+    res = batch.run([east, west], [WORKBOOK], out=out, workers=2, progress=False)
+    assert res.ok, [(j["id"], j["reason"]) for j in res.failed]
+    assert {p.name for p in (out / ".kam" / "cache").glob("workbook-*.pkl")} == {"workbook-east.pkl",
+                                                                                 "workbook-west.pkl"}
+    customers = pd.read_csv(small_demo_dir / "customers.csv")
+    n_east = int((customers["region"] == "华东").sum())
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert report.scan_html(text) == []
+    assert f">{n_east:,}<" in text  # headline KPI: accounts of the east region
+    for region in ("east", "west"):
+        html = (out / region / "workbook.html").read_text(encoding="utf-8")
+        assert report.scan_html(html) == [] and "orders.csv" in html  # provenance lists the data files
+    # resume: nothing to do, not even the ledger scan
+    res2 = batch.run([east, west], [WORKBOOK], out=out, resume=True, progress=False)
+    assert not res2.executed and len(res2.skipped) == 2 and res2.prepare_seconds < 1
