@@ -39,7 +39,7 @@ __all__ = [
     "concentration", "ConcentrationResult",
     "rfm_scores", "rfm_summary", "rfm_label",
     "entropy_weights", "scorecard", "ScorecardResult",
-    "assign_tiers", "tier_summary", "tier_migration", "dynamic_identification", "DynamicResult",
+    "top_accounts", "display_frame", "assign_tiers", "tier_summary", "tier_migration", "dynamic_identification", "DynamicResult",
     "headline", "sentences", "headline_sentences", "indicator_label",
 ]
 
@@ -995,9 +995,11 @@ class ScorecardResult:
                              "direction": self.directions.reindex(w.index).to_numpy(),
                              "weight": w.to_numpy()}, index=w.index.rename("indicator"))
 
-    def top(self, n: int = 20) -> pd.DataFrame:
-        """The ``n`` highest-scoring accounts with score and contributions (ties by id)."""
-        order = _order_desc(self.scores).index[:n]
+    def top(self, n: int = 20, among=None) -> pd.DataFrame:
+        """The ``n`` highest-scoring accounts with score and contributions (ties by id), optionally only
+        ``among`` the given account ids (e.g. the active accounts)."""
+        s = self.scores if among is None else self.scores[self.scores.index.isin(pd.Index(among))]
+        order = _order_desc(s).index[:n]
         return pd.concat([self.scores.loc[order], self.contributions.loc[order]], axis=1)
 
     def explain(self, customer_id) -> pd.DataFrame:
@@ -1139,6 +1141,18 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
     return ScorecardResult(scores=scores, contributions=contrib, weights=w.rename("weight"), normalised=Z[cols],
                            directions=pd.Series({c: dirs.get(c, 1) for c in cols}), method=method,
                            warnings=tuple(notes))
+
+
+def top_accounts(customers: pd.DataFrame, result: ScorecardResult, n: int = 20,
+                 columns: Sequence[str] = ("name", "tier", "region", "revenue")) -> pd.DataFrame:
+    """The ``n`` highest-scoring *active* accounts (all accounts when there is no ``active`` column):
+    selected customer columns, ``score`` and one ``pts:<indicator>`` column per indicator (points
+    contributed), so each tier is explainable account by account."""
+    among = customers.index[customers["active"].fillna(False).astype(bool)] if "active" in customers else None
+    top = result.top(n, among=among)
+    cols = [c for c in columns if c in customers]
+    pts = top.drop(columns="score").add_prefix("pts:")
+    return customers.loc[top.index, cols].join(top[["score"]]).join(pts)
 
 
 # ----------------------------------------------------------------------------------------------- tiers
@@ -1418,43 +1432,59 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
 
 # ------------------------------------------------------------------------------------------ narrative
 
-def headline(frame: pd.DataFrame, conc: ConcentrationResult | None = None) -> dict:
-    """Headline numbers: accounts, revenue, gross profit, top-20% share, Gini, core/key counts and their
-    share of revenue."""
+def headline(frame: pd.DataFrame, conc: ConcentrationResult | None = None, as_of=None) -> dict:
+    """Headline numbers: accounts (all / active at period end), window, revenue, gross profit,
+    last-12-month revenue, top-20% share, Gini, accounts making 80% of revenue, core/key counts and
+    their share of revenue."""
     conc = conc if conc is not None else concentration(frame["revenue"])
+    has_gp = "gross_profit" in frame and frame["gross_profit"].notna().any()
     out = {
         "accounts": int(len(frame)),
-        "active_accounts": int((frame["order_count"].fillna(0) > 0).sum()) if "order_count" in frame else None,
+        "active_accounts": int(frame["active"].sum()) if "active" in frame else int(len(frame)),
+        "start": frame["first_order_date"].min() if "first_order_date" in frame else pd.NaT,
+        "as_of": pd.Timestamp(as_of) if as_of is not None else frame.attrs.get("as_of", pd.NaT),
         "revenue": float(frame["revenue"].sum()),
-        "gross_profit": float(frame["gross_profit"].sum()) if frame.get("gross_profit") is not None
-        and frame["gross_profit"].notna().any() else float("nan"),
+        "revenue_last_12m": float(frame["revenue_last_12m"].sum()) if "revenue_last_12m" in frame else float("nan"),
+        "gross_profit": float(frame["gross_profit"].sum()) if has_gp else float("nan"),
         "top20_share": conc.top_share(0.2),
         "gini": conc.gini,
         "accounts_for_80pct": conc.accounts_for_share(0.8),
     }
+    if pd.isna(out["as_of"]) and "last_order_date" in frame:
+        out["as_of"] = frame["last_order_date"].max()
     if "tier" in frame:
         for t in TIERS:
             sel = frame["tier"] == t
             out[f"{t}_accounts"] = int(sel.sum())
-            out[f"{t}_revenue_share"] = float(frame.loc[sel, "revenue"].sum() / out["revenue"]) if out["revenue"] > 0 else float("nan")
+            out[f"{t}_revenue_share"] = (float(frame.loc[sel, "revenue"].sum() / out["revenue"])
+                                         if out["revenue"] > 0 else float("nan"))
     return out
 
 
-def headline_sentences(frame: pd.DataFrame, lang: str = "zh", conc: ConcentrationResult | None = None) -> str:
-    """Narrative for the headline numbers, built from :func:`headline`."""
-    h = headline(frame, conc)
-    m, p, i = fmt.money, fmt.pct, fmt.integer
+def headline_sentences(frame: pd.DataFrame, lang: str = "zh", conc: ConcentrationResult | None = None,
+                       as_of=None) -> str:
+    """Narrative for the headline numbers, built from :func:`headline` (``as_of``: the period end, e.g.
+    ``wb.as_of``; default the one recorded by :func:`customer_indicators`)."""
+    h = headline(frame, conc, as_of)
+    m, p, i, d = fmt.money, fmt.pct, fmt.integer, fmt.date
+    gp_known = not math.isnan(h["gross_profit"])
     if lang == "zh":
-        s = (f"本期共有 **{i(h['accounts'])}** 个客户，合计收入 **{m(h['revenue'], 'zh')}**"
-             + (f"，毛利 **{m(h['gross_profit'], 'zh')}**" if not math.isnan(h["gross_profit"]) else "") + "。"
+        s = (f"统计期（{d(h['start'], 'zh')}至{d(h['as_of'], 'zh')}）内共有 **{i(h['accounts'])}** 个客户下单或在册，"
+             f"期末仍在合作的 **{i(h['active_accounts'])}** 个；合计收入 **{m(h['revenue'], 'zh')}**"
+             + (f"，毛利 **{m(h['gross_profit'], 'zh')}**" if gp_known else "")
+             + (f"，其中近 12 个月收入 {m(h['revenue_last_12m'], 'zh')}" if not math.isnan(h["revenue_last_12m"]) else "")
+             + "。"
              f"收入最高的 20% 客户贡献了 **{p(h['top20_share'])}** 的收入（基尼系数 {fmt.number(h['gini'])}），"
              f"前 **{i(h['accounts_for_80pct'])}** 个客户即占收入的 80%。")
         if "core_accounts" in h:
             s += (f"综合评分识别出核心客户 **{i(h['core_accounts'])}** 个、重点客户 **{i(h['key_accounts'])}** 个，"
                   f"二者合计贡献 **{p(h['core_revenue_share'] + h['key_revenue_share'])}** 的收入。")
         return s
-    s = (f"The book has **{i(h['accounts'])}** accounts with revenue of **{m(h['revenue'], 'en')}**"
-         + (f" and gross profit of **{m(h['gross_profit'], 'en')}**" if not math.isnan(h["gross_profit"]) else "") + ". "
+    s = (f"From {d(h['start'], 'en')} to {d(h['as_of'], 'en')} the book holds **{i(h['accounts'])}** accounts, "
+         f"**{i(h['active_accounts'])}** of them still active at period end, with revenue of **{m(h['revenue'], 'en')}**"
+         + (f" and gross profit of **{m(h['gross_profit'], 'en')}**" if gp_known else "")
+         + (f" ({m(h['revenue_last_12m'], 'en')} in the last 12 months)" if not math.isnan(h["revenue_last_12m"]) else "")
+         + ". "
          f"The top 20% of accounts carry **{p(h['top20_share'])}** of revenue (Gini {fmt.number(h['gini'])}); "
          f"the largest **{i(h['accounts_for_80pct'])}** accounts make up 80% of it. ")
     if "core_accounts" in h:
@@ -1549,6 +1579,7 @@ def display_frame(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str]
              "next_share": "pct", "current": "int", "next": "int", "n_members": "int",
              "first_order_date": "date", "last_order_date": "date"}
     f = {c: k for c, k in known.items() if c in df.columns}
+    f.update({c: "number" for c in df.columns if isinstance(c, str) and c.startswith("pts:")})
     f.update(formats or {})
     out = df.copy()
     for col in ("tier", "previous", "current"):
@@ -1578,6 +1609,8 @@ def display_frame(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str]
 
 
 def _col_label(c, lang: str) -> str:
+    if isinstance(c, str) and c.startswith("pts:"):
+        return indicator_label(c[4:], lang) + ("（分）" if lang == "zh" else " (pts)")
     if f"value.col.{c}" in LABELS:
         return _t(f"value.col.{c}", lang)
     if f"value.ind.{c}" in LABELS:

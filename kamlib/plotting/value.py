@@ -87,11 +87,12 @@ def plot_weights(result, ax=None, lang: str = "zh", **kws):
 
 
 def plot_contributions(result, n: int = 15, ax=None, lang: str = "zh", names: pd.Series | None = None,
-                       tiers: pd.Series | None = None, **kws):
-    """Stacked bars: each top-``n`` account's score split into indicator contributions (points)."""
+                       tiers: pd.Series | None = None, among=None, **kws):
+    """Stacked bars: each top-``n`` account's score split into indicator contributions (points);
+    ``among``: restrict to these account ids (e.g. the active ones); ``tiers`` colours the labels."""
     from ..value import indicator_label
 
-    top = result.top(n).iloc[::-1]
+    top = result.top(n, among=among).iloc[::-1]
     contrib = top.drop(columns="score")
     ax = get_ax(ax, figsize=(9, max(3.5, 0.32 * len(top) + 1)))
     left = np.zeros(len(top))
