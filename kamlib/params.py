@@ -127,6 +127,10 @@ class SurvivalSection(_Strict):
     ties: Literal["efron", "breslow"] = "efron"
     alpha: float = Field(0.05, gt=0, lt=0.5)
     top_at_risk: int = Field(25, ge=1, le=1000)
+    strata: str | None = Field(None, description="customer column whose levels get their own Cox baseline "
+                                                 "hazard (e.g. business_unit); None: no strata")
+    window_start: dt.date | None = Field(None, description="first day the ledger covers (late entry / left "
+                                                           "truncation); default: the first order date")
 
 
 class SatisfactionSection(_Strict):

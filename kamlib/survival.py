@@ -133,9 +133,20 @@ def _has_values(customers: pd.DataFrame, col: str) -> bool:
     return col in customers.columns and customers[col].notna().any()
 
 
+def _prepare(ledger, as_of: pd.Timestamp, window_start) -> tuple:
+    """Customers (unique index), first/last order per account and the window start: scanned once."""
+    cust = ledger.customers.set_index("customer_id")
+    cust = cust[~cust.index.duplicated()]
+    orders = ledger.orders[ledger.orders["order_date"] <= as_of]
+    fl = _first_last_orders(orders).reindex(cust.index)
+    ws = pd.Timestamp(window_start) if window_start is not None else pd.Timestamp(ledger.orders["order_date"].min())
+    ws = ws.normalize() if not pd.isna(ws) else as_of
+    return cust, fl, ws
+
+
 def churn_durations(ledger, as_of, inactivity_days: int = 180,
                     definition: Literal["auto", "contractual", "inactivity"] = "auto",
-                    window_start=None) -> pd.DataFrame:
+                    window_start=None, _prepared: tuple | None = None) -> pd.DataFrame:
     """One churn duration per account: time at risk, churn flag and late-entry time.
 
     Parameters
@@ -172,12 +183,7 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     if inactivity_days is None or int(inactivity_days) <= 0:
         raise KamlibError(f"survival.inactivity_days must be a positive number of days, got {inactivity_days!r}")
     as_of = pd.Timestamp(as_of).normalize()
-    cust = ledger.customers.set_index("customer_id")
-    cust = cust[~cust.index.duplicated()]
-    orders = ledger.orders[ledger.orders["order_date"] <= as_of]
-    fl = _first_last_orders(orders).reindex(cust.index)
-    ws = pd.Timestamp(window_start) if window_start is not None else pd.Timestamp(ledger.orders["order_date"].min())
-    ws = ws.normalize() if not pd.isna(ws) else as_of
+    cust, fl, ws = _prepared if _prepared is not None else _prepare(ledger, as_of, window_start)
 
     contractual_cols = [c for c in ("churn_date", "contract_end_date") if _has_values(cust, c)]
     if definition == "auto":
@@ -971,9 +977,10 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
               warn)
     z = stats.norm.ppf(1 - alpha / 2)
     summary = pd.DataFrame({"coef": coef, "se": se}, index=pd.Index(terms, name="term"))
-    summary["hr"] = np.exp(summary["coef"])
-    summary["hr_lower"] = np.exp(summary["coef"] - z * summary["se"])
-    summary["hr_upper"] = np.exp(summary["coef"] + z * summary["se"])
+    with np.errstate(over="ignore"):   # separated terms: exp of a huge number is inf, flagged above
+        summary["hr"] = np.exp(summary["coef"])
+        summary["hr_lower"] = np.exp(summary["coef"] - z * summary["se"])
+        summary["hr_upper"] = np.exp(summary["coef"] + z * summary["se"])
     summary["z"] = summary["coef"] / summary["se"]
     summary["p"] = 2 * stats.norm.sf(np.abs(summary["z"]))
     loglik = float(model.loglike(params_z))
@@ -1050,10 +1057,11 @@ def threshold_sensitivity(ledger, as_of, days: Iterable[int] = (90, 120, 180, 27
     if _has_values(cust, "churn_date"):
         truth = cust["churn_date"].notna() & (cust["churn_date"] <= as_of)
     rows = []
+    prepared = _prepare(ledger, as_of.normalize(), window_start)   # one scan of the orders for all thresholds
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)  # the same exclusions repeat for every threshold
         for d in days:
-            cd = churn_durations(ledger, as_of, d, definition="inactivity", window_start=window_start)
+            cd = churn_durations(ledger, as_of, d, definition="inactivity", _prepared=prepared)
             ch = cd["churned"]
             r = rev.reindex(cd.index).fillna(0.0)
             row = {"inactivity_days": d, "accounts": int(len(cd)), "churned": int(ch.sum()),
@@ -1200,11 +1208,10 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
     if isinstance(result, KaplanMeierResult):
         for g, r in result.median.iterrows():
             name = _t("survival.all", lang) if g == "all" else tier_label(g, lang)
-            r = r.copy()
-            r["n"], r["events"] = int(r["n"]), int(r["events"])
+            n_, k_ = int(r["n"]), int(r["events"])
             if pd.isna(r["median"]):
-                out.append(f"- **{name}**：{r['n']:,} 家客户中 {r['events']:,} 家已流失，过半客户仍在合作，中位留存时间未达到。"
-                           if zh else f"- **{name}**: {r['events']:,} of {r['n']:,} accounts churned; more than half "
+                out.append(f"- **{name}**：{n_:,} 家客户中 {k_:,} 家已流失，过半客户仍在合作，中位留存时间未达到。"
+                           if zh else f"- **{name}**: {k_:,} of {n_:,} accounts churned; more than half "
                            "are still active, so the median retention time is not reached.")
             else:
                 ci = f"{_days_text(r['ci_lower'], lang)}–{_days_text(r['ci_upper'], lang)}"
@@ -1235,8 +1242,8 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
         for term, r in s.iterrows():
             who = _term_phrase(result, term, lang, labels)
             if not np.isfinite(r["hr"]) or term in result.separated:
-                out.append(f"- {who}：{_t('i18n.not_estimable', lang)}（该组客户全部流失或全部未流失）。" if zh
-                           else f"- {who}: {_t('i18n.not_estimable', lang)} (all or none of these accounts churned).")
+                out.append(f"- {who}：无法估计（这类客户全部流失或全部未流失，样本不足）。" if zh
+                           else f"- {who}: not estimable (all or none of these accounts churned; too few data).")
                 continue
             ci = f"{r['hr_lower']:.2f}–{r['hr_upper']:.2f}"
             p = _p(r["p"], lang)

@@ -456,3 +456,40 @@ def test_demo_planted_hazard_ratios_recovered_with_late_entry(demo):
     # the at-risk list covers the active accounts with a complete covariate row
     lst = sv.at_risk(res, data, "duration_days", "churned", 180, revenue=None)
     assert len(lst) == int((~data["churned"] & X.notna().all(axis=1)).sum())
+
+
+def test_display_helpers_and_churn_description():
+    c, o = _toy()
+    cd = sv.churn_durations(_ledger(c, o), "2025-12-31", 180)
+    zh, en = sv.describe_churn(cd, "zh"), sv.describe_churn(cd, "en")
+    assert "4 家客户" in zh and "左截断" in zh and "left truncation" in en and "1 (25.0%)" in en
+    df = _sim_cox(n=300, seed=8)
+    km = sv.kaplan_meier(df["t"], df["e"], df["tier"])
+    md = sv.median_display(km, "zh", label="等级")
+    assert list(md["等级"]) == ["核心", "重点", "一般"] and md.map(lambda v: isinstance(v, str)).all().all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        res = sv.cox(df.assign(perfect=df["e"].astype(float)), "t", "e", ["x1", "perfect"])
+    tab = sv.cox_display(res, "en")
+    assert list(tab.columns[:3]) == ["Factor", "Hazard ratio", "95% CI"]
+    assert res.separated == ("perfect",)
+    assert "not estimable" in sv.sentences(res, "en")
+    assert tab.loc[tab["Factor"] == "perfect", "Hazard ratio"].item() == "—"
+    df.index = [f"C{i}" for i in range(len(df))]
+    lst = sv.at_risk(sv.cox(df, "t", "e", ["x1"]), df.assign(revenue_last_12m=5e4), "t", "e", 0.5, top=3,
+                     columns=("tier",))
+    shown = sv.at_risk_display(lst, "zh")
+    assert "流失概率" in shown.columns and shown["流失概率"].str.endswith("%").all()
+    assert "万" in sv.at_risk_sentence(lst, 180, "zh") or "5" in sv.at_risk_sentence(lst, 180, "zh")
+    sens = sv.threshold_sensitivity(_ledger(c, o), "2025-12-31", [90, 180])
+    direct = sv.churn_durations(_ledger(c, o), "2025-12-31", 180, definition="inactivity")
+    assert sens.table.set_index("inactivity_days").loc[180, "churned"] == direct["churned"].sum()
+    assert "流失率" in sv.sensitivity_display(sens, "zh").columns
+
+
+def test_survival_params_section_fields():
+    from kamlib.params import SurvivalSection
+
+    s = SurvivalSection(strata="business_unit", window_start="2023-01-01")
+    assert s.strata == "business_unit" and str(s.window_start) == "2023-01-01"
+    assert SurvivalSection().conf_type == "log-log" and SurvivalSection().ties == "efron"
