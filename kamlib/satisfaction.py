@@ -1366,6 +1366,8 @@ def _sent_headline(r: SummaryResult, lang: str) -> str:
 
 
 def _sent_items(r: SummaryResult, lang: str) -> str:
+    if not (r.table["level"] == "item").any():
+        return _NO_ITEMS[lang]
     t = r.table[r.table["estimable"].astype(bool) & (r.table["level"] == "item")]
     if not len(t):
         return tr_ne(lang)
@@ -1381,7 +1383,16 @@ def _sent_items(r: SummaryResult, lang: str) -> str:
             + _agg_note(r.aggregate, lang))
 
 
+_NO_ITEMS = {
+    "zh": "没有 Likert 题项：参数文件未配置 satisfaction.constructs，调查表中也没有题项列。",
+    "en": "No Likert items: the Likert items are neither named in satisfaction.constructs nor found in the "
+          "surveys table.",
+}
+
+
 def _sent_reliability(r: ReliabilityResult, lang: str) -> str:
+    if not len(r.table):
+        return _NO_ITEMS[lang]
     parts = []
     for c, row in r.table.iterrows():
         if not row["estimable"]:

@@ -379,3 +379,20 @@ def test_identical_answers_everywhere_are_not_estimable_not_fake():
         h = S.headline(s, st)
     assert h.table.loc["csat", "estimate"] == 1.0 and h.table.loc["nps", "estimate"] == 0.0
     assert h.table.loc["csat", "ci_lower"] < 0.95 and h.warnings          # Wilson over accounts, not [1, 1]
+
+
+def test_minimal_surveys_only_overall_and_dates():
+    rng = np.random.default_rng(4)
+    s = pd.DataFrame({"customer_id": [f"C{i % 40}" for i in range(120)],
+                      "survey_date": pd.to_datetime(["2024-10-01"] * 60 + ["2025-03-01"] * 60),
+                      "overall": rng.integers(1, 6, 120).astype(float)})
+    st = S.resolve_settings(SatisfactionSection(), s)
+    assert st.constructs == {} and S.item_list(st) == []
+    h = S.headline(s, st)
+    assert list(h.table.index) == ["csat", "overall"]            # no nps column: no nps row
+    assert "没有 Likert 题项" in S.sentences(S.item_summary(s, st), "zh")
+    assert "No Likert items" in S.sentences(S.reliability(s, st), "en")
+    w = S.wave_change(s, st)
+    assert w.waves == ("2024H2", "2025H1") and (w.table["n_paired"] == 40).all()
+    a = S.account_satisfaction(s, st)
+    assert a["nps"].isna().all() and (a["n_waves"] == 2).all() and (a["last_wave"] == "2025H1").all()
