@@ -83,6 +83,7 @@ def _connect():
     con = duckdb.connect()
     # keep file order (row numbers in messages) and let DuckDB use every core it is given
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")   # kam validate prints its own summary
     return con
 
 
@@ -416,66 +417,85 @@ def _likert_case(text_sql: str) -> str:
             f"AS DOUBLE) END")
 
 
-def _date_formats(con, src: _Source, col_sql: str, params: Params, notes: list, label: str) -> list[str]:
-    """Text formats to try for one date column; settles 3/4/2024 (month or day first) from the data."""
+def _date_formats(con, src: _Source, text_cols: dict[str, str], params: Params, notes: list,
+                  table: str) -> dict[str, list[str]]:
+    """Text formats to try per date column; settles 3/4/2024 (month or day first) from the data.
+
+    One query over the first 50,000 rows for all text date columns of the table.
+    """
+    if not text_cols:
+        return {}
     if params.data.date_format:
-        return [params.data.date_format]
-    sample = con.sql(
-        f"SELECT max(TRY_CAST(regexp_extract(v, '^(\\d{{1,2}})[/.-](\\d{{1,2}})[/.-]\\d{{4}}', 1) AS INT)), "
-        f"max(TRY_CAST(regexp_extract(v, '^(\\d{{1,2}})[/.-](\\d{{1,2}})[/.-]\\d{{4}}', 2) AS INT)) "
-        f"FROM (SELECT trim(CAST({col_sql} AS VARCHAR)) AS v FROM {src.scan} LIMIT 200000)").fetchall()[0]
-    first, second = sample
-    if first is None:
-        return _DATE_FORMATS + _SLASH_MDY
-    if first > 12:
-        notes.append(f"{label}: dates like {first}/... read as day/month/year")
-        return _DATE_FORMATS + _SLASH_DMY
-    if second is not None and second > 12:
-        return _DATE_FORMATS + _SLASH_MDY
-    notes.append(f"{label}: dates like 3/4/2024 are ambiguous; read as month/day/year. Set data.date_format: "
-                 "'%d/%m/%Y' if they are day first")
-    return _DATE_FORMATS + _SLASH_MDY
+        return {c: [params.data.date_format] for c in text_cols}
+    rx = r"'^(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}'"
+    parts = []
+    for canon, col_sql in text_cols.items():
+        v = f"trim(CAST({col_sql} AS VARCHAR))"
+        parts.append(f"max(TRY_CAST(regexp_extract({v}, {rx}, 1) AS INT))")
+        parts.append(f"max(TRY_CAST(regexp_extract({v}, {rx}, 2) AS INT))")
+    row = con.sql(f"SELECT {', '.join(parts)} FROM (SELECT * FROM {src.scan} LIMIT 50000)").fetchall()[0]
+    out = {}
+    for i, canon in enumerate(text_cols):
+        first, second = row[2 * i], row[2 * i + 1]
+        label = f"{table}.{canon}"
+        if first is None:
+            out[canon] = _DATE_FORMATS + _SLASH_MDY
+        elif first > 12:
+            notes.append(f"{label}: dates like {first}/... read as day/month/year")
+            out[canon] = _DATE_FORMATS + _SLASH_DMY
+        elif second is not None and second > 12:
+            out[canon] = _DATE_FORMATS + _SLASH_MDY
+        else:
+            notes.append(f"{label}: dates like 3/4/2024 are ambiguous; read as month/day/year. Set "
+                         "data.date_format: '%d/%m/%Y' if they are day first")
+            out[canon] = _DATE_FORMATS + _SLASH_MDY
+    return out
 
 
-def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None, likert: bool) -> tuple[str, str]:
-    """(typed SQL expression, 'raw value present' SQL expression) for one canonical column."""
+def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None, likert: bool) -> str:
+    """SQL expression typing one source column as canonical ``kind``.
+
+    Fast paths first (a plain cast succeeds for almost every value of a clean export); the slower
+    cleaning (regular expressions, format lists) runs only for the values the fast path rejects.
+    """
     text = f"NULLIF(trim(CAST({col_sql} AS VARCHAR)), '')"
-    present = f"({text} IS NOT NULL)" if family in ("text", "other") else f"({col_sql} IS NOT NULL)"
     if kind in ("id", "str"):
         if family == "int":
-            return f"CAST({col_sql} AS VARCHAR)", present
+            return f"CAST({col_sql} AS VARCHAR)"
         if family == "float":
             return (f"CASE WHEN isfinite({col_sql}) AND {col_sql} = trunc({col_sql}) AND abs({col_sql}) < 1e18 "
-                    f"THEN CAST(CAST({col_sql} AS BIGINT) AS VARCHAR) ELSE CAST({col_sql} AS VARCHAR) END"), present
+                    f"THEN CAST(CAST({col_sql} AS BIGINT) AS VARCHAR) ELSE CAST({col_sql} AS VARCHAR) END")
         if family == "date":
-            return f"strftime(CAST({col_sql} AS TIMESTAMP), '%Y-%m-%d')", present
+            return f"strftime(CAST({col_sql} AS TIMESTAMP), '%Y-%m-%d')"
         if kind == "id":
             # "17850.0" (an id that went through a float) -> "17850"; "007" stays "007"
-            return f"regexp_replace({text}, '^(-?\\d+)\\.0+$', '\\1')", present
-        return text, present
+            return (f"CASE WHEN contains(CAST({col_sql} AS VARCHAR), '.') "
+                    rf"THEN NULLIF(regexp_replace({text}, '^(-?\d+)\.0+$', '\1'), '') ELSE {text} END")
+        return text
     if kind == "float":
         if family in ("int", "float"):
-            return f"CAST({col_sql} AS DOUBLE)", present
+            return f"CAST({col_sql} AS DOUBLE)"
         if family in ("text", "other"):
             if likert:
-                return _likert_case(text), present
-            cleaned = f"regexp_replace({text}, '[,\\s¥￥$€£元]', '', 'g')"
-            # accounting negatives: (1,234.50) -> -1234.50
-            return (f"CASE WHEN {cleaned} LIKE '(%)' THEN -TRY_CAST(trim({cleaned}, '()') AS DOUBLE) "
-                    f"ELSE TRY_CAST({cleaned} AS DOUBLE) END"), present
-        return "CAST(NULL AS DOUBLE)", present
-    # dates: day precision (the analyses count days), naive timestamps
+                return _likert_case(text)
+            cleaned = rf"regexp_replace({text}, '[,\s¥￥$€£元]', '', 'g')"
+            # slow path: thousands separators, currency signs, accounting negatives (1,234.50)
+            slow = (f"CASE WHEN {cleaned} LIKE '(%)' THEN -TRY_CAST(trim({cleaned}, '()') AS DOUBLE) "
+                    f"ELSE TRY_CAST({cleaned} AS DOUBLE) END")
+            return f"COALESCE(TRY_CAST({col_sql} AS DOUBLE), {slow})"
+        return "CAST(NULL AS DOUBLE)"
+    # dates: day precision (the analyses count days), naive, nanosecond unit (pandas' canonical dtype)
     if family == "date":
-        return f"CAST(CAST({col_sql} AS DATE) AS TIMESTAMP)", present
+        return f"CAST(CAST({col_sql} AS DATE) AS TIMESTAMP_NS)"
     if family in ("int", "float"):
         # numeric dates: 20240305 (yyyymmdd) or Excel serial day numbers
         return (f"CASE WHEN {col_sql} BETWEEN 18000101 AND 22001231 "
                 f"THEN CAST(CAST(try_strptime(CAST(CAST({col_sql} AS BIGINT) AS VARCHAR), '%Y%m%d') AS DATE) "
-                f"AS TIMESTAMP) WHEN {col_sql} BETWEEN 1 AND 2958465 "
-                f"THEN CAST(DATE '1899-12-30' + CAST(floor({col_sql}) AS INTEGER) AS TIMESTAMP) END"), present
+                f"AS TIMESTAMP_NS) WHEN {col_sql} BETWEEN 1 AND 2958465 "
+                f"THEN CAST(DATE '1899-12-30' + CAST(floor({col_sql}) AS INTEGER) AS TIMESTAMP_NS) END")
     fmts = "[" + ", ".join(_lit(f) for f in (formats or _DATE_FORMATS)) + "]"
-    return (f"CAST(CAST(COALESCE(TRY_CAST({text} AS TIMESTAMP), try_strptime({text}, {fmts})) AS DATE) "
-            f"AS TIMESTAMP)"), present
+    return (f"CAST(COALESCE(TRY_CAST({col_sql} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), "
+            f"CAST(try_strptime({text}, {fmts}) AS DATE)) AS TIMESTAMP_NS)")
 
 
 def _arrow_to_pandas(tbl: pa.Table) -> pd.DataFrame:
@@ -484,7 +504,7 @@ def _arrow_to_pandas(tbl: pa.Table) -> pd.DataFrame:
     mapper = {pa.string(): strings, pa.large_string(): strings}
     if hasattr(pa, "string_view"):
         mapper[pa.string_view()] = strings
-    df = tbl.to_pandas(types_mapper=mapper.get, self_destruct=True)
+    df = tbl.to_pandas(types_mapper=mapper.get)
     for c in df.columns:
         if pd.api.types.is_datetime64_any_dtype(df[c]) and df[c].dtype != "datetime64[ns]":
             df[c] = df[c].astype("datetime64[ns]")
@@ -549,22 +569,27 @@ def _read(con, table: str, path: Path, params: Params, problems: list, notes: li
             return _ReadResult(None)
         spec = TABLES[table]
         items = set(_extra_items(table, params))
-        selects, flags = [], []
+        kinds = {c: (spec.column(c).kind if c in spec.names else "float") for c in mapped}
+        families = {c: _family(src.types[s]) for c, s in mapped.items()}
+        formats = _date_formats(con, src, {c: _q(src.columns[s]) for c, s in mapped.items()
+                                           if kinds[c] == "date" and families[c] in ("text", "other")},
+                                params, notes, table)
+        selects, bads, flags = [], [], []
         for canon, source in mapped.items():
             col_sql = _q(src.columns[source])
-            family = _family(src.types[source])
-            kind = spec.column(canon).kind if canon in spec.names else "float"
             likert = table == "surveys" and (canon in items or canon == "overall" or canon not in spec.names)
-            formats = None
-            if kind == "date" and family in ("text", "other"):
-                formats = _date_formats(con, src, col_sql, params, notes, f"{table}.{canon}")
-            typed, present = _typed_expr(kind, col_sql, family, formats, likert)
+            typed = _typed_expr(kinds[canon], col_sql, families[canon], formats.get(canon), likert)
+            raw = _q("__raw__" + canon)
             selects.append(f"{typed} AS {_q(canon)}")
-            selects.append(f"{present} AS {_q('__present__' + canon)}")
+            selects.append(f"{col_sql} AS {raw}")
+            # a value was there but could not be typed; AND evaluates left to right on the surviving rows,
+            # so the trim runs only where typing failed
+            blank = f" AND trim(CAST({raw} AS VARCHAR)) <> ''" if families[canon] in ("text", "other") else ""
+            bads.append(f"({_q(canon)} IS NULL AND {raw} IS NOT NULL{blank}) AS {_q('__bad__' + canon)}")
             flags.append(canon)
-        bad = ", ".join(f"({_q('__present__' + c)} AND {_q(c)} IS NULL) AS {_q('__bad__' + c)}" for c in flags)
-        drop = ", ".join(_q("__present__" + c) for c in flags)
-        sql = f"SELECT * EXCLUDE ({drop}), {bad} FROM (SELECT {', '.join(selects)} FROM {src.scan})"
+        drop = ", ".join(_q("__raw__" + c) for c in flags)
+        sql = (f"SELECT * EXCLUDE ({drop}), {', '.join(bads)} FROM (SELECT {', '.join(selects)} "
+               f"FROM {src.scan})")
         try:
             tbl = con.sql(sql).to_arrow_table()
         except duckdb.Error as e:
@@ -611,7 +636,7 @@ def _read(con, table: str, path: Path, params: Params, problems: list, notes: li
     df = _arrow_to_pandas(tbl.select(keep_cols))
     del tbl
     if bad_mask is not None:
-        df = df.loc[~bad_mask]   # already reported as hard problems; keep them out of the other checks
+        df = V.take_rows(df, ~bad_mask)   # reported as hard problems; keep them out of the other checks
     return _ReadResult(df, rows=n, fmt=src.fmt, encoding=src.encoding, unused=unused)
 
 

@@ -179,6 +179,32 @@ def _examples(df: pd.DataFrame, table: str, mask: np.ndarray) -> tuple[str, ...]
     return row_examples(sub.index, None, 3)
 
 
+def take_rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``df[keep]`` for a boolean numpy mask, fast on pyarrow-backed string columns.
+
+    pandas' generic take on chunked Arrow strings costs about a second per million rows and column;
+    filtering the Arrow data directly is ~20x faster. The index (data-row positions) is kept.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all():
+        return df
+    mask = pa.array(keep)
+    index = df.index[keep]
+    cols = {}
+    for c in df.columns:
+        s = df[c]
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+            arr = pc.filter(pa.array(s.array), mask)   # zero-copy view of the Arrow data, then filter
+            out = pd.Series(pd.arrays.ArrowStringArray(arr), index=index, name=c)
+            cols[c] = out if out.dtype == s.dtype else out.astype(s.dtype)
+        else:
+            cols[c] = pd.Series(s.to_numpy()[keep], index=index, name=c, dtype=s.dtype)
+    return pd.DataFrame(cols, index=index)
+
+
 def _bool(s: pd.Series) -> np.ndarray:
     """A nullable boolean Series as a numpy bool array (missing = False)."""
     return s.fillna(False).to_numpy(dtype=bool)
@@ -237,7 +263,7 @@ def apply_soft_rules(tables: dict[str, pd.DataFrame], rules, as_of: dt.date,
                 exclusions.append(Exclusion(table=table, rule=rule, rows=int(mine.sum()), description=desc,
                                             amount=_amount(df, table, mine),
                                             examples=_examples(df, table, mine)))
-        kept[table] = df.loc[~taken] if taken.any() else df
+        kept[table] = take_rows(df, ~taken)
     return kept, exclusions
 
 
