@@ -457,19 +457,24 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
     return out
 
 
+def _bincount(codes, weights=None, minlength: int = 0) -> np.ndarray:
+    """``np.bincount`` that always returns float64 (it returns int64 for empty input)."""
+    return np.bincount(np.asarray(codes, dtype=np.int64), weights=weights, minlength=minlength).astype("float64")
+
+
 def _order_aggregates_numpy(o, codes, n, rev, gp, mb, P) -> dict:
     """Per-account sums via integer codes and ``np.bincount`` (linear time, no hashing of strings twice)."""
     codes = np.asarray(codes, dtype=np.int64)
-    res = {"revenue": np.bincount(codes, weights=rev, minlength=n)}
+    res = {"revenue": _bincount(codes, weights=rev, minlength=n)}
     if gp is not None:
         ok = ~np.isnan(gp)
-        res["gross_profit"] = np.bincount(codes[ok], weights=gp[ok], minlength=n)
-        res["gp_n"] = np.bincount(codes[ok], minlength=n)
+        res["gross_profit"] = _bincount(codes[ok], weights=gp[ok], minlength=n)
+        res["gp_n"] = _bincount(codes[ok], minlength=n)
     # distinct orders per account: factorize order ids once, then unique (account, order) pairs
     ocode, uniq = pd.factorize(o["order_id"], sort=False)
     pair = codes * np.int64(max(len(uniq), 1)) + ocode
     upair = pd.unique(pair)
-    res["order_count"] = np.bincount(upair // np.int64(max(len(uniq), 1)), minlength=n)
+    res["order_count"] = _bincount(upair // np.int64(max(len(uniq), 1)), minlength=n)
     dates = o["order_date"].to_numpy(dtype="datetime64[ns]").view("int64")
     nat = np.iinfo(np.int64).min
     first = np.full(n, np.iinfo(np.int64).max)
@@ -484,11 +489,11 @@ def _order_aggregates_numpy(o, codes, n, rev, gp, mb, P) -> dict:
     res["last"] = last.view("datetime64[ns]")
     pidx = mb // 3
     inwin = pidx < P
-    res["periods"] = np.bincount(codes[inwin] * P + pidx[inwin], weights=rev[inwin],
+    res["periods"] = _bincount(codes[inwin] * P + pidx[inwin], weights=rev[inwin],
                                  minlength=n * P).reshape(n, P)
-    res["last12"] = np.bincount(codes[mb < 12], weights=rev[mb < 12], minlength=n)
+    res["last12"] = _bincount(codes[mb < 12], weights=rev[mb < 12], minlength=n)
     sel = (mb >= 12) & (mb < 24)
-    res["prev12"] = np.bincount(codes[sel], weights=rev[sel], minlength=n)
+    res["prev12"] = _bincount(codes[sel], weights=rev[sel], minlength=n)
     return res
 
 
@@ -553,15 +558,15 @@ def _financial_indicators(inv: pd.DataFrame | None, ids: pd.Index, as_of: pd.Tim
     late = np.where(paid, pdv > due, past_due)
     days = (pdv - inv["invoice_date"].to_numpy(dtype="datetime64[ns]")) / np.timedelta64(1, "D")
 
-    cnt = np.bincount(codes, minlength=n).astype("float64")
-    npaid = np.bincount(codes[paid], minlength=n).astype("float64")
+    cnt = _bincount(codes, minlength=n).astype("float64")
+    npaid = _bincount(codes[paid], minlength=n).astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
-        days_to_pay = np.bincount(codes[paid], weights=days[paid], minlength=n) / npaid
-        late_share = np.bincount(codes, weights=late.astype("float64"), minlength=n) / cnt
-    outstanding = np.bincount(codes, weights=open_amt, minlength=n)
-    overdue = np.bincount(codes, weights=np.where(past_due, open_amt, 0.0), minlength=n)
+        days_to_pay = _bincount(codes[paid], weights=days[paid], minlength=n) / npaid
+        late_share = _bincount(codes, weights=late.astype("float64"), minlength=n) / cnt
+    outstanding = _bincount(codes, weights=open_amt, minlength=n)
+    overdue = _bincount(codes, weights=np.where(past_due, open_amt, 0.0), minlength=n)
     recent = (inv["invoice_date"] > as_of - pd.Timedelta(days=365)).to_numpy()
-    billed = np.bincount(codes[recent], weights=amount[recent], minlength=n)
+    billed = _bincount(codes[recent], weights=amount[recent], minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         dso = np.where(billed > 0, outstanding / billed * 365.0, np.nan)
     return pd.DataFrame({"days_to_pay": days_to_pay, "dso": dso, "overdue_amount": overdue,
@@ -1185,8 +1190,12 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["sco
     accounts that churned or never ordered are "ordinary" whatever their cumulative history.
     """
     full_idx = indicators.index
-    if "active" in indicators and indicators["active"].any():
+    if "active" in indicators:
         act = indicators["active"].fillna(False).astype(bool)
+        if not act.any():
+            warnings.warn("assign_tiers: no account is active at the period end; every account is 'ordinary'",
+                          StatisticalWarning, stacklevel=2)
+            return pd.Series("ordinary", index=full_idx, dtype="str", name="tier")
         tier = assign_tiers(indicators.loc[act].drop(columns="active"), scores, rule=rule, quantiles=quantiles,
                             head_share=head_share, tail_share=tail_share, growth_floor=growth_floor)
         return tier.reindex(full_idx).fillna("ordinary").astype("str").rename("tier")

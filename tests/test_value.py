@@ -512,3 +512,17 @@ def test_plots_smoke(demo_ind):
     assert len(axes[4].patches) == 10 * len(sc.weights)
     plt.close("all")
 
+
+
+def test_no_orders_at_all():
+    L = hand_ledger()
+    E = Ledger(orders=L.orders.iloc[:0], customers=L.customers, invoices=L.invoices.iloc[:0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no profit data, empty indicators: expected here
+        ind = value.customer_indicators(E, AS_OF)
+        sc = value.scorecard(ind)
+    assert (ind["revenue"] == 0).all() and ind["revenue"].dtype == "float64"
+    assert not ind["active"].any() and ind["recency_days"].isna().all()
+    with pytest.warns(StatisticalWarning, match="no account is active"):
+        assert (value.assign_tiers(ind, sc.scores) == "ordinary").all()
+    assert (value.rfm_scores(ind)["segment"] == "lost").all()
