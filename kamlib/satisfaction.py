@@ -938,7 +938,8 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
     rows, grows = [], []
     warned: set[str] = set()
     for b in by:
-        if b in s.columns:
+        respondent_attr = b in s.columns
+        if respondent_attr:
             g = s[b].astype("string")
         elif customers is not None and b in customers.columns:
             g = s["customer_id"].map(customers[b].astype("string"))
@@ -967,6 +968,8 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
                               "top_box": float((vv >= 4).mean()) if scale and n >= st.min_n else np.nan,
                               "estimable": n >= st.min_n})
             row = {"by": b, "measure": mname, "test": "", "k": len(keep), "n": 0, "statistic": np.nan,
+                   "unit": ("responses" if agg == "respondent" else f"account×{b}" if respondent_attr
+                            else "accounts"),
                    "p": np.nan, "effect": np.nan, "effect_name": "", "chi2": np.nan, "chi2_p": np.nan,
                    "cramers_v": np.nan}
             if len(keep) < 2:
@@ -1012,8 +1015,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
             if ok.any():
                 adj[ok] = multipletests(t.loc[ok, pc].to_numpy(), method=st.correction)[1]
             t[pc + "_adj" if pc == "chi2_p" else "p_adj"] = adj
-    t = t.reindex(columns=cols)
-    t["unit"] = "accounts" if agg == "account" else "responses"
+    t = t.reindex(columns=cols + ["unit"])
     gt = pd.DataFrame(grows, columns=["by", "measure", "group", "n", "mean", "ci_lower", "ci_upper", "top_box",
                                       "estimable"])
     return GroupTestResult(t, gt, st.correction, agg, tuple(dict.fromkeys(msgs)))
@@ -1415,6 +1417,22 @@ def _sent_reliability(r: ReliabilityResult, lang: str) -> str:
     return s
 
 
+_NAMES_ZH = {"tier": "客户等级", "segment": "细分群", "segment_name": "细分群", "respondent_role": "受访者角色",
+             "region": "区域", "size_band": "规模", "industry": "行业", "business_unit": "事业部",
+             "overall": "总体满意度", "nps": "NPS", "csat": "CSAT"}
+
+
+def _p_eq(p) -> str:
+    """'= 0.012' or '< 0.001', to follow 'p ' in a sentence."""
+    s = fmt.pvalue(p)
+    return s.replace("<", "< ") if s.startswith("<") else f"= {s}"
+
+
+def _name(code, lang: str) -> str:
+    """Display name of a grouping or measure code in ``lang`` (construct names pass through)."""
+    return _NAMES_ZH.get(str(code), str(code)) if lang == "zh" else str(code)
+
+
 def _sent_groups(r: GroupTestResult, lang: str) -> str:
     t = r.table
     corr = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}.get(r.correction, r.correction)
@@ -1423,13 +1441,13 @@ def _sent_groups(r: GroupTestResult, lang: str) -> str:
         head = f"共 {len(t)} 项分组比较（多重检验校正：{corr}）。"
         if not len(sig):
             return head + "校正后没有显著差异（p < 0.05）。"
-        items = [f"{row['by']} 的 {row['measure']}（校正后 p = {fmt.pvalue(min(row['p_adj'], row['chi2_p_adj']) if pd.notna(row['chi2_p_adj']) else row['p_adj'])}，"
+        items = [f"{_name(row['by'], lang)}间的{_name(row['measure'], lang)}（校正后 p {_p_eq(min(row['p_adj'], row['chi2_p_adj']) if pd.notna(row['chi2_p_adj']) else row['p_adj'])}，"
                  f"{row['effect_name']} = {fmt.number(row['effect'], 3)}）" for _, row in sig.iterrows()]
         return head + "校正后存在显著差异：" + "；".join(items) + "。"
     head = f"{len(t)} group comparisons ({corr} correction)."
     if not len(sig):
         return head + " No difference is significant after correction (p < 0.05)."
-    items = [f"{row['measure']} by {row['by']} (adjusted p = "
+    items = [f"{_name(row['measure'], lang)} by {_name(row['by'], lang)} (adjusted p = "
              f"{fmt.pvalue(min(row['p_adj'], row['chi2_p_adj']) if pd.notna(row['chi2_p_adj']) else row['p_adj'])}, "
              f"{row['effect_name']} = {fmt.number(row['effect'], 3)})" for _, row in sig.iterrows()]
     return head + " Significant after correction: " + "; ".join(items) + "."
@@ -1448,11 +1466,11 @@ def _sent_waves(r: WaveChangeResult, lang: str) -> str:
             f = fmt.pct if row["measure"] == "csat" else (lambda v: fmt.number(v, 2))
             d = row["diff"]
             if lang == "zh":
-                out.append(f"{row['measure']} 从 {row['wave_a']} 到 {row['wave_b']} {'上升' if d > 0 else '下降'} "
-                           f"{f(abs(d))}（校正后 p = {fmt.pvalue(row['p_adj'])}，{row['test']}）")
+                out.append(f"{_name(row['measure'], lang)} 从 {row['wave_a']} 到 {row['wave_b']} {'上升' if d > 0 else '下降'} "
+                           f"{f(abs(d))}（校正后 p {_p_eq(row['p_adj'])}，{row['test']}）")
             else:
-                out.append(f"{row['measure']} {'rose' if d > 0 else 'fell'} by {f(abs(d))} from {row['wave_a']} "
-                           f"to {row['wave_b']} (adjusted p = {fmt.pvalue(row['p_adj'])}, {row['test']})")
+                out.append(f"{_name(row['measure'], lang)} {'rose' if d > 0 else 'fell'} by {f(abs(d))} from {row['wave_a']} "
+                           f"to {row['wave_b']} (adjusted p {_p_eq(row['p_adj'])}, {row['test']})")
     npair = int(t["n_paired"].max())
     if lang == "zh":
         base = f"两期都参与调查的客户 {npair} 个，用于配对比较。"
