@@ -673,10 +673,11 @@ class CoxResult:
         X = self.design(data).to_numpy(dtype=float)
         lp = X @ self.summary.loc[list(self.terms), "coef"].to_numpy()
         t0 = data[duration].to_numpy(dtype=float)
-        st = data[strata].to_numpy() if (strata or self.strata) else np.zeros(len(data))
-        out = np.full(len(data), np.nan)
+        col = strata or self.strata
+        st = data[col].to_numpy() if col else np.zeros(len(data))
+        out = np.full(len(data), np.nan)   # accounts in a stratum without churn get NaN (no baseline)
         for key, base in self.baseline.items():
-            m = (st == key) if (strata or self.strata) else np.ones(len(data), bool)
+            m = (st == key) if col else np.ones(len(data), bool)
             bt, bh = base["time"].to_numpy(), base["cumhaz"].to_numpy()
             h0 = np.r_[0.0, bh][np.searchsorted(bt, t0[m], side="right")]
             h1 = np.r_[0.0, bh][np.searchsorted(bt, t0[m] + horizon_days, side="right")]

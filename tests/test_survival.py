@@ -316,6 +316,11 @@ def test_at_risk_list_ranks_active_accounts():
     b = df.iloc[[0]].assign(t=0.5, x1=0.0, x2=1.0)
     assert res.churn_probability(a, "t", 0.5).iloc[0] > res.churn_probability(b, "t", 0.5).iloc[0]
     assert len(sv.at_risk(res, df, "t", "e", 0.5, top=5)) == 5
+    # stratified: one baseline per tier, same covariate effects
+    st = sv.cox(df, "t", "e", ["x1", "x2"], strata="tier")
+    assert set(st.baseline) == {"core", "key", "ordinary"} and st.strata == "tier"
+    assert st.summary.loc["x1", "coef"] == pytest.approx(res.summary.loc["x1", "coef"], abs=0.15)
+    assert sv.at_risk(st, df, "t", "e", 0.5)["churn_probability"].between(0, 1).all()
 
 
 # ============================================================================== churn durations
