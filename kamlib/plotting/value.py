@@ -45,10 +45,10 @@ def plot_lorenz(result, ax=None, lang: str = "zh", mark: float = 0.2, **kws):
 def plot_double_abc(result, ax=None, lang: str = "zh", **kws):
     """Heat map of the revenue × profit ABC grid (account counts), loss column highlighted."""
     ax = get_ax(ax)
-    grid = result.grid
+    grid = result.grid.rename(columns={"loss": _t("value.col.loss_making", lang)})
     sns.heatmap(grid, annot=True, fmt="d", cmap=kws.pop("cmap", "Blues"), cbar=False, ax=ax, linewidths=0.5, **kws)
-    if "loss" in grid.columns and grid["loss"].sum() > 0:
-        j = list(grid.columns).index("loss")
+    if "loss" in result.grid.columns and result.grid["loss"].sum() > 0:
+        j = list(result.grid.columns).index("loss")
         ax.add_patch(Rectangle((j, 0), 1, len(grid), fill=False, edgecolor="#C0392B", lw=2))
     ax.set_xlabel(_t("value.col.profit_class", lang))
     ax.set_ylabel(_t("value.col.revenue_class", lang))
