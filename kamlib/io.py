@@ -386,11 +386,15 @@ def _map_columns(src: _Source, params: Params, problems: list) -> dict[str, str]
             continue
         sources_for.setdefault(target, []).append(source_s)
     mapped_sources = {s for v in sources_for.values() for s in v}
+    exact = set(present)
     for name in present:
         if name in mapped_sources:
             continue
         if name in allowed or (table == "surveys" and name in mapping.values()):
             sources_for.setdefault(name, []).append(name)
+        elif name.lower() in allowed and name.lower() not in exact and name.lower() not in sources_for:
+            # 'Customer_ID' / 'ORDER_DATE' are the canonical names in another case: use them
+            sources_for.setdefault(name.lower(), []).append(name)
     for target, sources in sources_for.items():
         if len(sources) > 1:
             problems.append(V.problem(table, target, "duplicate_target", 0, (),
@@ -915,7 +919,8 @@ def format_quality(quality: DataQualityReport, sources: dict | None = None) -> s
         for e in quality.exclusions:
             if e.table == table:
                 amt = f", amount {e.amount:,.2f}" if e.amount else ""
-                lines.append(f"    - excluded {e.rule}: {e.rows:,} rows{amt} - {e.description}")
+                ex = f" (e.g. {', '.join(e.examples[:2])})" if e.examples else ""
+                lines.append(f"    - excluded {e.rule}: {e.rows:,} rows{amt} - {e.description}{ex}")
         for f in quality.flags:
             if f.table == table:
                 lines.append(f"    * flagged {f.rule}: {f.rows:,} rows, amount {f.amount:,.2f} - {f.description}")

@@ -218,7 +218,14 @@ class DataQualityReport:
                             columns=["table", "rule", "rows", "amount", "description"])
 
     def _repr_html_(self) -> str:
-        return self.to_frame().to_html(index=False, escape=True, na_rep="")
+        import html
+
+        parts = [self.to_frame().to_html(index=False, escape=True, na_rep="")]
+        if self.flags:
+            parts.append("<p>Kept but counted:</p>" + self.flags_frame().to_html(index=False, escape=True, na_rep=""))
+        if self.notes:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes) + "</ul>")
+        return "\n".join(parts)
 
 
 @dataclass(frozen=True)

@@ -170,13 +170,22 @@ def _amount(df: pd.DataFrame, table: str, mask: np.ndarray) -> float:
     return float(np.nansum(df[col].to_numpy(dtype="float64", na_value=np.nan)[mask]))
 
 
-def _examples(df: pd.DataFrame, table: str, mask: np.ndarray) -> tuple[str, ...]:
+def _examples(df: pd.DataFrame, table: str, mask: np.ndarray, col: str | None = None) -> tuple[str, ...]:
+    """A few 'row N: value' strings of excluded rows, showing the value that triggered the rule."""
     key = {"orders": "order_id", "invoices": "invoice_id", "surveys": "response_id",
            "customers": "customer_id"}[table]
-    sub = df.loc[mask[:len(df)]] if mask.any() else df.iloc[:0]
+    pos = np.flatnonzero(mask)[:3]
+    sub = df.iloc[pos]
+    if col is not None and col in sub:
+        return tuple(f"{e} ({col} {_fmt_value(v)})" for e, v in zip(row_examples(sub.index, sub[key] if key in sub
+                                                                                 and table != "customers" else None, 3),
+                                                                    sub[col]))
     if key in sub and table != "customers":
         return row_examples(sub.index, sub[key], 3)
     return row_examples(sub.index, None, 3)
+
+
+_EXAMPLE_COLUMN = {"return": "quantity", "negative_revenue": "revenue", "zero_price": "unit_price"}
 
 
 def take_rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -257,12 +266,14 @@ def apply_soft_rules(tables: dict[str, pd.DataFrame], rules, as_of: dt.date,
                 found.append(("future_date", fut, f"{date_col} after the period end {cutoff.date()} "
                                                   "(as_of, or today when as_of is not set)"))
         for rule, mask, desc in found:
+            col = (desc.split()[0] if rule == "excluded_value" else date_col if rule == "future_date"
+                   else _EXAMPLE_COLUMN.get(rule))
             mine = mask & ~taken
             taken |= mine
             if mine.any():
                 exclusions.append(Exclusion(table=table, rule=rule, rows=int(mine.sum()), description=desc,
                                             amount=_amount(df, table, mine),
-                                            examples=_examples(df, table, mine)))
+                                            examples=_examples(df, table, mine, col)))
         kept[table] = take_rows(df, ~taken)
     return kept, exclusions
 

@@ -340,3 +340,11 @@ def test_docs_ledger_md_matches_the_data_model():
         assert f"`{rule}`" in text, rule
     for check in HARD_CHECKS:
         assert f"`{check}`" in text, check
+
+
+def test_quality_report_html_shows_exclusions_flags_and_notes(full_ledger):
+    html = full_ledger.quality._repr_html_()
+    assert "return" in html and "zero_price" in html and "unpaid" in html and "Kept but counted" in html
+    frame = full_ledger.quality.to_frame()
+    orders = frame[frame["table"] == "orders"]
+    assert orders["rows"].iloc[0] + orders["rows"].iloc[1:-1].sum() == orders["rows"].iloc[-1]

@@ -315,3 +315,23 @@ def test_schema_catches_wrong_dtypes_of_a_hand_made_table():
     probs = check_tables({"orders": orders}, customers_given=False)
     assert [(p["column"], p["check"]) for p in probs] == [("revenue", "wrong_type")]
     assert "int64" in probs[0]["message"] and "load_ledger" in probs[0]["fix"]
+
+
+def test_unsupported_and_corrupt_files(tmp_path):
+    params = make_params(tmp_path)
+    (tmp_path / "orders.parquet").write_bytes(b"not a parquet file at all")
+    (tmp_path / "customers.json").write_text("{}", encoding="utf-8")
+    text = params.read_text(encoding="utf-8").replace("orders.csv", "orders.parquet").replace("customers.csv",
+                                                                                               "customers.json")
+    params.write_text(text, encoding="utf-8")
+    probs = problems_of(params)
+    assert_names(only(probs, "unreadable"), "orders", None)
+    p = only(probs, "unsupported_format")
+    assert_names(p, "customers", None)
+    assert ".parquet" in p["message"] and ".xlsx" in p["message"]
+
+
+def test_canonical_names_in_another_case_need_no_mapping(tmp_path):
+    orders = "Order_ID,CUSTOMER_ID,Order_Date,Revenue\nSO1,007,2024-01-05,10\n"
+    led = load_full_ledger(load_params(make_params(tmp_path, orders=orders)))
+    assert list(led.orders.columns) == ["order_id", "customer_id", "order_date", "revenue"]
