@@ -56,7 +56,7 @@ from .i18n import tier_label
 
 __all__ = ["LABELS", "churn_durations", "kaplan_meier", "logrank", "cox", "threshold_sensitivity",
            "at_risk", "churn_covariates", "concordance_index", "sentences", "ph_note", "describe_churn",
-           "median_display", "cox_display", "sensitivity_display", "at_risk_display", "at_risk_sentence",
+           "median_display", "retention_display", "cox_display", "sensitivity_display", "at_risk_display", "at_risk_sentence",
            "term_label", "KaplanMeierResult", "LogrankResult", "CoxResult", "SensitivityResult"]
 
 ConfType = Literal["log-log", "log", "plain"]
@@ -1425,3 +1425,22 @@ def sensitivity_display(result: SensitivityResult, lang: str = "zh") -> pd.DataF
     return fmt.format_frame(result.table, {"inactivity_days": "int", "accounts": "int", "churned": "int",
                                            "churn_rate": "pct", "churned_revenue_share": "pct", "precision": "pct",
                                            "recall": "pct"}, lang=lang, labels=labels)
+
+
+def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2, 3), lang: str = "zh") -> pd.DataFrame:
+    """Share of accounts retained 1, 2, 3 ... years after the start, per group, with the confidence interval.
+
+    "—" beyond the longest follow-up of a group (the curve is not estimated there).
+    """
+    _check_lang(lang)
+    at = result.survival_at([365.25 * y for y in years])
+    rows = []
+    for g in result.groups:
+        sub = at[at["group"] == g]
+        row = {_t("survival.group", lang): _t("survival.all", lang) if g == "all" else tier_label(g, lang)}
+        for y, (_, r) in zip(years, sub.iterrows()):
+            key = f"{y:g} 年留存" if lang == "zh" else f"{y:g}-year retention"
+            row[key] = "—" if pd.isna(r["survival"]) else (
+                f"{fmt.pct(r['survival'])} ({fmt.pct(r['ci_lower'], 0)}–{fmt.pct(r['ci_upper'], 0)})")
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -472,6 +472,10 @@ def test_display_helpers_and_churn_description():
     km = sv.kaplan_meier(df["t"], df["e"], df["tier"])
     md = sv.median_display(km, "zh", label="等级")
     assert list(md["等级"]) == ["核心", "重点", "一般"] and md.map(lambda v: isinstance(v, str)).all().all()
+    km_days = sv.kaplan_meier(df["t"] * 800, df["e"], df["tier"])
+    ret = sv.retention_display(km_days, years=(1, 30), lang="en")
+    s1 = km_days.survival_at([365.25]).set_index("group").loc["core", "survival"]
+    assert ret.iloc[0, 1].startswith(f"{100 * s1:.1f}% (") and ret.iloc[0, 2] == "—"   # 30 years: no data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         res = sv.cox(df.assign(perfect=df["e"].astype(float)), "t", "e", ["x1", "perfect"])
