@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Sequence
+from typing import Iterable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -912,9 +912,14 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
         raise KamlibError(f"cox: column(s) {missing} not in the data; available: {list(data.columns)}")
     warn: list[str] = []
     X, enc, ref = _design_fit(data, covariates, reference)
-    time = data[duration].astype("float64")
-    status = data[event].astype("float64")
-    ent = data[entry].astype("float64") if entry else pd.Series(0.0, index=data.index)
+    def _num(col: str) -> pd.Series:
+        # nullable booleans / integers (pd.NA) become NaN instead of raising
+        return pd.Series(pd.to_numeric(data[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan),
+                         index=data.index)
+
+    time = _num(duration)
+    status = _num(event)
+    ent = _num(entry) if entry else pd.Series(0.0, index=data.index)
     strat = data[strata] if strata else pd.Series(0, index=data.index)
     ok = X.notna().all(axis=1) & time.notna() & status.notna() & ent.notna() & strat.notna() & (time >= 0)
     ok &= ~((ent >= time) & (ent > 0))

@@ -4,7 +4,6 @@ nothing new."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..i18n import tier_label, tr
 from ._theme import TIER_COLORS, get_ax
