@@ -526,3 +526,16 @@ def test_no_orders_at_all():
     with pytest.warns(StatisticalWarning, match="no account is active"):
         assert (value.assign_tiers(ind, sc.scores) == "ordinary").all()
     assert (value.rfm_scores(ind)["segment"] == "lost").all()
+
+
+def test_demo_planted_profiles_recovered(demo, demo_ind):
+    """The indicators reproduce the demo's planted traits: the late-payer rule of truth.json (late share
+    of invoices >= 0.5) from late_share, and the segment profiles of docs/demo.md."""
+    late = pd.Series(demo_ind.index.isin(demo.truth["traits"]["late_payer"]), index=demo_ind.index)
+    assert ((demo_ind["late_share"] >= 0.5) == late).mean() > 0.97
+    seg = pd.Series(demo.truth["segments"]).reindex(demo_ind.index)
+    med = demo_ind.groupby(seg)[["revenue", "margin", "order_count", "revenue_growth", "days_to_pay"]].median()
+    assert med["revenue"].idxmax() == "strategic" and med["order_count"].idxmax() == "strategic"
+    assert med["margin"].idxmin() == "strategic" and med["margin"].idxmax() == "transactional"
+    assert med["revenue_growth"].idxmax() == "growth" and med.loc["growth", "revenue_growth"] > 0.1
+    assert med["days_to_pay"].idxmax() == "slow_payer"

@@ -44,3 +44,23 @@ def test_value_notebook_runs_on_small_demo(small_params_file, tmp_path):
     assert "核心" in html and "重点" in html and "一般" in html and "流失" in html
     assert "明星客户" in html  # RFM segment names translated
     assert not re.search(r">\s*-?\d+\.\d{4,}\s*<", html)  # leadership tables: no raw floats
+
+
+def test_value_notebook_english_without_invoices(small_params_file, tmp_path):
+    """en report on a ledger without an invoices table: financial indicators are reported unavailable and
+    the scorecard runs on the other groups; tier rule switched to the practice rule of thumb."""
+    text = small_params_file.read_text(encoding="utf-8").replace("language: zh", "language: en")
+    lines = [l for l in text.splitlines() if not l.strip().startswith("invoices:")]
+    p = tmp_path / "east_en.yaml"
+    p.write_text("\n".join(lines) + "\nvalue:\n  tier_rule: rule_of_thumb\n", encoding="utf-8")
+    outputs = _run(p, tmp_path / "value_en.ipynb")
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    assert not errors, errors[0].get("evalue") if errors else ""
+    md = "\n".join(_texts(outputs, "text/markdown"))
+    assert "# Customer value assessment" in md and "## Warnings" in md
+    assert "no invoices table" in md  # reported, not silently zero
+    assert re.search(r"top 20% carry \*\*\d+\.\d%\*\*", md)
+    html = "\n".join(_texts(outputs, "text/html"))
+    assert "DSO" not in html and "Days to pay" not in html  # financial indicators left out of the weights
+    assert "Champions" in html
+    assert not re.search(r"[\u4e00-\u9fff]{2,}(?:客户|分级)", md)  # no Chinese headings/narrative in en
