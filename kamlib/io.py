@@ -484,7 +484,10 @@ def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None,
                 return _likert_case(text)
             cleaned = rf"regexp_replace({text}, '[,\s¥￥$€£元]', '', 'g')"
             # slow path: thousands separators, currency signs, accounting negatives (1,234.50)
-            slow = (f"CASE WHEN {cleaned} LIKE '(%)' THEN -TRY_CAST(trim({cleaned}, '()') AS DOUBLE) "
+            # "1,5" / "12,50" look like decimal commas (European exports): refuse them rather than read
+            # 15 / 1250; thousands separators always group three digits ("1,234.50")
+            slow = (rf"CASE WHEN regexp_matches({text}, '^-?\d+,\d{{1,2}}$') THEN NULL "
+                    f"WHEN {cleaned} LIKE '(%)' THEN -TRY_CAST(trim({cleaned}, '()') AS DOUBLE) "
                     f"ELSE TRY_CAST({cleaned} AS DOUBLE) END")
             return f"COALESCE(TRY_CAST({col_sql} AS DOUBLE), {slow})"
         return "CAST(NULL AS DOUBLE)"

@@ -77,7 +77,7 @@ HARD_CHECKS: dict[str, tuple[str, str]] = {
                        "add it to the export, or map your column onto it under columns.<table> "
                        "(e.g. columns: {orders: {客户编号: customer_id}})"),
     "wrong_type": ("values cannot be read as numbers", "correct the values (numbers only; thousands separators "
-                   "and ¥/$ signs are fine), or map a different column"),
+                   "and ¥/$ signs are fine, decimal commas like 1,5 are not: use 1.5), or map a different column"),
     "unparseable_date": ("values cannot be read as dates", "use YYYY-MM-DD (2024/3/5, 20240305 and 2024年3月5日 "
                          "also work) or set data.date_format, e.g. '%d/%m/%Y'"),
     "not_null": ("a required value is empty", "fill the empty cells or drop those rows in the export"),

@@ -335,3 +335,10 @@ def test_canonical_names_in_another_case_need_no_mapping(tmp_path):
     orders = "Order_ID,CUSTOMER_ID,Order_Date,Revenue\nSO1,007,2024-01-05,10\n"
     led = load_full_ledger(load_params(make_params(tmp_path, orders=orders)))
     assert list(led.orders.columns) == ["order_id", "customer_id", "order_date", "revenue"]
+
+
+def test_decimal_commas_are_refused_not_misread(tmp_path):
+    orders = ORDERS.replace(",50.5,", ',"50,5",').replace(",100.0,", ',"1,000.00",')
+    p = only(problems_of(make_params(tmp_path, orders=orders)), "wrong_type")
+    assert_names(p, "orders", "revenue")
+    assert p["rows"] == 1 and "'50,5'" in p["message"]
