@@ -61,6 +61,8 @@ KERNEL_NAME = "python3"
 #: seconds to wait for a kernel to start (busy shared machines are slow)
 START_TIMEOUT = 120
 STATE_DIR = ".kam"
+#: reading order of the analyses in the index and the combined report
+ANALYSIS_ORDER = ("value_assessment", "segmentation", "churn_survival", "satisfaction")
 MANIFEST = "manifest.json"
 
 
@@ -310,6 +312,9 @@ def find_notebooks(patterns: list[str] | None = None, only: list[str] | None = N
                 found.append(h)
     if not found:
         raise BatchError(f"no notebooks found in {', '.join(pats)}; pass --notebooks PATH")
+    # the analyses in reading order (value first), then any others alphabetically
+    found.sort(key=lambda q: (ANALYSIS_ORDER.index(q.stem) if q.stem in ANALYSIS_ORDER else len(ANALYSIS_ORDER),
+                              q.stem))
     if only:
         wanted = {Path(o).stem for o in only}
         unknown = wanted - {p.stem for p in found}
@@ -670,11 +675,22 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
     finally:
         bar.close()
 
+    # one combined report per region (executive summary + every analysis that succeeded)
+    if cache_dir is not None:
+        executed_regions = {r["region"] for r in results if not r.get("skipped") and r.get("attempts")}
+        for p in params_list:
+            if p.region in executed_regions and p.region not in prep_errors:
+                path = _combined(p, nb_paths, results, regions.get(p.region, {}), cache_dir, out, commit, log)
+                if path is not None:
+                    regions.setdefault(p.region, {})["combined"] = str(path)
+
     # manifest + index
     for r in results:
         if r["status"] == "ok" and not r.get("skipped"):
             manifest["jobs"][r["id"]] = {k: r.get(k) for k in ("id", "region", "notebook", "status", "html",
-                                                                  "fingerprint", "seconds", "finished", "started")}
+                                                                  "fingerprint", "seconds", "finished", "started",
+                                                                  "exec_seconds", "cell_seconds", "render_seconds",
+                                                                  "attempts")}
         elif r["status"] != "ok":
             # keep the last good entry's html so the index can link the previous report; never resume from it
             prev = manifest["jobs"].get(r["id"], {})
@@ -684,7 +700,7 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
     for reg, info in regions.items():
         old = manifest["regions"].get(reg, {})
         manifest["regions"][reg] = {k: info.get(k) if info.get(k) is not None else old.get(k)
-                                    for k in ("region", "title", "language", "kpis", "as_of")} | \
+                                    for k in ("region", "title", "language", "kpis", "as_of", "combined")} | \
                                    {"error": info.get("error")}
     for p in params_list:
         manifest["regions"].setdefault(p.region, {"region": p.region, "title": p.label, "language": p.language})
@@ -699,6 +715,38 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
     results.sort(key=lambda r: order.get(r["id"], len(order)))
     return BatchResult(jobs=tuple(results), index=index, seconds=time.perf_counter() - t_start,
                        prepare_seconds=prepare_seconds)
+
+
+def _combined(p: Params, nb_paths: list[Path], results: list[dict], info: dict, cache_dir: Path, out: Path,
+              commit: str | None, log) -> Path | None:
+    """Render ``<out>/<region>/report.html``: executive summary, then every analysis that succeeded."""
+    from . import report
+    from .workbook import open_workbook
+
+    status = {r["notebook"]: r["status"] for r in results if r.get("region") == p.region}
+    parts = [Path(out) / STATE_DIR / "executed" / p.region / f"{nb.stem}.ipynb" for nb in nb_paths
+             if status.get(nb.stem) == "ok"]
+    parts = [x for x in parts if x.exists()]
+    if not parts:
+        return None
+    try:
+        wb = open_workbook(p, cache_dir, distribute=True)
+        sentences = report.summary_sentences(wb)
+        failed = [report.notebook_title(nb.stem, p.language) for nb in nb_paths if status.get(nb.stem) != "ok"]
+        if failed:
+            sentences.append(("本次运行失败、未包含在本报告中的分析：" if p.language == "zh" else
+                              "Analyses that failed in this run and are not included: ") + ", ".join(failed))
+        prov = {"params_file": str(p.source), "params": p.model_dump(mode="json", exclude={"source"}),
+                "sources": info.get("sources") or {}, "as_of": info.get("as_of"), "kamlib_version": __version__,
+                "git_commit": commit, "masked": p.report.mask_pii,
+                "started": dt.datetime.now().isoformat(timespec="seconds")}
+        return report.render_combined(parts, Path(out) / p.region / "report.html", lang=p.language,
+                                      title=f"{p.label} · {report.label('combined', p.language)}",
+                                      subtitle=_subtitle(p, info.get("as_of")), kpis=info.get("kpis"),
+                                      sentences=sentences, provenance=prov)
+    except Exception as e:  # noqa: BLE001 - the per-analysis reports stand on their own
+        log(f"combined report for {p.region} not written: {_first_line(e)}")
+        return None
 
 
 def _subtitle(p: Params, as_of: str | None) -> str:
@@ -749,8 +797,10 @@ def write_index(out: Path, manifest: dict, order: list[str] | None = None,
         jobs.sort(key=lambda j: (rank.get(j["notebook"], len(rank)), j["notebook"]))
         if info.get("error"):  # one region-wide reason is shown once, in the status column
             jobs = [{**j, "reason": None} if j.get("reason") == info["error"] else j for j in jobs]
+        combined = info.get("combined")
         rows.append({"region": reg, "title": info.get("title") or reg, "kpis": info.get("kpis"),
-                     "jobs": jobs, "error": info.get("error")})
+                     "jobs": jobs, "error": info.get("error"),
+                     "combined": rel(combined) if combined and Path(combined).exists() else None})
     return render_index(rows, out / "index.html", lang=lang)
 
 

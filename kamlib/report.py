@@ -65,10 +65,13 @@ LABELS: dict[str, dict[str, str]] = {
     "report.notebook": {"zh": "执行后的笔记本", "en": "executed notebook"},
     "report.generated": {"zh": "生成于", "en": "Generated"},
     "report.not_available": {"zh": "无数据", "en": "n/a"},
+    "report.combined": {"zh": "综合报告", "en": "Combined report"},
+    "report.summary": {"zh": "管理层摘要", "en": "Executive summary"},
+    "report.read_first": {"zh": "首先要看的几句话", "en": "What to read first"},
     "report.value_assessment": {"zh": "客户价值评估", "en": "Customer value assessment"},
     "report.segmentation": {"zh": "客户细分", "en": "Customer segmentation"},
-    "report.churn_survival": {"zh": "客户流失与生存分析", "en": "Churn and survival"},
-    "report.satisfaction": {"zh": "客户满意度", "en": "Customer satisfaction"},
+    "report.churn_survival": {"zh": "客户流失与留存分析", "en": "Account churn and retention"},
+    "report.satisfaction": {"zh": "客户满意度分析", "en": "Customer satisfaction"},
 }
 
 
@@ -142,9 +145,13 @@ class _Sanitizer(HTMLParser):
             self._in_style = True
         if tag in ("h1", "h2", "h3") and self.headings is not None:
             hid = next((v for n, v in attrs if n.lower() == "id" and v), None)
-            if hid is None:
-                hid = f"kam-h{len(self.headings) + 1}"
-                attrs = [*attrs, ("id", hid)]
+            used = {h[1] for h in self.headings}
+            if hid is None or hid in used:  # combined reports repeat headings such as "Warnings"
+                base, k = hid or "kam-h", 2 if hid else len(self.headings) + 1
+                while f"{base}-{k}" in used:
+                    k += 1
+                hid = f"{base}-{k}"
+                attrs = [(n, v) for n, v in attrs if n.lower() != "id"] + [("id", hid)]
             self._heading = [int(tag[1]), hid, []]
         self.out.append(f"<{tag}{self._attrs(tag, attrs)}>")
         if tag not in VOID_TAGS:
@@ -418,12 +425,16 @@ def render_report(notebook, out_path: str | Path, *, lang: str = "zh", title: st
     clean_notebook(nb, headings)
     out_path = Path(out_path)
     title = title or out_path.stem
+    # A notebook that opens with its own h1 (the usual "客户价值评估 · 华东大区") is the page title: do not
+    # repeat it in the page header or list it as the only top-level TOC entry.
+    own_title = sum(1 for level, _, _ in headings if level == 1) == 1
     resources = {
         "kam": {
             "lang": "zh-CN" if lang == "zh" else "en",
             "title": html.escape(title),
+            "show_title": not own_title,
             "subtitle": html.escape(subtitle or ""),
-            "toc": toc_html(headings, lang),
+            "toc": toc_html([h for h in headings if not (own_title and h[0] == 1)], lang),
             "footer": provenance_html(provenance or {}, lang),
         },
         "metadata": {"name": title},
@@ -434,6 +445,93 @@ def render_report(notebook, out_path: str | Path, *, lang: str = "zh", title: st
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, out_path)
     return out_path
+
+
+# ------------------------------------------------------------------------------- executive summary
+
+def _first_sentence(text: str, lang: str) -> str:
+    text = text.strip().split("\n\n")[0]
+    if lang == "zh":
+        head, sep, _ = text.partition("。")
+        return head + sep
+    head, sep, _ = text.partition(". ")
+    return head + ("." if sep else "")
+
+
+def summary_sentences(wb) -> list[str]:
+    """The few sentences leadership should read first (Markdown), each built by the owning module from
+    the region's workbook: value headline, segments, churn, satisfaction, survey coverage, warnings.
+    A module that cannot say something for this region is left out rather than failing the report."""
+    from . import satisfaction, segmentation, value
+
+    lang = wb.lang
+    zh = lang == "zh"
+    out: list[str] = []
+    makers = [
+        lambda: value.headline_sentences(wb.customers, lang, as_of=wb.as_of),
+        lambda: segmentation.sentences(wb.segmentation, lang).strip().split("\n\n")[0] if wb.segmentation else "",
+        lambda: _churn_sentence(wb),
+        lambda: _first_sentence(satisfaction.sentences(
+            satisfaction.headline(wb.ledger.surveys, wb.params.satisfaction), lang), lang)
+        if wb.ledger.surveys is not None and len(wb.ledger.surveys) else "",
+        lambda: _first_sentence(satisfaction.coverage_sentence(wb.customers, lang), lang),
+    ]
+    for make in makers:
+        try:
+            text = make()
+        except Exception:  # noqa: BLE001 - a summary line is optional; the full analysis is below it
+            text = ""
+        if text and text.strip():
+            out.append(text.strip())
+    if wb.warnings:
+        out.append(f"共有 **{len(wb.warnings)}** 条数据或统计注意事项，见各分析末尾的“注意事项”。" if zh else
+                   f"Data or statistical notes: **{len(wb.warnings)}**; see the Warnings section of each analysis.")
+    return out
+
+
+def _churn_sentence(wb) -> str:
+    ch = wb.churn
+    if ch is None or not len(ch) or "churned" not in ch:
+        return ""
+    n, k = len(ch), int(ch["churned"].sum())
+    lang = wb.lang
+    if lang == "zh":
+        return (f"截至 {fmt.date(wb.as_of, 'zh')}，{fmt.integer(n)} 个客户中已有 **{fmt.integer(k)}** 个流失"
+                f"（{fmt.pct(k / n)}）；流失风险因素与高风险客户名单见“{label('churn_survival', 'zh')}”。")
+    return (f"By {fmt.date(wb.as_of, 'en')}, **{fmt.integer(k)}** of {fmt.integer(n)} accounts have churned "
+            f"({fmt.pct(k / n)}); risk factors and the at-risk list are in '{label('churn_survival', 'en')}'.")
+
+
+def kpi_tiles_html(kpis: Mapping[str, Any] | None, lang: str = "zh") -> str:
+    """KPI tiles (accounts, revenue, core accounts, churn rate, NPS) as escaped HTML."""
+    k = kpis or {}
+    tiles = [("accounts", fmt.integer(k.get("accounts"), lang)), ("revenue", fmt.money(k.get("revenue"), lang)),
+             ("core_accounts", fmt.integer(k.get("core_accounts"), lang)),
+             ("churn_rate", fmt.pct(k.get("churn_rate"), lang=lang)), ("nps", fmt.number(k.get("nps"), 1, lang))]
+    return '<div class="kam-tiles">' + "".join(
+        f'<div class="kam-tile"><div class="kam-tile-value">{html.escape(v)}</div>'
+        f'<div class="kam-tile-label">{html.escape(label(key, lang))}</div></div>' for key, v in tiles) + "</div>"
+
+
+def render_combined(notebooks: Iterable[str | Path], out_path: str | Path, *, lang: str = "zh",
+                    title: str | None = None, subtitle: str | None = None, kpis: Mapping | None = None,
+                    sentences: Iterable[str] = (), provenance: Mapping[str, Any] | None = None) -> Path:
+    """One report per region: executive summary (KPI tiles and the sentences to read first) followed by
+    every analysis, with one table of contents."""
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    sentences = list(sentences)
+    tiles = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": kpi_tiles_html(kpis, lang)})])
+    bullets = f"**{label('read_first', lang)}**\n\n" + "\n".join(f"- {s}" for s in sentences)
+    nb = new_notebook(cells=[new_markdown_cell(f"# {label('summary', lang)}"), tiles, new_markdown_cell(bullets)])
+    for path in notebooks:
+        part = nbformat.read(str(path), as_version=4)
+        nb.cells.extend(part.cells)
+    for i, cell in enumerate(nb.cells):  # ids must stay unique across the joined notebooks
+        cell["id"] = f"kam-{i}"
+    return render_report(nb, out_path, lang=lang, title=title, subtitle=subtitle, provenance=provenance)
 
 
 # ---------------------------------------------------------------------------------------------- index
@@ -496,6 +594,8 @@ def render_index(regions: list[Mapping[str, Any]], out_path: str | Path, lang: s
         seconds = sum(float(j.get("seconds") or 0) for j in jobs)
         finished = max((str(j.get("finished") or "") for j in jobs), default="")
         region_cell = f"{e(str(reg.get('title') or reg['region']))}<div class=\"muted\">{e(str(reg['region']))}</div>"
+        if reg.get("combined"):
+            region_cell += f'<div><a href="{e(reg["combined"], quote=True)}">{L("combined")}</a></div>'
         rows.append(
             "<tr>"
             f"<td>{region_cell}</td>"

@@ -251,6 +251,11 @@ def test_end_to_end_demo_two_regions(small_demo_dir, tmp_path):
     for region in ("east", "west"):
         html = (out / region / "workbook.html").read_text(encoding="utf-8")
         assert report.scan_html(html) == [] and "orders.csv" in html  # provenance lists the data files
+        assert f'href="{region}/report.html"' in text  # combined report linked from the index
+    combined = (out / "east" / "report.html").read_text(encoding="utf-8")
+    assert report.scan_html(combined) == []
+    assert "管理层摘要" in combined and "kam-tile" in combined and f">{n_east:,}<" in combined
+    assert "Executive summary" in (out / "west" / "report.html").read_text(encoding="utf-8")
     # resume: nothing to do, not even the ledger scan
     res2 = batch.run([east, west], [WORKBOOK], out=out, resume=True, progress=False)
     assert not res2.executed and len(res2.skipped) == 2 and res2.prepare_seconds < 1

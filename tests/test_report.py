@@ -73,7 +73,10 @@ def test_sanitizer_filters_css_and_balances_tags():
 def test_sanitizer_collects_headings_for_toc():
     heads = []
     report.sanitize_html('<h2 id="a">Alpha<a href="#a">¶</a></h2><h3>Beta &amp; co</h3><h4>not in toc</h4>', heads)
-    assert heads == [(2, "a", "Alpha"), (3, "kam-h2", "Beta & co")]
+    assert heads == [(2, "a", "Alpha"), (3, "kam-h-2", "Beta & co")]
+    # a repeated heading (each analysis has "Warnings") gets its own anchor
+    out = report.sanitize_html('<h2 id="w">Warnings</h2><h2 id="w">Warnings</h2>', heads)
+    assert heads[-2:] == [(2, "w", "Warnings"), (2, "w-2", "Warnings")] and 'id="w-2"' in out
 
 
 def test_markdown_narrative_cannot_inject_html():
