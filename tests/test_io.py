@@ -348,3 +348,27 @@ def test_quality_report_html_shows_exclusions_flags_and_notes(full_ledger):
     frame = full_ledger.quality.to_frame()
     orders = frame[frame["table"] == "orders"]
     assert orders["rows"].iloc[0] + orders["rows"].iloc[1:-1].sum() == orders["rows"].iloc[-1]
+
+
+def test_committed_erp_export(tmp_path):
+    """Known answer: a GBK / CRLF ERP export committed under tests/data/io with hand-worked numbers."""
+    data = ROOT / "tests" / "data" / "io"
+    want = json.loads((data / "expected.json").read_text(encoding="utf-8"))
+    params = load_params(write_params(
+        tmp_path, data={"orders": str(data / "erp_orders_gbk.csv")},
+        columns={"orders": {"单据编号": "order_id", "客户编码": "customer_id", "下单日期": "order_date",
+                            "数量": "quantity", "含税金额": "revenue", "成本": "cost", "状态": "status",
+                            "大区": "region"}},
+        rules={"cancelled_status": ["已取消"]}))
+    led = io.load_full_ledger(params)
+    o, q = led.orders, led.quality
+    assert q.rows_read["orders"] == want["rows_read"]
+    assert {e.rule: e.rows for e in q.exclusions} == want["excluded"]
+    assert o["order_id"].tolist() == want["kept_order_ids"]
+    assert o["customer_id"].tolist() == want["customer_ids"]
+    assert o["revenue"].tolist() == want["revenue"] and o["gross_profit"].tolist() == want["gross_profit"]
+    assert o["order_date"].dt.strftime("%Y-%m-%d").tolist() == want["dates"]
+    assert dict(zip(led.customers["customer_id"], led.customers["region"])) == want["customers"]
+    amounts = {e.rule: e.amount for e in q.exclusions}
+    assert amounts["cancelled"] == want["cancelled_amount"] and amounts["return"] == want["return_amount"]
+    assert led.sources["orders"]["encoding"] == "gb18030"
