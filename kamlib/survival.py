@@ -95,6 +95,12 @@ LABELS: dict[str, dict[str, str]] = {
     "survival.probability": {"zh": "流失概率", "en": "Churn probability"},
     "survival.revenue_at_stake": {"zh": "风险收入", "en": "Revenue at stake"},
     "survival.expected_loss": {"zh": "预期损失收入", "en": "Expected revenue loss"},
+    "survival.tier_caveat": {
+        "zh": "注意：客户等级按观察期内的收入和评分划定，较早流失的客户收入少、往往被划为“一般”，因此等级之间的留存差异"
+              "有一部分是流失本身造成的（反向因果）；判断哪些因素导致流失请看下方 Cox 回归。",
+        "en": "Caution: tiers are assigned from revenue and scores within the window, and accounts that churned early "
+              "bought less and tend to land in 'ordinary', so part of the gap between tiers is caused by churn itself "
+              "(reverse causation); use the Cox regression below for drivers of churn."},
     "survival.term.late_payer": {"zh": "逾期付款客户（半数以上发票逾期）", "en": "Accounts that pay late (half or more of invoices overdue)"},
     "survival.term.dissatisfied": {"zh": "不满意客户（总体满意度低于 3 分）", "en": "Dissatisfied accounts (overall satisfaction below 3)"},
     "survival.term.large": {"zh": "大型客户", "en": "Large accounts"},

@@ -108,6 +108,13 @@ def plot_forest(result, ax=None, lang: str = "zh", labels: dict | None = None, t
                     va="center", fontsize="small")
     ax.axvline(1.0, color="grey", lw=1, ls="--")
     ax.set_xscale("log")
+    # plain numbers (0.5, 1, 2, 5) read better than powers of ten for hazard ratios
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo <= t <= hi]
+    if ticks:
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.minorticks_off()
     ax.set_yticks(y)
     ax.set_yticklabels([(labels or {}).get(t, t) for t in s.index])
     ax.set_xlabel(tr("survival.hazard_ratio", lang))
