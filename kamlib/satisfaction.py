@@ -117,6 +117,13 @@ def _z(ci: float) -> float:
 def _as_float(values, what: str) -> np.ndarray:
     """Values as a 1-d float array with NaN for missing (accepts Series, lists, arrays, nullable dtypes)."""
     s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if not pd.api.types.is_numeric_dtype(s):
+        from .ledger import LIKERT_LABELS
+
+        words = s.dropna().astype(str).str.strip().str.lower()
+        if len(words) and words.isin(list(LIKERT_LABELS)).all():
+            # Likert answers exported as words (非常满意 / satisfied ...): map them onto 1-5
+            return s.astype("string").str.strip().str.lower().map(LIKERT_LABELS).astype("float64").to_numpy()
     try:
         return pd.to_numeric(s, errors="raise").astype("float64").to_numpy()
     except (TypeError, ValueError) as e:

@@ -86,6 +86,8 @@ def test_top_box_wilson_interval():
     c = (p + z * z / (2 * n)) / (1 + z * z / n)
     h = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     assert (r.ci_lower, r.ci_upper) == pytest.approx((c - h, c + h))
+    words = S.top_box(["非常满意", "比较满意", "无意见", "不太满意", "非常不满意"] * 8)
+    assert words.share == pytest.approx(0.4) and words.n == 40
     r3 = S.top_box([5, 4, 3, 2, 1] * 8, box=1)
     assert r3.share == pytest.approx(0.2)
 
