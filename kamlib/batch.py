@@ -325,6 +325,30 @@ def find_notebooks(patterns: list[str] | None = None, only: list[str] | None = N
     return found
 
 
+def check_kernel(name: str = KERNEL_NAME) -> str | None:
+    """A warning when the ``python3`` kernel would not run this environment's interpreter (a stale
+    user-level kernelspec is the classic cause of ``No module named kamlib`` inside papermill)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return (f"no Jupyter kernel named {name!r}: run `python -m ipykernel install --sys-prefix` "
+                "in this environment")
+    exe = spec.argv[0] if spec.argv else ""
+    if exe in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
+        return None  # jupyter_client substitutes this process's interpreter
+    try:
+        same = Path(exe).resolve() == Path(sys.executable).resolve()
+    except OSError:
+        same = False
+    if not same:
+        return (f"kernel {name!r} ({spec.resource_dir}) runs {exe}, not {sys.executable}; kamlib may be missing "
+                "there. Remove that kernelspec or reinstall it from this environment "
+                "(python -m ipykernel install --sys-prefix).")
+    return None
+
+
 def load_all(files: Iterable[Path]) -> tuple[list[Params], dict[str, str]]:
     """Load and validate every params file. Returns the valid ones and ``{file stem: error}`` for the rest
     (every error lists the file, the key, what is allowed and what was found).
@@ -585,6 +609,10 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
 
     for stem, err in bad.items():
         log(f"params file {stem} is invalid, its jobs are skipped:\n{err}")
+    if dask is None:
+        kernel_problem = check_kernel()
+        if kernel_problem:
+            log(f"warning: {kernel_problem}")
 
     manifest = _read_manifest(out)
     template = _template_key()

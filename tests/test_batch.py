@@ -213,9 +213,24 @@ def test_resume_does_no_work_then_reruns_what_changed(tiny_run):
     assert 'href="east/hello.html"' in res.index.read_text(encoding="utf-8")
 
 
+def test_kernel_start_failure_detection_and_kernelspec(tmp_path):
+    # a notebook no cell of which ran is what a failed kernel start leaves behind (-> one retry)
+    assert batch._never_ran(tmp_path / "missing.ipynb")
+    assert batch._never_ran(HELLO)
+    nb = nbformat.read(str(HELLO), as_version=4)
+    nb.cells[2]["execution_count"] = 1
+    ran = tmp_path / "ran.ipynb"
+    nbformat.write(nb, str(ran))
+    assert not batch._never_ran(ran)
+    assert batch.check_kernel() is None  # the dev environment's python3 kernel runs this interpreter
+
+
 @pytest.mark.slow
-def test_dask_local_cluster(tmp_path):
+def test_dask_local_cluster(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
+    # threads of an in-process cluster share this process's environment: restore it afterwards
+    for var in (*batch.THREAD_VARS, "MPLBACKEND"):
+        monkeypatch.setenv(var, os.environ.get(var, ""))
     east, west = _params(tmp_path, "east", "zh"), _params(tmp_path, "west", "en")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
