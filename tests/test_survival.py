@@ -42,6 +42,18 @@ def test_lung_median_and_log_ci_match_r(lung):
     assert (m["median"], m["ci_lower"], m["ci_upper"]) == (ka["median"], ka["median_lcl"], ka["median_ucl"])
 
 
+def test_lung_one_year_survival_and_log_ci_match_r(lung):
+    ka = KA["lung_km_1year_log"]
+    res = sv.kaplan_meier(lung["time"], lung["event"], conf_type="log")
+    at = res.survival_at([ka["time"]]).iloc[0]
+    assert (at["survival"], at["ci_lower"], at["ci_upper"]) == pytest.approx(
+        (ka["survival"], ka["ci_lower"], ka["ci_upper"]), abs=5e-4)
+    last = res.table[res.table["time"] <= ka["time"]].iloc[-1]
+    assert last["std_err"] == pytest.approx(ka["std_err"], abs=5e-5)
+    assert int(res.table.loc[res.table["time"] <= ka["time"], "events"].sum()) == ka["n_event"]
+    assert int((lung["time"] >= ka["time"]).sum()) == ka["n_risk"]
+
+
 def test_gehan_km_table_and_loglog_ci_match_published(gehan):
     res = sv.kaplan_meier(gehan["weeks"], gehan["relapse"], gehan["group"], conf_type="log-log")
     tab = res.table[res.table["group"] == "control"].set_index("time")

@@ -18,3 +18,4 @@ sp <- read.csv("camis_special.csv")
 fit <- survfit(Surv(time, status) ~ 1, data = sp, conf.type = "log-log")
 print(quantile(fit, probs = 0.5))                                             # 102.5
 print(summary(fit, times = 118, extend = TRUE))                               # 0.5 (0.184, 0.753)
+print(summary(survfit(Surv(time, status) ~ 1, data = lung), times = 365.25))  # 0.409 (0.345, 0.486)
