@@ -1047,6 +1047,7 @@ class WaveChangeResult:
     aggregate: str = "account"
     correction: str = "holm"
     warnings: tuple[str, ...] = ()
+    overall: str = "overall"
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -1096,7 +1097,8 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
     if len(waves) < 2:
         _warn(msgs, f"Wave comparison not possible: the surveys hold {len(waves)} wave(s) "
                     f"({', '.join(waves) or 'none'}); at least two are needed.")
-        return WaveChangeResult(pd.DataFrame(columns=cols), levels, tuple(waves), agg, st.correction, tuple(msgs))
+        return WaveChangeResult(pd.DataFrame(columns=cols), levels, tuple(waves), agg, st.correction, tuple(msgs),
+                                st.overall)
     rows = []
     for mname, (v, bounds) in meas.items():
         for wa, wb_ in zip(waves[:-1], waves[1:]):
@@ -1138,7 +1140,7 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
         adj[ok] = multipletests(t.loc[ok, "p"].to_numpy(), method=st.correction)[1]
     t["p_adj"] = adj
     return WaveChangeResult(t.reindex(columns=cols), levels, tuple(waves), agg, st.correction,
-                            tuple(dict.fromkeys(msgs)))
+                            tuple(dict.fromkeys(msgs)), st.overall)
 
 
 # -------------------------------------------------------------------------------------------- drivers
@@ -1479,11 +1481,30 @@ def _sent_waves(r: WaveChangeResult, lang: str) -> str:
                 out.append(f"{_name(row['measure'], lang)} {'rose' if d > 0 else 'fell'} by {f(abs(d))} from {row['wave_a']} "
                            f"to {row['wave_b']} (adjusted p {_p_eq(row['p_adj'])}, {row['test']})")
     npair = int(t["n_paired"].max())
+    # the level of all surveyed accounts mixes real change with a change of who answered; say both
+    ov = t[(t["measure"] == r.overall) & t["estimable"].astype(bool)]
+    detail = ""
+    if len(ov):
+        o = ov.iloc[-1]
+        n2 = lambda v: fmt.number(v, 2)  # noqa: E731
+        paired = str(o["test"]).startswith("paired")
+        if lang == "zh":
+            detail = (f"总体满意度均值 {o['wave_a']} 为 {n2(o['level_a'])}，{o['wave_b']} 为 {n2(o['level_b'])}（全部受访客户，"
+                      f"含受访客户构成的变化）；" + (f"同一批 {int(o['n_paired'])} 个客户的平均变化为 " if paired
+                                                  else "两期独立比较的差值为 ")
+                      + f"{n2(o['diff'])}（{_ci_txt(o['ci_lower'], o['ci_upper'], n2, lang)}，p {_p_eq(o['p'])}）。")
+        else:
+            detail = (f"Mean overall satisfaction was {n2(o['level_a'])} in {o['wave_a']} and {n2(o['level_b'])} in "
+                      f"{o['wave_b']} (all surveyed accounts, including a change in who answered); "
+                      + (f"within the same {int(o['n_paired'])} accounts it changed by " if paired
+                         else "comparing the waves as independent samples the difference is ")
+                      + f"{n2(o['diff'])} ({_ci_txt(o['ci_lower'], o['ci_upper'], n2, lang)}, p {_p_eq(o['p'])}). ")
     if lang == "zh":
-        base = f"两期都参与调查的客户 {npair} 个，用于配对比较。"
-        return base + ("；".join(out) + "。" if out else "各指标在校正后均无显著变化。")
-    base = f"{npair} accounts answered both waves and are compared with themselves. "
-    return base + ("; ".join(out) + "." if out else "No measure changed significantly after correction.")
+        base = f"两期都参与调查的客户 {npair} 个，用于配对比较。" + detail
+        return base + ("校正后显著的变化：" + "；".join(out) + "。" if out else "各指标在校正后均无显著变化。")
+    base = f"{npair} accounts answered both waves and are compared with themselves. " + detail
+    return base + ("Significant after correction: " + "; ".join(out) + "." if out
+                   else "No measure changed significantly after correction.")
 
 
 def _sent_drivers(r: DriversResult, lang: str) -> str:
