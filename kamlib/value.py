@@ -88,6 +88,9 @@ LABELS: dict[str, dict[str, str]] = {
     "value.col.key": {"zh": "重点", "en": "Key"},
     "value.col.ordinary": {"zh": "一般", "en": "Ordinary"},
     "value.col.core_revenue_share": {"zh": "核心客户收入占比", "en": "Core share of revenue"},
+    "value.col.new": {"zh": "新增", "en": "New"},
+    "value.col.lost": {"zh": "流失", "en": "Lost"},
+    "value.groups": {"zh": "集团汇总（按母公司合并）", "en": "Group roll-up (subsidiaries merged into parents)"},
     "value.col.core_revenue": {"zh": "核心客户收入", "en": "Core revenue"},
     "value.col.key_revenue": {"zh": "重点客户收入", "en": "Key revenue"},
     "value.col.ordinary_revenue": {"zh": "一般客户收入", "en": "Ordinary revenue"},
@@ -1164,7 +1167,7 @@ def top_accounts(customers: pd.DataFrame, result: ScorecardResult, n: int = 20,
 
 def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["score", "rule_of_thumb"] = "score",
                  quantiles: Sequence[float] = (0.8, 0.95), *, head_share: float = 0.30,
-                 tail_share: float = 0.05, growth_floor: float = -0.05) -> pd.Series:
+                 tail_share: float = 0.05, growth_floor: float = -0.05, margin_band: float = 0.10) -> pd.Series:
     """Core / key / ordinary (核心 / 重点 / 一般) tiers.
 
     Parameters
@@ -1176,6 +1179,9 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["sco
         ``head_share`` (30%) of revenue, or margin above the book's average with stable growth
         (``revenue_growth >= growth_floor``); *low value* = accounts in the last ``tail_share`` (5%) of
         revenue, or with margin below average. High → core, low → ordinary, the rest → key.
+        "Above / below average" means outside a ``margin_band`` (±10%, relative) around the book's
+        revenue-weighted margin, so accounts with an average margin - and above-average-margin accounts
+        whose revenue is shrinking - form the key tier instead of being forced to an extreme.
     quantiles : (float, float)
         ``params.value.tier_quantiles``.
 
@@ -1197,7 +1203,8 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["sco
                           StatisticalWarning, stacklevel=2)
             return pd.Series("ordinary", index=full_idx, dtype="str", name="tier")
         tier = assign_tiers(indicators.loc[act].drop(columns="active"), scores, rule=rule, quantiles=quantiles,
-                            head_share=head_share, tail_share=tail_share, growth_floor=growth_floor)
+                            head_share=head_share, tail_share=tail_share, growth_floor=growth_floor,
+                            margin_band=margin_band)
         return tier.reindex(full_idx).fillna("ordinary").astype("str").rename("tier")
     idx = indicators.index
     if rule == "score":
@@ -1223,8 +1230,8 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["sco
         margin = indicators["margin"] if "margin" in indicators else pd.Series(np.nan, index=idx)
         if margin.notna().any():
             avg = float(indicators["gross_profit"].sum() / rev.sum()) if rev.sum() > 0 else float(margin.mean())
-            above = margin > avg
-            below = margin < avg
+            above = margin > avg + abs(avg) * margin_band
+            below = margin < avg - abs(avg) * margin_band
         else:
             warnings.warn("assign_tiers: no margin data; the rule of thumb uses revenue only",
                           StatisticalWarning, stacklevel=2)
@@ -1486,7 +1493,7 @@ def headline_sentences(frame: pd.DataFrame, lang: str = "zh", conc: Concentratio
              f"收入最高的 20% 客户贡献了 **{p(h['top20_share'])}** 的收入（基尼系数 {fmt.number(h['gini'])}），"
              f"前 **{i(h['accounts_for_80pct'])}** 个客户即占收入的 80%。")
         if "core_accounts" in h:
-            s += (f"综合评分识别出核心客户 **{i(h['core_accounts'])}** 个、重点客户 **{i(h['key_accounts'])}** 个，"
+            s += (f"按分级规则，核心客户 **{i(h['core_accounts'])}** 个、重点客户 **{i(h['key_accounts'])}** 个，"
                   f"二者合计贡献 **{p(h['core_revenue_share'] + h['key_revenue_share'])}** 的收入。")
         return s
     s = (f"From {d(h['start'], 'en')} to {d(h['as_of'], 'en')} the book holds **{i(h['accounts'])}** accounts, "
@@ -1497,7 +1504,7 @@ def headline_sentences(frame: pd.DataFrame, lang: str = "zh", conc: Concentratio
          f"The top 20% of accounts carry **{p(h['top20_share'])}** of revenue (Gini {fmt.number(h['gini'])}); "
          f"the largest **{i(h['accounts_for_80pct'])}** accounts make up 80% of it. ")
     if "core_accounts" in h:
-        s += (f"The scorecard identifies **{i(h['core_accounts'])}** core and **{i(h['key_accounts'])}** key "
+        s += (f"The tiering identifies **{i(h['core_accounts'])}** core and **{i(h['key_accounts'])}** key "
               f"accounts, together **{p(h['core_revenue_share'] + h['key_revenue_share'])}** of revenue.")
     return s
 
@@ -1611,7 +1618,7 @@ def display_frame(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str]
         elif axis in ("indicator",):
             res.index = pd.Index([indicator_label(v, lang) for v in res.index])
         else:
-            res.index = pd.Index([tier_label(v, lang) if v in TIERS or v in ("new", "lost") else str(v)
+            res.index = pd.Index([_col_label(v, lang) if v in TIERS or v in ("new", "lost") else str(v)
                                   for v in res.index])
     res.index.name = _col_label(axis, lang) if axis else None
     return res
@@ -1624,6 +1631,4 @@ def _col_label(c, lang: str) -> str:
         return _t(f"value.col.{c}", lang)
     if f"value.ind.{c}" in LABELS:
         return indicator_label(c, lang)
-    if c in TIERS or c in ("new", "lost"):
-        return tier_label(c, lang)
     return str(c)
