@@ -282,8 +282,11 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
         Only used when the customers table has no ``churn_date``: an account without an order in this many
         days is not ``active``.
     engine : {"numpy", "duckdb"}
-        How per-account order aggregates are computed. Both give identical results; ``numpy``
-        (integer-coded bincount) was faster in our measurements (see docs in the module tests).
+        How per-account order aggregates are computed; both give identical results. Measured on the demo
+        at 2.05M order lines / 20k accounts (2 shared cores, best of 3, whole function incl. invoices):
+        numpy 2.3 s wall / 1.1 s CPU, duckdb 2.7 s wall / 1.3 s CPU. Hashing the order ids for the
+        distinct-order count dominates either way, so the simpler numpy path (integer-coded
+        ``np.bincount``, account ids looked up with pyarrow) is the default.
 
     Returns
     -------

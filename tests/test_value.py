@@ -383,6 +383,10 @@ def test_rule_of_thumb():
     ind["margin"] = ind["gross_profit"] / ind["revenue"]
     t = value.assign_tiers(ind, pd.Series(0.0, index=ind.index), rule="rule_of_thumb")
     assert t.to_dict() == {"a": "core", "b": "core", "c": "key", "d": "ordinary", "e": "ordinary"}
+    # a mid-size account within ±10% of the book margin is key, not forced to an extreme
+    mid = ind.assign(gross_profit=ind["gross_profit"].where(ind.index != "d", 150 * 0.072))
+    mid["margin"] = mid["gross_profit"] / mid["revenue"]
+    assert value.assign_tiers(mid, pd.Series(0.0, index=ind.index), rule="rule_of_thumb")["d"] == "key"
     with pytest.raises(KamlibError, match="rule"):
         value.assign_tiers(ind, pd.Series(0.0, index=ind.index), rule="nope")
 
