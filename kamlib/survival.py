@@ -1238,6 +1238,8 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
         else:
             sig = result.pvalue < 0.05
             p = _p(result.pvalue, lang)
+            if result.stratified:
+                p = ("分层检验，" if zh else "stratified, ") + p
             worst = result.table["o_e_ratio"].idxmax()
             wl = tier_label(worst, lang)
             if zh:

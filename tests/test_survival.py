@@ -213,6 +213,7 @@ def test_logrank_stratified_and_entry_agree_with_statsmodels():
     e = (rng.random(n) < 0.8).astype(int)
     entry = np.floor(rng.random(n) * t * 0.4)
     res = sv.logrank(t, e, g, strata=s)
+    assert res.stratified and "stratified" in sv.sentences(res, "en")
     chi, p = survdiff(t, e, g, strata=s)
     assert res.statistic == pytest.approx(chi, rel=1e-8) and res.pvalue == pytest.approx(p, rel=1e-6)
     res = sv.logrank(t, e, g, entry=entry)
