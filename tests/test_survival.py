@@ -372,6 +372,16 @@ def test_churn_durations_contractual_with_late_entry():
     assert cd.loc["D", "entry_days"] == (pd.Timestamp("2023-01-01") - pd.Timestamp("2022-06-01")).days
 
 
+def test_churn_durations_from_contract_end_dates_only():
+    c, o = _toy()
+    c = c.drop(columns=["churn_date"]).assign(
+        contract_end_date=pd.to_datetime(["2026-06-30", "2024-12-31", None, "2025-05-31"]))
+    cd = sv.churn_durations(_ledger(c, o), "2025-12-31", 180)
+    assert (cd["definition"] == "contractual").all()
+    assert cd["churned"].to_dict() == {"A": False, "B": True, "C": False, "D": True}   # expired, not renewed
+    assert cd.loc["D", "end_date"] == pd.Timestamp("2025-05-31")
+
+
 def test_churn_durations_inactivity_and_errors():
     c, o = _toy()
     c2 = c.drop(columns=["churn_date"])
