@@ -657,7 +657,7 @@ def abc_classes(values: pd.Series, cutoffs: Sequence[float] = (0.8, 0.95)) -> pd
     Returns
     -------
     pandas.Series
-        "A"/"B"/"C" (string dtype) with the same index and order as ``values``; missing for NaN values.
+        "A"/"B"/"C" (``str`` dtype) with the same index, order and name as ``values``; missing for NaN values.
 
     Notes
     -----
@@ -672,16 +672,14 @@ def abc_classes(values: pd.Series, cutoffs: Sequence[float] = (0.8, 0.95)) -> pd
     s = _order_desc(values)
     pos = s.clip(lower=0).fillna(0.0)
     total = float(pos.sum())
-    out = pd.Series(pd.NA, index=s.index, dtype="string")
     if total > 0:
         before = (pos.cumsum() - pos) / total
         cls = np.where(before < a - 1e-12, "A", np.where(before < b - 1e-12, "B", "C"))
         cls = np.where(pos.to_numpy() <= 0, "C", cls)
     else:
         cls = np.full(len(s), "C")
-    out[:] = cls
-    out[s.isna()] = pd.NA
-    return out.reindex(values.index).astype("string").rename(f"{values.name}_class" if values.name else "abc")
+    out = pd.Series(cls, index=s.index, dtype="str").where(s.notna())
+    return out.reindex(values.index).rename(values.name)
 
 
 def abc_summary(values: pd.Series, classes: pd.Series | None = None,
