@@ -543,3 +543,17 @@ def test_demo_planted_profiles_recovered(demo, demo_ind):
     assert med["margin"].idxmin() == "strategic" and med["margin"].idxmax() == "transactional"
     assert med["revenue_growth"].idxmax() == "growth" and med.loc["growth", "revenue_growth"] > 0.1
     assert med["days_to_pay"].idxmax() == "slow_payer"
+
+
+def test_group_rollup_on_demo(demo, dl, demo_ind):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = value.group_indicators(dl, AS_OF)
+    subs = demo.truth["groups"]["subsidiaries"]
+    assert len(g) == len(demo_ind) - subs
+    assert g["n_members"].sum() == len(demo_ind)
+    assert g["revenue"].sum() == pytest.approx(demo_ind["revenue"].sum())
+    parent = dl.customers.dropna(subset=["parent_id"])["parent_id"].iloc[0]
+    members = dl.customers.loc[(dl.customers["parent_id"] == parent) | (dl.customers["customer_id"] == parent),
+                               "customer_id"]
+    assert g.loc[parent, "revenue"] == pytest.approx(demo_ind.loc[members, "revenue"].sum())
