@@ -267,6 +267,12 @@ def test_end_to_end_demo_two_regions(small_demo_dir, tmp_path):
         html = (out / region / "workbook.html").read_text(encoding="utf-8")
         assert report.scan_html(html) == [] and "orders.csv" in html  # provenance lists the data files
         assert f'href="{region}/report.html"' in text  # combined report linked from the index
+    # PII: kam run injects distribute=True, so contact details are masked in the distributed report
+    east_html = (out / "east" / "workbook.html").read_text(encoding="utf-8")
+    first = customers[customers["region"] == "华东"].sort_values("customer_id").head(5)
+    for phone, email in zip(first["phone"].astype(str), first["email"]):
+        assert phone not in east_html and email not in east_html
+        assert phone[-4:] in east_html and "***@" + email.split("@")[1] in east_html
     combined = (out / "east" / "report.html").read_text(encoding="utf-8")
     assert report.scan_html(combined) == []
     assert "管理层摘要" in combined and "kam-tile" in combined and f">{n_east:,}<" in combined

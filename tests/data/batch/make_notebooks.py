@@ -79,6 +79,10 @@ write("workbook", [
     new_code_cell(
         "cols = [c for c in ('name', 'revenue', 'tier') if c in wb.customers.columns]\n"
         "display(wb.customers.sort_values('revenue', ascending=False)[cols].head(5))"),
+    new_code_cell(
+        "# contact details: masked in distributed reports (kam run injects distribute=True)\n"
+        "contact = [c for c in ('customer_id', 'contact_name', 'phone', 'email') if c in wb.ledger.customers.columns]\n"
+        "display(wb.ledger.customers[contact].sort_values('customer_id').head(5))"),
 ])
 
 write("no_params", [new_code_cell("params_file = 'x'\nrun_cache = None\ndistribute = False")])
