@@ -333,9 +333,10 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
 
     rev = o["revenue"].to_numpy(dtype="float64", na_value=np.nan)
     rev = np.nan_to_num(rev, nan=0.0)
-    if "gross_profit" in o.columns and o["gross_profit"].notna().any():
+    full = ledger.orders  # profit availability is a property of the ledger, not of the window
+    if "gross_profit" in o.columns and (len(full) == 0 or full["gross_profit"].notna().any()):
         gp = o["gross_profit"].to_numpy(dtype="float64", na_value=np.nan)
-    elif "cost" in o.columns and o["cost"].notna().any():
+    elif "cost" in o.columns and full["cost"].notna().any():
         gp = rev - o["cost"].to_numpy(dtype="float64", na_value=np.nan)
     else:
         gp = None
