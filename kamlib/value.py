@@ -35,7 +35,7 @@ from .ledger import CUSTOMER_ATTRIBUTES, Ledger
 __all__ = [
     "LABELS", "INDICATOR_GROUPS", "DIRECTIONS", "DEFAULT_SCORECARD_INDICATORS", "RFM_SEGMENTS", "TIERS",
     "customer_indicators", "group_indicators", "rollup_ledger", "unavailable_indicators",
-    "abc_classes", "abc_summary", "double_abc", "DoubleABCResult",
+    "abc_classes", "abc_summary", "rank_accounts", "double_abc", "DoubleABCResult",
     "concentration", "ConcentrationResult",
     "rfm_scores", "rfm_summary", "rfm_label",
     "entropy_weights", "scorecard", "ScorecardResult",
@@ -89,6 +89,7 @@ LABELS: dict[str, dict[str, str]] = {
     "value.col.ordinary": {"zh": "一般", "en": "Ordinary"},
     "value.col.core_revenue_share": {"zh": "核心客户收入占比", "en": "Core share of revenue"},
     "value.col.new": {"zh": "新增", "en": "New"},
+    "value.col.rank": {"zh": "排名", "en": "Rank"},
     "value.col.lost": {"zh": "流失", "en": "Lost"},
     "value.groups": {"zh": "集团汇总（按母公司合并）", "en": "Group roll-up (subsidiaries merged into parents)"},
     "value.col.core_revenue": {"zh": "核心客户收入", "en": "Core revenue"},
@@ -681,6 +682,30 @@ def abc_classes(values: pd.Series, cutoffs: Sequence[float] = (0.8, 0.95)) -> pd
         cls = np.full(len(s), "C")
     out = pd.Series(cls, index=s.index, dtype="str").where(s.notna())
     return out.reindex(values.index).rename(values.name)
+
+
+def rank_accounts(indicators: pd.DataFrame, by: str = "revenue", cutoffs: Sequence[float] = (0.8, 0.95),
+                  columns: Sequence[str] = ("name", "region", "industry")) -> pd.DataFrame:
+    """Single-indicator classification: accounts ranked by one indicator (best first, using its direction:
+    lowest DSO first), with rank, value, share of total and cumulative share, and the ABC class for
+    additive amounts (revenue, gross profit, ... - not for ratios or "lower is better" indicators)."""
+    if by not in indicators:
+        raise KamlibError(f"rank_accounts: unknown indicator {by!r}; available: "
+                          f"{', '.join(c for c in indicators.columns if c in INDICATOR_GROUPS)}")
+    v = indicators[by].astype("float64")
+    lower = DIRECTIONS.get(by, 1) < 0
+    order = _order_desc(-v if lower else v).index
+    out = indicators.loc[order, [c for c in columns if c in indicators]].copy()
+    out[by] = v.loc[order]
+    out.insert(0, "rank", np.arange(1, len(order) + 1))
+    additive = by in _LOG_SCALE | {"order_count"} and not lower
+    if additive:
+        tot = float(v.clip(lower=0).sum())
+        out["value_share"] = v.loc[order] / tot if tot > 0 else np.nan
+        out["cum_value_share"] = out["value_share"].clip(lower=0).cumsum()
+        out["class"] = abc_classes(v, cutoffs).loc[order]
+    out.index.name = "customer_id"
+    return out
 
 
 def abc_summary(values: pd.Series, classes: pd.Series | None = None,
@@ -1595,7 +1620,7 @@ def display_frame(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str]
              "value_share": "pct", "cum_value_share": "pct", "core_revenue_share": "pct", "weight": "pct",
              "late_share": "pct", "revenue_growth": "pct", "revenue_yoy": "pct", "current_share": "pct",
              "next_share": "pct", "current": "int", "next": "int", "n_members": "int",
-             "first_order_date": "date", "last_order_date": "date"}
+             "first_order_date": "date", "last_order_date": "date", "rank": "int", "churn_date": "date"}
     f = {c: k for c, k in known.items() if c in df.columns}
     f.update({c: "number" for c in df.columns if isinstance(c, str) and c.startswith("pts:")})
     f.update(formats or {})

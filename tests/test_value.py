@@ -557,3 +557,15 @@ def test_group_rollup_on_demo(demo, dl, demo_ind):
     members = dl.customers.loc[(dl.customers["parent_id"] == parent) | (dl.customers["customer_id"] == parent),
                                "customer_id"]
     assert g.loc[parent, "revenue"] == pytest.approx(demo_ind.loc[members, "revenue"].sum())
+
+
+def test_rank_accounts_single_indicator():
+    ind = value.customer_indicators(hand_ledger(), AS_OF)
+    r = value.rank_accounts(ind, "revenue")
+    assert r.index.tolist() == ["B", "A", "C"] and r["rank"].tolist() == [1, 2, 3]
+    assert r["cum_value_share"].iloc[-1] == pytest.approx(1.0)
+    assert r["class"].tolist() == ["A", "A", "C"]  # A's cumulative share starts at 76.9% < 80%
+    d = value.rank_accounts(ind, "dso")  # lower is better: lowest DSO ranks first, no ABC on a ratio
+    assert d.index.tolist()[:2] == ["A", "B"] and "class" not in d
+    with pytest.raises(KamlibError, match="unknown indicator"):
+        value.rank_accounts(ind, "nope")
