@@ -112,6 +112,14 @@ def _first_line(exc: BaseException | str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _lines(exc: BaseException, n: int = 4, limit: int = 800) -> str:
+    """The first ``n`` lines of an error (data errors put the actual problem below their headline)."""
+    text = f"{type(exc).__name__}: {exc}"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()][:n]
+    out = " | ".join(lines)
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
 def _never_ran(nb_path: Path) -> bool:
     """True when no cell of the output notebook started: the kernel failed before executing anything."""
     import nbformat
@@ -487,7 +495,7 @@ def _prepare(params_list: list[Params], cache_dir: Path, log: Callable[[str], No
         return {}
     except Exception as e:  # noqa: BLE001 - find which regions are broken instead of failing them all
         if len(params_list) == 1:
-            return {params_list[0].region: _first_line(e)}
+            return {params_list[0].region: _lines(e)}
         first = e
     errors: dict[str, str] = {}
     log(f"preparing the run cache failed ({_first_line(first)}); retrying region by region")
@@ -495,7 +503,7 @@ def _prepare(params_list: list[Params], cache_dir: Path, log: Callable[[str], No
         try:
             prepare_run_cache([p], cache_dir, progress=log)
         except Exception as e:  # noqa: BLE001
-            errors[p.region] = _first_line(e)
+            errors[p.region] = _lines(e)
     return errors
 
 

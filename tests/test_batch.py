@@ -253,9 +253,13 @@ def test_end_to_end_demo_two_regions(small_demo_dir, tmp_path):
 
     east = _params(tmp_path, "east", "zh", data_dir=small_demo_dir)
     west = _params(tmp_path, "west", "en", data_dir=small_demo_dir)
+    broken = _params(tmp_path, "north", "zh", data_dir=tmp_path / "missing")  # data files do not exist
     out = tmp_path / "reports"
-    res = batch.run([east, west], [WORKBOOK], out=out, workers=2, progress=False)
-    assert res.ok, [(j["id"], j["reason"]) for j in res.failed]
+    res = batch.run([east, west, broken], [WORKBOOK], out=out, workers=2, progress=False)
+    # the broken region fails before any kernel, alone; the others render
+    assert [j["id"] for j in res.failed] == ["north/workbook"], [(j["id"], j["reason"]) for j in res.failed]
+    assert "data preparation failed" in res.failed[0]["reason"] and "orders" in res.failed[0]["reason"]
+    assert {j["id"] for j in res.jobs if j["status"] == "ok"} == {"east/workbook", "west/workbook"}
     assert {p.name for p in (out / ".kam" / "cache").glob("workbook-*.pkl")} == {"workbook-east.pkl",
                                                                                  "workbook-west.pkl"}
     customers = pd.read_csv(small_demo_dir / "customers.csv")
@@ -263,6 +267,7 @@ def test_end_to_end_demo_two_regions(small_demo_dir, tmp_path):
     text = (out / "index.html").read_text(encoding="utf-8")
     assert report.scan_html(text) == []
     assert f">{n_east:,}<" in text  # headline KPI: accounts of the east region
+    assert "data preparation failed" in text  # the index shows the broken region
     for region in ("east", "west"):
         html = (out / region / "workbook.html").read_text(encoding="utf-8")
         assert report.scan_html(html) == [] and "orders.csv" in html  # provenance lists the data files
