@@ -1563,9 +1563,10 @@ def sentences(result, lang: str = "zh") -> str:
     if isinstance(result, ScorecardResult):
         w = result.weights.sort_values(ascending=False)
         top3 = [f"{indicator_label(k, lang)} {p(v)}" for k, v in w.head(3).items()]
-        meth = ({"entropy": "熵权法", "manual": "人工设定"} if zh else {"entropy": "entropy-weight", "manual": "manual"})[result.method]
+        meth = ({"entropy": "由熵权法确定", "manual": "为人工设定"} if zh
+                else {"entropy": "entropy-method", "manual": "manually set"})[result.method]
         if zh:
-            return (f"综合评分使用 {i(len(w))} 个指标，权重由{meth}确定，权重最高的是：{'、'.join(top3)}。"
+            return (f"综合评分使用 {i(len(w))} 个指标，权重{meth}，权重最高的是：{'、'.join(top3)}。"
                     f"得分中位数 {fmt.number(result.scores.median(), 1)} 分，最高 {fmt.number(result.scores.max(), 1)} 分。")
         return (f"The scorecard uses {i(len(w))} indicators with {meth} weights; the heaviest are "
                 f"{', '.join(top3)}. Median score {fmt.number(result.scores.median(), 1)}, highest "
