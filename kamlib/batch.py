@@ -176,7 +176,7 @@ def run_job(job: Job) -> dict:
         out_nb.unlink(missing_ok=True)
         try:
             pm.execute_notebook(
-                job.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME,
+                job.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME, language="python",
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 start_timeout=START_TIMEOUT, execution_timeout=job.timeout, shutdown_kernel="immediate")
             error = None

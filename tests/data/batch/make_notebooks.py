@@ -20,9 +20,9 @@ def params_cell(src=PARAMS):
     return new_code_cell(src, metadata={"tags": ["parameters"]})
 
 
-def write(name, cells):
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}})
+def write(name, cells, kernelspec=True):
+    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}} if kernelspec else {}
+    nb = new_notebook(cells=cells, metadata=meta)
     for i, c in enumerate(nb.cells):  # stable ids keep the files diff-free when regenerated
         c["id"] = f"{name[:8]}-{i}"
     nbformat.write(nb, str(HERE / f"{name}.ipynb"))
@@ -61,7 +61,7 @@ write("fails", [
     params_cell(),
     new_code_cell("from kamlib.params import load_params\np = load_params(params_file)"),
     new_code_cell("raise ValueError(f'deliberate failure for region {p.region}')"),
-])
+], kernelspec=False)  # no kernelspec metadata: kam run pins kernel and language itself
 
 write("workbook", [
     params_cell(),
