@@ -557,14 +557,19 @@ def _execute(jobs: list[Job], workers: int, dask, log, on_done: Callable[[dict],
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                              initializer=_init_worker, initargs=(log_dir,)) as pool:
         futures = {pool.submit(run_job, j): j for j in jobs}
-        for fut in cf_completed(futures):
-            job = futures[fut]
-            try:
-                res = fut.result()
-            except Exception as e:  # noqa: BLE001 - a crashed worker fails its job only
-                res = {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed",
-                       "reason": f"worker crashed: {_first_line(e)}", "attempts": 1, "fingerprint": job.fingerprint}
-            on_done(res)
+        try:
+            for fut in cf_completed(futures):
+                job = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as e:  # noqa: BLE001 - a crashed worker fails its job only
+                    res = {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed",
+                           "reason": f"worker crashed: {_first_line(e)}", "attempts": 1,
+                           "fingerprint": job.fingerprint}
+                on_done(res)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)  # do not start queued jobs after Ctrl-C
+            raise
 
 
 def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path] | None = None, *,
@@ -745,7 +750,7 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
         manifest["regions"][stem] = {"region": stem, "title": stem, "error": f"invalid params: {err}"}
     _write_manifest(out, manifest)
     index = write_index(out, manifest, order=[p.region for p in params_list] + list(bad),
-                        notebooks=[nb.stem for nb in nb_paths])
+                        notebooks=[nb.stem for nb in nb_paths], commit=commit)
 
     order = {f"{p.region}/{nb.stem}": i for i, (p, nb) in enumerate((p, nb) for p in params_list for nb in nb_paths)}
     results.sort(key=lambda r: order.get(r["id"], len(order)))
@@ -796,7 +801,7 @@ def _subtitle(p: Params, as_of: str | None) -> str:
 
 
 def write_index(out: Path, manifest: dict, order: list[str] | None = None,
-                notebooks: list[str] | None = None) -> Path:
+                notebooks: list[str] | None = None, commit: str | None = None) -> Path:
     """Render ``<out>/index.html`` from the run manifest (every region ever run into ``out``; this run's
     regions first)."""
     from .report import render_index
@@ -837,7 +842,7 @@ def write_index(out: Path, manifest: dict, order: list[str] | None = None,
         rows.append({"region": reg, "title": info.get("title") or reg, "kpis": info.get("kpis"),
                      "jobs": jobs, "error": info.get("error"),
                      "combined": rel(combined) if combined and Path(combined).exists() else None})
-    return render_index(rows, out / "index.html", lang=lang)
+    return render_index(rows, out / "index.html", lang=lang, commit=commit)
 
 
 # ---------------------------------------------------------------------------------------------- CLI

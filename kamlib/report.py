@@ -440,11 +440,26 @@ def render_report(notebook, out_path: str | Path, *, lang: str = "zh", title: st
         "metadata": {"name": title},
     }
     body, _ = _exporter(lang).from_notebook_node(nb, resources=resources)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, out_path)
+    problems = scan_html(body)
+    if problems:  # last line of defence: never publish a page that could run or fetch something
+        from .errors import BatchError
+
+        raise BatchError(f"{out_path.name}: rendered HTML failed the safety scan ({problems[0]}); "
+                         "please report this as a kamlib bug")
+    _atomic_write(out_path, body)
     return out_path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary name in the same folder, then rename: readers never see half a file and a
+    failure leaves the previous version in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------------- executive summary
@@ -551,7 +566,7 @@ ul.jobs{list-style:none;margin:0;padding:0} ul.jobs li{margin:.15rem 0}
 
 
 def render_index(regions: list[Mapping[str, Any]], out_path: str | Path, lang: str = "zh",
-                 generated: str | None = None) -> Path:
+                 generated: str | None = None, commit: str | None = None) -> Path:
     """Write ``reports/index.html``.
 
     Parameters
@@ -606,7 +621,7 @@ def render_index(regions: list[Mapping[str, Any]], out_path: str | Path, lang: s
             f'<td class="num">{e(fmt.number(k.get("nps"), 1, lang))}</td>'
             f'<td><ul class="jobs">{"".join(items)}</ul></td>'
             f"<td>{status}</td>"
-            f'<td>{e(finished)}<div class="muted">{seconds:.1f} s</div></td>'
+            f'<td>{e(finished.replace("T", " "))}<div class="muted">{seconds:.1f} s</div></td>'
             f'<td>{e(fmt.date(k.get("as_of"), lang)) if k.get("as_of") else "—"}</td>'
             "</tr>")
     generated = generated or dt.datetime.now().isoformat(timespec="seconds")
@@ -614,12 +629,9 @@ def render_index(regions: list[Mapping[str, Any]], out_path: str | Path, lang: s
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{L('index_title')}</title><style>{_CSS_INDEX}</style></head><body>"
             f"<h1>{L('index_title')}</h1><div class=\"sub\">{L('generated')} {e(generated)} · "
-            f"kamlib {e(__version__)}</div>"
+            f"kamlib {e(__version__)}" + (f" · {L('commit')} {e(commit)}" if commit else "") + "</div>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>\n")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out_path)
+    _atomic_write(out_path, page)
     return out_path
 
 
