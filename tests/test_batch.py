@@ -233,11 +233,15 @@ def test_dask_local_cluster(tmp_path, monkeypatch):
         monkeypatch.setenv(var, os.environ.get(var, ""))
     east, west = _params(tmp_path, "east", "zh"), _params(tmp_path, "west", "en")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        res = batch.run([east, west], [HELLO], out=tmp_path / "r", dask=client, prepare_cache=False,
-                        progress=False)
-    assert res.ok, res.failed
-    assert {j["id"] for j in res.executed} == {"east/hello", "west/hello"}
+                                  dashboard_address=None) as cluster:
+        # the command line path: `kam run --dask ADDRESS`
+        code, stdout, stderr = _main(["run", str(east), str(west), "--notebooks", str(HELLO), "--out",
+                                      str(tmp_path / "r"), "--dask", cluster.scheduler_address,
+                                      "--no-run-cache", "--no-progress"])
+    assert code == 0, stderr
+    assert "2 jobs: 2 ok, 0 failed" in stdout
+    manifest = json.loads((tmp_path / "r" / ".kam" / "manifest.json").read_text(encoding="utf-8"))
+    assert {k for k, j in manifest["jobs"].items() if j["status"] == "ok"} == {"east/hello", "west/hello"}
     for region in ("east", "west"):
         text = (tmp_path / "r" / region / "hello.html").read_text(encoding="utf-8")
         assert report.scan_html(text) == [] and ESCAPED in text
