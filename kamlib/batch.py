@@ -721,7 +721,8 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
         executed_regions = {r["region"] for r in results if not r.get("skipped") and r.get("attempts")}
         for p in params_list:
             if p.region in executed_regions and p.region not in prep_errors:
-                path = _combined(p, nb_paths, results, regions.get(p.region, {}), cache_dir, out, commit, log)
+                path = _combined(p, manifest["jobs"], results, regions.get(p.region, {}), cache_dir, out,
+                                 commit, log)
                 if path is not None:
                     regions.setdefault(p.region, {})["combined"] = str(path)
 
@@ -750,7 +751,8 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
         manifest["regions"][stem] = {"region": stem, "title": stem, "error": f"invalid params: {err}"}
     _write_manifest(out, manifest)
     index = write_index(out, manifest, order=[p.region for p in params_list] + list(bad),
-                        notebooks=[nb.stem for nb in nb_paths], commit=commit)
+                        notebooks=list(dict.fromkeys([*ANALYSIS_ORDER, *(nb.stem for nb in nb_paths)])),
+                        commit=commit)
 
     order = {f"{p.region}/{nb.stem}": i for i, (p, nb) in enumerate((p, nb) for p in params_list for nb in nb_paths)}
     results.sort(key=lambda r: order.get(r["id"], len(order)))
@@ -758,22 +760,24 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
                        prepare_seconds=prepare_seconds)
 
 
-def _combined(p: Params, nb_paths: list[Path], results: list[dict], info: dict, cache_dir: Path, out: Path,
+def _combined(p: Params, previous: dict, results: list[dict], info: dict, cache_dir: Path, out: Path,
               commit: str | None, log) -> Path | None:
     """Render ``<out>/<region>/report.html``: executive summary, then every analysis that succeeded."""
     from . import report
     from .workbook import open_workbook
 
-    status = {r["notebook"]: r["status"] for r in results if r.get("region") == p.region}
-    parts = [Path(out) / STATE_DIR / "executed" / p.region / f"{nb.stem}.ipynb" for nb in nb_paths
-             if status.get(nb.stem) == "ok"]
-    parts = [x for x in parts if x.exists()]
+    # every analysis of the region, not only this run's (`--only` must not shrink the combined report)
+    status = {j.get("notebook"): j.get("status") for j in previous.values() if j.get("region") == p.region}
+    status.update({r["notebook"]: r["status"] for r in results if r.get("region") == p.region})
+    executed = Path(out) / STATE_DIR / "executed" / p.region
+    stems = sorted(status, key=lambda q: (ANALYSIS_ORDER.index(q) if q in ANALYSIS_ORDER else len(ANALYSIS_ORDER), q))
+    parts = [executed / f"{q}.ipynb" for q in stems if status[q] == "ok" and (executed / f"{q}.ipynb").exists()]
     if not parts:
         return None
     try:
         wb = open_workbook(p, cache_dir, distribute=True)
         sentences = report.summary_sentences(wb)
-        failed = [report.notebook_title(nb.stem, p.language) for nb in nb_paths if status.get(nb.stem) != "ok"]
+        failed = [report.notebook_title(q, p.language) for q in stems if status[q] != "ok"]
         if failed:
             sentences.append(("本次运行失败、未包含在本报告中的分析：" if p.language == "zh" else
                               "Analyses that failed in this run and are not included: ") + ", ".join(failed))

@@ -167,3 +167,23 @@ def test_index_kpis_links_status_and_escaping(tmp_path):
     assert "east/segmentation.failed.ipynb" in text and 'href="east/segmentation.html"' in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script" not in text
     assert "失败" in text and "invalid params" in text
+
+
+# ----------------------------------------------------------------------------------------------- pdf
+
+def test_pdf_export_with_headless_chromium_when_installed(tmp_path, monkeypatch):
+    html_file = report.render_report(_nb(), tmp_path / "r.html", lang="zh")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert report.export_pdf(html_file) is None  # no chromium: skipped, no error
+    # a stand-in chromium that records its arguments and writes the PDF where it is told to
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "chromium"
+    fake.write_text(f'#!/bin/sh\necho "$@" > "{bindir}/args"\nfor a in "$@"; do case "$a" in '
+                    '--print-to-pdf=*) printf "%%PDF-1.4 fake" > "${a#--print-to-pdf=}";; esac; done\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bindir))
+    pdf = report.export_pdf(html_file)
+    assert pdf == tmp_path / "r.pdf" and pdf.read_bytes().startswith(b"%PDF")
+    args = (bindir / "args").read_text()
+    assert "--headless" in args and html_file.resolve().as_uri() in args
