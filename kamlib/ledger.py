@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 Kind = Literal["id", "str", "date", "float"]
@@ -228,6 +229,45 @@ class DataQualityReport:
         return "\n".join(parts)
 
 
+def take_rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``df[keep]`` for a boolean numpy mask, fast on pyarrow-backed string columns.
+
+    pandas' generic take on chunked Arrow strings costs about a second per million rows and column;
+    filtering the Arrow data directly is ~20x faster. The index (data-row positions) is kept.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all():
+        return df
+    mask = pa.array(keep)
+    index = df.index[keep]
+    cols = {}
+    for c in df.columns:
+        s = df[c]
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+            arr = pc.filter(pa.array(s.array), mask)   # zero-copy view of the Arrow data, then filter
+            out = pd.Series(pd.arrays.ArrowStringArray(arr), index=index, name=c)
+            cols[c] = out if out.dtype == s.dtype else out.astype(s.dtype)
+        else:
+            cols[c] = pd.Series(s.to_numpy()[keep], index=index, name=c, dtype=s.dtype)
+    return pd.DataFrame(cols, index=index)
+
+
+def isin_mask(values: pd.Series, allowed) -> np.ndarray:
+    """``values.isin(allowed)`` as a numpy bool array (missing = False), via Arrow's hash lookup, which is
+    several times faster than pandas on Arrow-backed strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sdt = pd.StringDtype("pyarrow")
+    left = pa.array(values.astype(sdt).array)
+    right = pa.array(pd.Series(pd.unique(pd.Series(allowed, dtype=sdt).dropna()), dtype=sdt).array)
+    found = pc.is_in(left, value_set=right, skip_nulls=True)
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 @dataclass(frozen=True)
 class Ledger:
     """A validated ledger: canonical tables, the data-quality report and where the data came from.
@@ -258,10 +298,12 @@ class Ledger:
 
     def subset(self, customer_ids) -> "Ledger":
         """The same ledger restricted to ``customer_ids`` (e.g. one region); quality/sources are kept."""
-        ids = pd.Index(customer_ids)
+        ids = pd.Series(pd.Index(customer_ids)).astype(pd.StringDtype("pyarrow"))
 
         def keep(df):
-            return None if df is None else df[df["customer_id"].isin(ids)].reset_index(drop=True)
+            if df is None:
+                return None
+            return take_rows(df, isin_mask(df["customer_id"], ids)).reset_index(drop=True)
 
         return Ledger(orders=keep(self.orders), customers=keep(self.customers), invoices=keep(self.invoices),
                       surveys=keep(self.surveys), quality=self.quality, sources=self.sources,

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .ledger import TABLES, Exclusion
+from .ledger import TABLES, Exclusion, take_rows
 
 __all__ = ["SOFT_RULES", "HARD_CHECKS", "problem", "raise_problems", "format_problem", "apply_soft_rules",
            "check_tables", "schema", "STRING_DTYPE"]
@@ -186,32 +186,6 @@ def _examples(df: pd.DataFrame, table: str, mask: np.ndarray, col: str | None = 
 
 
 _EXAMPLE_COLUMN = {"return": "quantity", "negative_revenue": "revenue", "zero_price": "unit_price"}
-
-
-def take_rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    """``df[keep]`` for a boolean numpy mask, fast on pyarrow-backed string columns.
-
-    pandas' generic take on chunked Arrow strings costs about a second per million rows and column;
-    filtering the Arrow data directly is ~20x faster. The index (data-row positions) is kept.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    keep = np.asarray(keep, dtype=bool)
-    if keep.all():
-        return df
-    mask = pa.array(keep)
-    index = df.index[keep]
-    cols = {}
-    for c in df.columns:
-        s = df[c]
-        if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
-            arr = pc.filter(pa.array(s.array), mask)   # zero-copy view of the Arrow data, then filter
-            out = pd.Series(pd.arrays.ArrowStringArray(arr), index=index, name=c)
-            cols[c] = out if out.dtype == s.dtype else out.astype(s.dtype)
-        else:
-            cols[c] = pd.Series(s.to_numpy()[keep], index=index, name=c, dtype=s.dtype)
-    return pd.DataFrame(cols, index=index)
 
 
 def _bool(s: pd.Series) -> np.ndarray:

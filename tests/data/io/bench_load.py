@@ -8,6 +8,7 @@ Builds the demo ledger (CSV and Parquet) once into ``folder`` (default /tmp/kam-
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -32,16 +33,17 @@ def main(n: int = 20000, folder: str | None = None) -> None:
                                                                                 "surveys")}},
                                 ensure_ascii=False), encoding="utf-8")
         params = load_params(p)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         full = load_full_ledger(params)
-        t_load = time.perf_counter() - t
+        t_load, c_load = time.perf_counter() - t, time.process_time() - c
         t = time.perf_counter()
         sub = filter_ledger(full, params)
         t_filter = time.perf_counter() - t
         q = full.quality
         print(f"{fmt}: {q.rows_read['orders']:,} order lines, {q.rows_read['invoices']:,} invoices, "
-              f"{q.rows_read['customers']:,} customers: load_full_ledger {t_load:.1f} s, filter {t_filter:.2f} s "
+              f"{q.rows_read['customers']:,} customers: load_full_ledger {t_load:.1f} s wall / {c_load:.1f} s CPU (all threads), filter {t_filter:.2f} s "
               f"({len(sub.orders):,} lines in 华东); excluded {q.excluded:,}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
