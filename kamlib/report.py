@@ -386,6 +386,25 @@ def provenance_html(info: Mapping[str, Any], lang: str = "zh") -> str:
             f'<table class="kam-prov">{"".join(rows)}</table>{src_table}{params_block}</footer>')
 
 
+_H1 = re.compile(r"<h1\b[^>]*>.*?</h1>", re.S)
+
+
+def _lift_h1(nb) -> bool:
+    """Remove the first ``<h1>`` from the (already sanitized) notebook; True when one was found."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            if _H1.search(cell.source):
+                cell.source = _H1.sub("", cell.source, count=1)
+                return True
+            continue
+        for out in cell.get("outputs", []):
+            value = out.get("data", {}).get("text/html")
+            if value and _H1.search(value):
+                out["data"]["text/html"] = _H1.sub("", value, count=1)
+                return True
+    return False
+
+
 def _exporter(lang: str):
     from nbconvert import HTMLExporter
 
@@ -425,14 +444,17 @@ def render_report(notebook, out_path: str | Path, *, lang: str = "zh", title: st
     clean_notebook(nb, headings)
     out_path = Path(out_path)
     title = title or out_path.stem
-    # A notebook that opens with its own h1 (the usual "客户价值评估 · 华东大区") is the page title: do not
-    # repeat it in the page header or list it as the only top-level TOC entry.
+    # A notebook that opens with its own h1 (the usual "客户价值评估 · 华东大区") provides the page title:
+    # lift it into the header (above the contents) instead of showing two titles.
     own_title = sum(1 for level, _, _ in headings if level == 1) == 1
+    page_title = title
+    if own_title and _lift_h1(nb):
+        page_title = next(text for level, _, text in headings if level == 1) or title
     resources = {
         "kam": {
             "lang": "zh-CN" if lang == "zh" else "en",
-            "title": html.escape(title),
-            "show_title": not own_title,
+            "title": html.escape(page_title),
+            "show_title": True,
             "subtitle": html.escape(subtitle or ""),
             "toc": toc_html([h for h in headings if not (own_title and h[0] == 1)], lang),
             "footer": provenance_html(provenance or {}, lang),

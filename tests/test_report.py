@@ -119,6 +119,11 @@ def test_figures_embedded_as_data_uri(rendered):
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
 
 
+def test_notebook_h1_becomes_the_page_title(rendered):
+    assert re.findall(r"<h1\b[^>]*>(.*?)</h1>", rendered, re.S) == ["报告"]
+    assert rendered.index('class="kam-title"') < rendered.index('class="kam-toc"')
+
+
 def test_table_of_contents_links_headings(rendered):
     toc = re.search(r'<nav class="kam-toc">(.*?)</nav>', rendered, re.S).group(1)
     assert "目录" in toc and "客户价值" in toc and "第二节" in toc
