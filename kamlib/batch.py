@@ -42,14 +42,13 @@ import json
 import os
 import sys
 import time
-import traceback
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import __version__
-from .errors import BatchError, KamlibError, ParamsError
+from .errors import BatchError, ParamsError
 from .params import Params, discover, load_params
 
 #: parameters ``kam run`` injects into every notebook's ``parameters`` cell
@@ -629,7 +628,6 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
 
     manifest = _read_manifest(out)
     template = _template_key()
-    commit = None
     from .report import git_commit
 
     commit = git_commit(nb_paths[0].parent)
