@@ -108,6 +108,11 @@ class SegmentationSection(_Strict):
     k_max: int = Field(8, ge=2, le=20)
     n_bootstrap: int = Field(20, ge=0, le=500)
     silhouette_sample: int = Field(3000, ge=200)
+    k_rule: Literal["auto", "silhouette", "consensus", "bic"] = Field(
+        "auto", description="how k is chosen: auto = bic for gmm, silhouette otherwise")
+    feature_weights: dict[str, float] = Field(
+        default_factory=dict, description="feature -> weight of its scaled values (default 1), e.g. revenue_growth: 0.5")
+    categorical_weight: float = Field(1.0, gt=0, le=10, description="weight of each categorical feature")
 
     @model_validator(mode="after")
     def _range(self):

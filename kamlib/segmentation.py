@@ -348,8 +348,13 @@ def _skew(x: np.ndarray) -> float:
 
 
 def _prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, categorical_weight: float,
-             max_levels: int) -> _Prepared:
+             max_levels: int, feature_weights: Mapping[str, float] | None = None) -> _Prepared:
     notes: list[str] = []
+    feature_weights = dict(feature_weights or {})
+    unknown = set(feature_weights) - set(features.columns)
+    if unknown:
+        raise ParamsError(f"segmentation: feature_weights names {sorted(unknown)}, which are not features; "
+                          f"features are {', '.join(map(str, features.columns))}.")
     cat = [c for c in features.columns if c in set(categorical) or not (
         pd.api.types.is_numeric_dtype(features[c]) or pd.api.types.is_bool_dtype(features[c]))]
     num = [c for c in features.columns if c not in cat]
@@ -361,7 +366,7 @@ def _prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, ca
         n_missing = int(bad.sum())
         ok = x[~bad]
         info = {"column": c, "kind": "numeric", "transform": "none", "center": np.nan, "scale": np.nan,
-                "n_imputed": n_missing, "used": False}
+                "weight": float(feature_weights.get(c, 1.0)), "n_imputed": n_missing, "used": False}
         if len(ok) == 0:
             notes.append(f"feature {c!r} is missing for every customer and was left out of the segmentation "
                          "(e.g. no invoices or no cost data in the ledger).")
@@ -390,11 +395,11 @@ def _prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, ca
         zcols[c] = z
         z = np.clip(np.where(bad, 0.0, z), -CLIP_Z, CLIP_Z)   # 0 = the median: median imputation
         imputed |= bad
-        cols.append(z)
+        cols.append(z * info["weight"])
         info.update(center=center, scale=scale, used=True)
         rows.append(info)
-    w = float(categorical_weight) / math.sqrt(2.0)
     for c in cat:
+        w = float(feature_weights.get(c, categorical_weight)) / math.sqrt(2.0)
         s = features[c].astype("string").fillna(_MISSING)
         counts = s.value_counts()
         n_missing = int((s == _MISSING).sum())
@@ -405,14 +410,16 @@ def _prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, ca
                          f"{len(counts) - max_levels + 1} rarest were pooled as {_OTHER!r}.")
         levels = sorted(s.unique())
         info = {"column": c, "kind": "categorical", "transform": f"one-hot ({len(levels)} levels) x {w:.3f}",
-                "center": np.nan, "scale": np.nan, "n_imputed": n_missing, "used": len(levels) > 1}
+                "center": np.nan, "scale": np.nan, "weight": w * math.sqrt(2.0), "n_imputed": n_missing,
+                "used": len(levels) > 1}
         rows.append(info)
         if len(levels) < 2:
             notes.append(f"categorical feature {c!r} has a single level and was left out.")
             continue
         codes = pd.Categorical(s, categories=levels).codes
         cols.append(w * (codes[:, None] == np.arange(len(levels))[None, :]).astype("float64"))
-    table = pd.DataFrame(rows, columns=["column", "kind", "transform", "center", "scale", "n_imputed", "used"]
+    table = pd.DataFrame(rows, columns=["column", "kind", "transform", "center", "scale", "weight", "n_imputed",
+                                        "used"]
                          ).set_index("column")
     if not cols:
         raise AnalysisError("segmentation: no usable feature (every configured feature is empty or constant). "
@@ -662,7 +669,8 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
             method: str = "kmeans", random_state: int = 0, *, n_bootstrap: int = 20,
             silhouette_sample: int = 3000, lang: str = "zh", k_rule: str = "auto", k_tolerance: float = 0.02,
             categorical: Sequence[str] = (), categorical_weight: float = 1.0, log_columns="auto",
-            context: pd.DataFrame | None = None, revenue: pd.Series | str | None = "revenue",
+            feature_weights: Mapping[str, float] | None = None, context: pd.DataFrame | None = None,
+            revenue: pd.Series | str | None = "revenue",
             n_init: int | None = None, subsample: float = 0.8) -> SegmentationResult:
     """Segment customers by clustering; choose k honestly, check stability, profile and name the segments.
 
@@ -693,6 +701,9 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
         Columns to treat as categorical even if numeric (e.g. coded size bands).
     categorical_weight : float
         Squared distance between two customers in different categories of one categorical feature.
+    feature_weights : mapping, optional
+        Feature -> weight multiplying its scaled values (default 1; for a categorical feature it replaces
+        ``categorical_weight``). Down-weight noisy indicators (e.g. a short-window growth slope).
     log_columns : "auto" or sequence of str
         Columns that get the sign-preserving log1p (``"auto"``: money amounts and skewed non-negative ones).
     context : DataFrame, optional
@@ -736,7 +747,21 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
                             f"of customers; {n} customers is more than {WARD_MAX_N}. Use method 'kmeans' (or "
                             "'gmm') in 'segmentation.method'.")
 
-    prep = _prepare(features, categorical, log_columns, categorical_weight, MAX_LEVELS)
+    import sklearn.cluster  # noqa: F401  (load the OpenMP/BLAS runtimes first, so the limit applies to them)
+    from threadpoolctl import threadpool_limits
+
+    # Small fits are dominated by thread start-up; on a busy machine OpenMP spin-waiting made k-means on
+    # 2,000 customers ten times slower with 2 threads than with 1 (measured). Large books keep all threads.
+    with threadpool_limits(limits=1 if n <= 20000 else None):
+        return _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhouette_sample, lang,
+                        k_tolerance, categorical, categorical_weight, log_columns, feature_weights, context,
+                        revenue, n_init, subsample, notes, t0)
+
+
+def _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhouette_sample, lang, k_tolerance,
+             categorical, categorical_weight, log_columns, feature_weights, context, revenue, n_init, subsample,
+             notes, t0) -> SegmentationResult:
+    prep = _prepare(features, categorical, log_columns, categorical_weight, MAX_LEVELS, feature_weights)
     notes.extend(prep.notes)
     X = prep.X
     # canonical row order (sorted by the feature values), so a reordered input gives the same fit
@@ -790,11 +815,12 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
                      f"{int(100 * subsample)}% of customers reproduces them with a mean adjusted Rand index of "
                      f"{stability:.2f} (below {STABILITY_WARN}); treat the segment boundaries as indicative.")
 
-    # back to input order, canonical numbering
+    # canonical numbering (in canonical row order, so ties break the same way for any input order),
+    # then back to input order
+    rev = _revenue(revenue, features, context)
+    ref = _relabel(ref, k_star, None if rev is None else rev.to_numpy(dtype="float64", na_value=0.0)[order])
     lab = np.empty(n, dtype=np.int64)
     lab[order] = ref
-    rev = _revenue(revenue, features, context)
-    lab = _relabel(lab, k_star, None if rev is None else rev.to_numpy(dtype="float64", na_value=0.0))
     labels = pd.Series(lab, index=features.index, name="segment")
 
     sizes = np.bincount(lab, minlength=k_star + 1)[1:]
@@ -824,7 +850,7 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
     ev = tuple(float(v) for v in pca.explained_variance_ratio_) + (0.0,) * (2 - n_comp)
 
     for msg in notes:
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warnings.warn(msg, StatisticalWarning, stacklevel=3)
     return SegmentationResult(
         labels=labels, k=k_star, scores=scores, stability=stability, profiles=profiles, names=names,
         method=method, k_rule=rule, chosen_by=chosen_by, k_range=(ks[0], ks[-1]), stability_runs=tuple(runs),
