@@ -87,6 +87,8 @@ STABILITY_WARN = 0.75
 TRAIT_Z = 0.4
 #: ... and at least this share of the most extreme segment's z in the same direction
 RELATIVE_TRAIT = 0.6
+#: revenue share / customer share at or above which a segment is "high-value", at or below which "small"
+VALUE_LIFT = (1.5, 0.4)
 #: customer attributes profiled for over-representation when present in ``context``
 CONTEXT_ATTRIBUTES = ("industry", "region", "size_band", "business_unit")
 _MISSING = "(missing)"
@@ -595,8 +597,15 @@ def overrepresented(result: SegmentationResult, context: pd.DataFrame, columns: 
     return out.sort_values(["segment", "lift"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def _name_segments(medians_z: pd.DataFrame, lang: str) -> dict[int, str]:
-    """Business name per segment from its standardized medians (module docstring, step 6)."""
+def _name_segments(medians_z: pd.DataFrame, lang: str, value_lift: pd.Series | None = None) -> dict[int, str]:
+    """Business name per segment from its standardized medians (module docstring, step 6).
+
+    With ``value_lift`` (revenue share / customer share per segment) the value word comes from it instead
+    of the revenue median: a segment holding 41% of customers and 95% of revenue is high-value even when
+    its median sits only a fraction of the (very wide, log-scale) revenue IQR above the book's median.
+    """
+    if value_lift is not None:
+        medians_z = medians_z.drop(columns=[c for c in ("revenue", "revenue_last_12m") if c in medians_z])
     names: dict[int, str] = {}
     li = 0 if lang == "zh" else 1
     sep = "、" if lang == "zh" else ", "
@@ -621,6 +630,12 @@ def _name_segments(medians_z: pd.DataFrame, lang: str) -> dict[int, str]:
             word = (hi if z > 0 else lo)[li]
             lead = c in _LEAD_TRAITS
             cand.append((not lead, -abs(z), word))
+        if value_lift is not None and np.isfinite(value_lift.get(j, np.nan)):
+            hi, lo = _TRAITS["revenue"]
+            if value_lift[j] >= VALUE_LIFT[0]:
+                cand.append((False, -np.inf, hi[li]))
+            elif value_lift[j] <= VALUE_LIFT[1]:
+                cand.append((False, -np.inf, lo[li]))
         cand.sort()
         words = list(dict.fromkeys(w for _, _, w in cand))
         all_traits[int(j)] = words
@@ -837,7 +852,12 @@ def _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhou
 
     medians_z = prep.Z.groupby(labels).median().reindex(range(1, k_star + 1))
     medians_z.index.name = "segment"
-    names = _name_segments(medians_z, lang)
+    lift = None
+    if rev is not None and float(np.nansum(rev.to_numpy(dtype="float64", na_value=np.nan))) > 0:
+        rs = rev.fillna(0.0).groupby(labels).sum().reindex(range(1, k_star + 1), fill_value=0.0)
+        cs = labels.value_counts().reindex(range(1, k_star + 1), fill_value=0) / n
+        lift = (rs / rs.sum()) / cs.where(cs > 0)
+    names = _name_segments(medians_z, lang, lift)
     profiles = _profiles(features, prep, labels, k_star, rev, context, names, lang)
 
     # 2-D projection for the scatter (PCA on the preprocessed matrix, seeded sample of points)
@@ -998,7 +1018,7 @@ def sentences(result: SegmentationResult, lang: str | None = None, max_traits: i
     lo, hi = r.k_range
     if zh:
         how = ("k 由参数指定" if r.chosen_by == "given" else f"在 k = {lo}–{hi} 中按{rule}选定")
-        head = f"用{method}将 {fmt.integer(r.n)} 家客户分为 **{r.k} 个细分**：{how}（轮廓系数 {fmt.number(sil, 2)}）。"
+        head = f"用 {method}将 {fmt.integer(r.n)} 家客户分为 **{r.k} 个细分**：{how}（轮廓系数 {fmt.number(sil, 2)}）。"
         head += (f"在 {len(r.stability_runs)} 次 80% 子样本重抽中，细分结果的平均调整兰德指数为 "
                  f"{fmt.number(r.stability, 2)}，{_stability_word(r.stability, lang)}。"
                  if r.stability_runs else "未做稳定性检验。")
@@ -1020,12 +1040,9 @@ def sentences(result: SegmentationResult, lang: str | None = None, max_traits: i
         else:
             rev = ""
         z = r.medians_z.loc[j].dropna() if j in r.medians_z.index else pd.Series(dtype=float)
-        z = z[z.abs() >= TRAIT_Z].sort_values(key=np.abs, ascending=False).head(max_traits)
-        traits = []
-        for c in z.index:
-            v = row[c] if c in row.index else np.nan
-            overall = r.preprocessing.loc[c, "center"] if c in r.preprocessing.index else np.nan
-            traits.append(_feature_value(c, v, lang))
+        # the features on which the segment differs most from the book (largest |standardized median|)
+        z = z.sort_values(key=np.abs, ascending=False).head(max_traits)
+        traits = [_feature_value(c, row[c] if c in row.index else np.nan, lang) for c in z.index]
         tail = ""
         if traits:
             tail = ("；中位数：" + "，".join(traits)) if zh else ("; medians: " + ", ".join(traits))
@@ -1078,6 +1095,10 @@ def preprocessing_table(result: SegmentationResult, lang: str | None = None) -> 
     p = result.preprocessing.copy()
     p.index = [feature_label(c, lang) for c in p.index]
     p["used"] = [("是" if u else "否") if zh else ("yes" if u else "no") for u in p["used"]]
+    if zh:
+        p["kind"] = p["kind"].map({"numeric": "数值", "categorical": "类别"})
+        p["transform"] = [t.replace("one-hot", "独热编码").replace("levels", "类") .replace("none", "无")
+                          for t in p["transform"]]
     labels = {"kind": "类型" if zh else "Kind", "transform": "变换" if zh else "Transform",
               "center": "中心（中位数）" if zh else "Centre (median)", "scale": "尺度（IQR）" if zh else "Scale (IQR)",
               "weight": "权重" if zh else "Weight", "n_imputed": "中位数填补数" if zh else "Imputed (median)",
