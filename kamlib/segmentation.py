@@ -359,6 +359,20 @@ def _prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, ca
     if unknown:
         raise ParamsError(f"segmentation: feature_weights names {sorted(unknown)}, which are not features; "
                           f"features are {', '.join(map(str, features.columns))}.")
+    skipped = []
+    for c in features.columns:
+        s = features[c]
+        if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
+            notes.append(f"column {c!r} holds dates and was left out of the segmentation (use a numeric "
+                         "indicator such as recency_days or tenure_days instead).")
+            skipped.append(c)
+        elif (c not in set(categorical) and not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+              and s.nunique(dropna=True) > max_levels):
+            # an unlisted text column with many distinct values is an id or a name, not a segment trait
+            notes.append(f"text column {c!r} has {s.nunique(dropna=True)} distinct values (an id or a name?) and "
+                         f"was left out; pass it in categorical= to use it anyway (rarest levels pooled).")
+            skipped.append(c)
+    features = features.drop(columns=skipped)
     cat = [c for c in features.columns if c in set(categorical) or not (
         pd.api.types.is_numeric_dtype(features[c]) or pd.api.types.is_bool_dtype(features[c]))]
     num = [c for c in features.columns if c not in cat]

@@ -373,3 +373,46 @@ def test_demo_planted_segments_recovered(demo, demo_indicators):
     # on few invoices) and it holds 82% of all planted slow payers
     assert tab.loc[slow, "slow_payer"] / tab.loc[slow].sum() > 0.65 and "slow payers" in w.names[slow].lower()
     assert tab.loc[slow, "slow_payer"] / tab["slow_payer"].sum() > 0.75
+
+
+def test_indicator_frame_extras_ids_and_dates_are_left_out(blobs):
+    X, y = blobs
+    X = X.assign(name=[f"公司{i}" for i in range(len(X))], first_order_date=pd.Timestamp("2024-01-01"))
+    with pytest.warns(StatisticalWarning, match="left out"):
+        r = seg.segment(X, k=4, n_bootstrap=0)
+    assert r.features == ("x0", "x1", "x2") and r.categorical == ()
+    assert ari(y, r.labels) >= 0.9
+
+
+def test_feature_weights_and_params_fields(blobs):
+    from kamlib.params import SegmentationSection
+
+    X, y = blobs
+    # weight 0 switches a feature off: with only x0 the blobs are not all separable
+    w = seg.segment(X, k=4, n_bootstrap=0, feature_weights={"x1": 0.0, "x2": 0.0})
+    assert w.preprocessing.loc["x1", "weight"] == 0.0 and ari(y, w.labels) < ari(y, seg.segment(X, k=4,
+                                                                                   n_bootstrap=0).labels)
+    with pytest.raises(ParamsError, match="feature_weights"):
+        seg.segment(X, k=4, feature_weights={"nope": 1.0})
+    ss = SegmentationSection(feature_weights={"revenue_growth": 0.5}, k_rule="consensus")
+    assert ss.feature_weights == {"revenue_growth": 0.5} and ss.categorical_weight == 1.0
+
+
+def test_report_helpers_and_pickle(tmp_path):
+    import pickle
+
+    df, ctx, g = _business_frame()
+    for lang in ("zh", "en"):
+        r = seg.segment(df, k=3, n_bootstrap=3, lang=lang, context=ctx)
+        back = pickle.loads(pickle.dumps(r))                   # the run cache pickles the workbook
+        pd.testing.assert_series_equal(back.labels, r.labels)
+        assert back.names == r.names
+        s = seg.crosstab_sentence(r, ctx["tier"])
+        j = int(r.labels[ctx["tier"] == "core"].mode()[0])
+        assert ("核心客户" if lang == "zh" else "core accounts") in s and f"{j}" in s and "100%" in s
+        m = seg.method_sentence(r)
+        assert f"{np.mean(r.stability_runs):.2f}" in m and "log1p" in m
+        pt = seg.preprocessing_table(r)
+        assert len(pt) == 3 and pt.map(lambda v: isinstance(v, str)).all().all()
+        ot = seg.overrepresented_table(r, ctx)
+        assert len(ot) >= 1 and "汽车制造" in ot.to_string()
