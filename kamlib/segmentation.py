@@ -41,8 +41,16 @@ Pipeline (compute -> :class:`SegmentationResult`; figures in :mod:`kamlib.plotti
    the same customers by the adjusted Rand index (ARI); ``result.stability`` is the mean. Below 0.75 a
    warning says the segments are not stable enough to act on.
 6. **Profiles and names**: per segment size, share, revenue and revenue share, feature medians,
-   over-represented categories (industries, regions... from ``context``), and a business name built from
-   the standardized medians (``"High-value, slow payers"`` / ``"高价值、回款慢"``).
+   over-represented categories (industries, regions... from ``context``), and a business name in the report
+   language (``"High-value, slow payers"`` / ``"高价值、回款慢"``): the value word comes from revenue share
+   versus customer share (>= 1.5x: high-value, <= 0.4x: small), the other words from the standardized
+   medians - a feature names a segment when its median is at least 0.4 IQR from the book's median and at
+   least 60% as extreme as the most extreme segment on that feature; at most three words, strongest first.
+
+Performance (measured, 2 cores): 100,000 synthetic customers, 6 features, k = 2..8 with 20 stability refits:
+8.6 s for k-means (4 restarts above 20,000 customers), 17 s for a Gaussian mixture over k = 2..6 with 5 refits.
+Books up to 20,000 customers are fitted single-threaded: on a busy machine OpenMP threads made small fits
+about ten times slower.
 
 Determinism: the same ``random_state`` gives the same labels, and the rows are put into a canonical order
 (sorted by their feature values) before fitting, so reordering the input rows gives the same partition.
