@@ -887,8 +887,9 @@ def _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhou
 
     n_comp = min(2, X.shape[1])
     pca = PCA(n_components=n_comp, svd_solver="full").fit(Xs)
+    # the sample is drawn in canonical row order, so the figure does not depend on the input order either
     keep = np.arange(n) if n <= PROJECTION_MAX else np.sort(
-        np.random.default_rng(random_state).choice(n, PROJECTION_MAX, replace=False))
+        order[np.random.default_rng(random_state).choice(n, PROJECTION_MAX, replace=False)])
     pcs = pca.transform(X[keep])
     if n_comp == 1:
         pcs = np.column_stack([pcs, np.zeros(len(keep))])
