@@ -83,7 +83,10 @@ def _connect():
     con = duckdb.connect()
     # keep file order (row numbers in messages) and let DuckDB use every core it is given
     con.execute("SET preserve_insertion_order = true")
-    con.execute("SET enable_progress_bar = false")   # kam validate prints its own summary
+    try:  # kam validate prints its own summary; a Jupyter kernel without ipywidgets refuses the setting
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass  # the default (no bar for short scans) is fine there
     return con
 
 

@@ -78,9 +78,9 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", KamlibWarning)
-        ind = value.customer_indicators(ledger, as_of)
         vs = params.value
-        sc = value.scorecard(ind, weights=vs.weights, method=vs.scorecard_method)
+        ind = value.customer_indicators(ledger, as_of, growth_periods=vs.growth_periods)
+        sc = value.scorecard(ind, weights=vs.weights, method=vs.scorecard_method, indicators_used=vs.indicators)
         frame = ind.copy()
         frame["score"] = sc.scores
         frame["tier"] = value.assign_tiers(ind, sc.scores, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
@@ -91,7 +91,10 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
             feats = segmentation.build_features(ind, ss.features, ss.categorical)
             seg = segmentation.segment(feats, k=ss.k, k_range=(ss.k_min, ss.k_max), method=ss.method,
                                        random_state=params.random_state, n_bootstrap=ss.n_bootstrap,
-                                       silhouette_sample=ss.silhouette_sample, lang=params.language)
+                                       silhouette_sample=ss.silhouette_sample, lang=params.language,
+                                       k_rule=ss.k_rule, feature_weights=ss.feature_weights,
+                                       categorical=ss.categorical, categorical_weight=ss.categorical_weight,
+                                       context=ind)
             frame["segment"] = seg.labels
             frame["segment_name"] = seg.labels.map(seg.names)
         except AnalysisError as e:
@@ -100,7 +103,8 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
             frame["segment_name"] = pd.NA
 
         churn = survival.churn_durations(ledger, as_of, params.survival.inactivity_days,
-                                         definition=params.survival.definition)
+                                         definition=params.survival.definition,
+                                         window_start=params.survival.window_start)
         frame = frame.join(churn[["duration_days", "churned"]], how="left")
 
         if ledger.surveys is not None and len(ledger.surveys):
@@ -239,6 +243,8 @@ def headline_kpis(wb: Workbook) -> dict:
         kpis["churn_rate"] = float(wb.churn["churned"].mean())
     s = wb.ledger.surveys
     if s is not None and wb.params.satisfaction.nps in s and s[wb.params.satisfaction.nps].notna().any():
-        res = satisfaction.nps(s[wb.params.satisfaction.nps].dropna())
-        kpis["nps"] = None if pd.isna(res.nps) else float(res.nps)
+        # the same aggregation (account-level by default) as the satisfaction report, so the index agrees
+        res = satisfaction.headline(s, wb.params.satisfaction).table
+        if "nps" in res.index and bool(res.loc["nps", "estimable"]):
+            kpis["nps"] = float(res.loc["nps", "estimate"])
     return kpis

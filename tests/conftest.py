@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_RETAIL = ROOT.parent / "shared" / "data" / "online_retail_sample.xlsx"

@@ -54,6 +54,9 @@ def test_segmentation_notebook_runs_on_small_demo(small_params_file, tmp_path):
 def test_segmentation_notebook_small_book_english(small_params_file, tmp_path):
     """en report on a region with a k range the book cannot support: the reason is shown, no crash."""
     text = small_params_file.read_text(encoding="utf-8").replace("language: zh", "language: en")
+    # large accounts of one region only: a few dozen customers, fewer than 20 segments x 5 customers
+    text = text.replace("filter:\n  region: [华东]\n", "filter:\n  region: [华东]\n  size_band: [大型]\n")
+    assert "size_band" in text
     p = tmp_path / "east_en.yaml"
     p.write_text(text + "segmentation:\n  k_min: 20\n  k_max: 20\n", encoding="utf-8")
     outputs = _run(p, tmp_path / "segmentation_en.ipynb")
