@@ -2,28 +2,19 @@
 region, and still runs (saying so) when the ledger has no surveys."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "satisfaction.ipynb"
+from notebook_runner import run_notebook, texts
 
 pytestmark = pytest.mark.slow
 
 
 def _run(params_file: Path, out: Path) -> list[dict]:
-    import papermill as pm
-
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"params_file": str(params_file)},
-                        kernel_name="python3", cwd=str(NOTEBOOK.parent), progress_bar=False)
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    return run_notebook("satisfaction", params_file, out)
 
 
-def _texts(outputs: list[dict], mime: str) -> list[str]:
-    return ["".join(o["data"][mime]) for o in outputs if mime in o.get("data", {})]
+_texts = texts
 
 
 def test_satisfaction_notebook_runs_on_small_demo(small_params_file, tmp_path):

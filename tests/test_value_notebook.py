@@ -2,29 +2,20 @@
 region and shows the headline numbers, tables and figures the issue asks for."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "value_assessment.ipynb"
+from notebook_runner import run_notebook, texts
 
 pytestmark = pytest.mark.slow
 
 
 def _run(params_file: Path, out: Path) -> list[dict]:
-    import papermill as pm
-
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"params_file": str(params_file)},
-                        kernel_name="python3", cwd=str(NOTEBOOK.parent), progress_bar=False)
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    return run_notebook("value_assessment", params_file, out)
 
 
-def _texts(outputs: list[dict], mime: str) -> list[str]:
-    return ["".join(o["data"][mime]) for o in outputs if mime in o.get("data", {})]
+_texts = texts
 
 
 def test_value_notebook_runs_on_small_demo(small_params_file, tmp_path):
