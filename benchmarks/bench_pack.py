@@ -1,0 +1,285 @@
+"""Benchmark: ledger scan, analyses and the full report pack at scale (issue 8).
+
+Builds a scaled demo ledger once (cached under benchmarks/.cache/), then measures **in one run**, so ratios
+compare like with like on a shared, noisy machine:
+
+1. ledger scan + customer indicators: the project's path (``kamlib.io.load_full_ledger`` +
+   ``kamlib.value.customer_indicators``) vs a naive pandas path (read the same file, groupby) vs a bare DuckDB
+   GROUP BY of the same aggregates (the practical limit): seconds, orders/s, peak memory, ratios;
+2. each analysis' compute time at that scale;
+3. the full pack (``kam run``, every region × notebook and HTML) with 1 and 2 workers;
+4. how cost grows with the number of orders (``--growth``).
+
+Each measured path runs in a fresh Python process so that its peak memory (max RSS) is its own.
+
+Usage::
+
+    python benchmarks/bench_pack.py --customers 100000 --regions 8          # ~10M order lines
+    python benchmarks/bench_pack.py --customers 10000 --growth 10000,30000,100000 --skip-pack
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / ".cache"
+
+#: 8 report units over the demo ledger: 4 regions, 3 business units, and the whole book
+UNITS = [("east", {"region": ["华东"]}), ("north", {"region": ["华北"]}), ("south", {"region": ["华南"]}),
+         ("west", {"region": ["西部"]}), ("bu_auto", {"business_unit": ["工业自动化"]}),
+         ("bu_parts", {"business_unit": ["电子元件"]}), ("bu_service", {"business_unit": ["技术服务"]}),
+         ("all", {})]
+
+
+# ------------------------------------------------------------------------------------------ set-up
+
+def ledger_dir(n_customers: int, seed: int = 0) -> Path:
+    """The cached parquet demo ledger for ``n_customers`` (built on first use)."""
+    from kamlib.demo import write_demo
+
+    out = CACHE / f"demo-{n_customers}-{seed}"
+    if not (out / "truth.json").exists():
+        t = time.perf_counter()
+        write_demo(out, n_customers=n_customers, seed=seed, fmt="parquet")
+        print(f"built demo ledger with {n_customers:,} customers in {time.perf_counter() - t:.1f}s -> {out}",
+              flush=True)
+    return out
+
+
+def write_params(data: Path, folder: Path, n_units: int) -> list[Path]:
+    """One params file per report unit, all reading the same ledger."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for region, filt in UNITS[:n_units]:
+        doc = {"region": region, "language": "zh", "random_state": 0,
+               "data": {t: str(data / f"{t}.parquet") for t in ("orders", "customers", "invoices", "surveys")},
+               "filter": filt,
+               "satisfaction": {"constructs": {
+                   "产品": ["q_product_quality", "q_product_reliability"],
+                   "服务": ["q_service_response", "q_service_expertise"],
+                   "交付": ["q_delivery_ontime", "q_delivery_accuracy"], "价格": ["q_price_value"]}}}
+        p = folder / f"{region}.yaml"
+        p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+# ------------------------------------------------------------------------------------------ stages
+# Each stage function runs inside a child process (see `_child`) and returns a dict of figures.
+
+def stage_duckdb(data: str) -> dict:
+    import duckdb
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    df = con.execute(f"""
+        SELECT customer_id, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
+               count(DISTINCT order_id) AS order_count, min(order_date) AS first_order, max(order_date) AS last_order
+        FROM read_parquet('{data}/orders.parquet') WHERE revenue > 0 GROUP BY customer_id""").df()
+    return {"seconds": time.perf_counter() - t, "customers": len(df)}
+
+
+def stage_pandas(data: str) -> dict:
+    import pandas as pd
+
+    t = time.perf_counter()
+    o = pd.read_parquet(f"{data}/orders.parquet")
+    o = o[o["revenue"] > 0]
+    df = o.groupby("customer_id").agg(revenue=("revenue", "sum"), gross_profit=("gross_profit", "sum"),
+                                      order_count=("order_id", "nunique"), first_order=("order_date", "min"),
+                                      last_order=("order_date", "max"))
+    return {"seconds": time.perf_counter() - t, "customers": len(df)}
+
+
+def stage_project(params_file: str) -> dict:
+    from kamlib.io import load_full_ledger
+    from kamlib.params import load_params
+    from kamlib.value import customer_indicators
+    from kamlib.workbook import period_end
+
+    t = time.perf_counter()
+    params = load_params(params_file)
+    ledger = load_full_ledger(params)
+    t_load = time.perf_counter() - t
+    ind = customer_indicators(ledger, period_end(params, ledger))
+    return {"seconds": time.perf_counter() - t, "load_seconds": t_load, "customers": len(ind),
+            "orders": len(ledger.orders)}
+
+
+def stage_analyses(params_file: str) -> dict:
+    """Compute time of each analysis on the whole book (no notebooks, no rendering)."""
+    import warnings
+
+    from kamlib import satisfaction, segmentation, survival, value
+    from kamlib.io import load_full_ledger
+    from kamlib.params import load_params
+    from kamlib.workbook import period_end
+
+    warnings.simplefilter("ignore")
+    params = load_params(params_file)
+    ledger = load_full_ledger(params)
+    as_of = period_end(params, ledger)
+    out = {}
+    t = time.perf_counter()
+    ind = value.customer_indicators(ledger, as_of)
+    sc = value.scorecard(ind, method="entropy")
+    tiers = value.assign_tiers(ind, sc.scores)
+    value.rfm_scores(ind)
+    value.concentration(ind["revenue"])
+    out["value"] = time.perf_counter() - t
+    ss = params.segmentation
+    t = time.perf_counter()
+    feats = segmentation.build_features(ind, ss.features, ss.categorical)
+    segmentation.segment(feats, k_range=(ss.k_min, ss.k_max), random_state=0, n_bootstrap=ss.n_bootstrap,
+                         silhouette_sample=ss.silhouette_sample)
+    out["segmentation"] = time.perf_counter() - t
+    t = time.perf_counter()
+    churn = survival.churn_durations(ledger, as_of, params.survival.inactivity_days)
+    frame = ind.join(churn[["duration_days", "churned", "entry_days"]], how="inner")
+    frame["large"] = (frame["size_band"] == "大型").astype(float)
+    frame["late_share"] = frame["late_share"].fillna(0.0)
+    frame["churned"] = frame["churned"].astype(float)
+    survival.kaplan_meier(frame["duration_days"], frame["churned"], groups=tiers.reindex(frame.index))
+    survival.cox(frame, "duration_days", "churned", ["late_share", "large"])
+    out["survival"] = time.perf_counter() - t
+    t = time.perf_counter()
+    satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)
+    satisfaction.nps(ledger.surveys["nps"].dropna())
+    out["satisfaction"] = time.perf_counter() - t
+    return {"seconds_by_analysis": out, "customers": len(ind)}
+
+
+def stage_pack(params_dir: str, workers: int, out_dir: str) -> dict:
+    t = time.perf_counter()
+    cmd = [sys.executable, "-m", "kamlib", "run", *sorted(str(p) for p in Path(params_dir).glob("*.yaml")),
+           "--workers", str(workers), "--out", out_dir]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    res = {"seconds": time.perf_counter() - t, "exit": proc.returncode,
+           "stderr_tail": proc.stderr[-600:] if proc.returncode else ""}
+    timing = Path(out_dir) / "timings.json"
+    if timing.exists():  # per-job breakdown written by kam run, when available
+        res["timings"] = json.loads(timing.read_text())
+    return res
+
+
+def _child(stage: str, *args) -> dict:
+    """Run ``stage`` in a fresh interpreter; return its figures plus its peak RSS (MiB)."""
+    code = ("import json,sys,resource; sys.path.insert(0, %r); import bench_pack as b; "
+            "r = getattr(b, %r)(*%r); "
+            "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))"
+            % (str(Path(__file__).parent), stage, list(args)))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    # a pack's kernels are grandchildren: count them too
+    res["children_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return res
+
+
+# ------------------------------------------------------------------------------------------ report
+
+def _fmt_row(cells, widths):
+    return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
+
+def table(rows: list[list], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    lines = [_fmt_row(header, widths), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += [_fmt_row(r, widths) for r in rows]
+    return "\n".join(lines)
+
+
+def scan_rows(n_customers: int, work: Path) -> tuple[list[list], dict]:
+    data = ledger_dir(n_customers)
+    params = write_params(data, work / f"params-{n_customers}", 8)
+    figures = {"duckdb": _child("stage_duckdb", str(data)), "pandas": _child("stage_pandas", str(data)),
+               "project": _child("stage_project", str(params[-1]))}
+    n_orders = figures["project"].get("orders")
+    rows = []
+    base = figures["duckdb"].get("seconds")
+    for name, label in (("project", "kamlib (io + indicators)"), ("pandas", "naive pandas"),
+                        ("duckdb", "bare DuckDB GROUP BY")):
+        f = figures[name]
+        if "error" in f:
+            rows.append([label, "error: " + f["error"][:60], "", "", ""])
+            continue
+        s = f["seconds"]
+        rows.append([label, f"{s:.2f}", f"{n_orders / s:,.0f}" if n_orders else "?", f"{f['peak_mib']:.0f}",
+                     f"{s / base:.2f}×" if base else "?"])
+    return rows, figures
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--customers", type=int, default=100_000, help="accounts (~100 order lines each)")
+    ap.add_argument("--regions", type=int, default=8, help="report units in the pack (max 8)")
+    ap.add_argument("--growth", default="", help="comma-separated customer counts for the growth curve")
+    ap.add_argument("--skip-pack", action="store_true", help="skip the kam run measurements")
+    ap.add_argument("--skip-analyses", action="store_true")
+    args = ap.parse_args(argv)
+
+    print(f"# kam-workbook benchmark — {time.strftime('%Y-%m-%d')}, {platform.node() or 'machine'}: "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}\n", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="kam-bench-"))
+
+    rows, figures = scan_rows(args.customers, work)
+    n_orders = figures["project"].get("orders", "?")
+    print(f"## 1. Ledger scan + customer indicators ({args.customers:,} customers, "
+          f"{n_orders:,} order lines kept)\n" if isinstance(n_orders, int) else "## 1. Ledger scan\n")
+    print(table(rows, ["path", "seconds", "orders/s", "peak MiB", "vs DuckDB"]))
+    p, d, n = (figures[k].get("seconds") for k in ("project", "pandas", "duckdb"))
+    if p and d:
+        vs_pandas = f"{d / p:.1f}× faster than" if p <= d else f"{p / d:.1f}× slower than"
+        print(f"\nproject path (which also validates and counts every exclusion) is {vs_pandas} naive pandas "
+              f"and {p / n:.2f}× the bare DuckDB time (project load alone: "
+              f"{figures['project']['load_seconds']:.2f}s)", flush=True)
+
+    data = ledger_dir(args.customers)
+    params = write_params(data, work / "params", args.regions)
+    if not args.skip_analyses:
+        f = _child("stage_analyses", str(write_params(data, work / "params-all", 8)[-1]))
+        print("\n## 2. Analysis compute time on the whole book\n")
+        if "error" in f:
+            print(f"error: {f['error']}")
+        else:
+            print(table([[k, f"{v:.2f}"] for k, v in f["seconds_by_analysis"].items()], ["analysis", "seconds"]))
+
+    if not args.skip_pack:
+        print(f"\n## 3. Full pack: kam run, {len(params)} units × every notebook\n", flush=True)
+        rows = []
+        walls = {}
+        for w in (1, 2):
+            f = _child("stage_pack", str(params[0].parent), w, str(work / f"reports-{w}"))
+            walls[w] = f.get("seconds")
+            rows.append([w, f"{f.get('seconds', float('nan')):.1f}", f.get("exit", "?"),
+                         f"{f.get('children_peak_mib', float('nan')):.0f}"])
+            if f.get("exit"):
+                print(f"workers={w} failed: {f.get('stderr_tail')}")
+        print(table(rows, ["workers", "wall s", "exit", "peak MiB (largest process)"]))
+        if walls.get(1) and walls.get(2):
+            print(f"\nspeed-up with 2 workers: {walls[1] / walls[2]:.2f}×")
+
+    if args.growth:
+        print("\n## 4. Growth: scan + indicators by ledger size\n", flush=True)
+        rows = []
+        for n in [int(x) for x in args.growth.split(",") if x]:
+            r, f = scan_rows(n, work)
+            rows.append([f"{n:,}", f"{f['project'].get('orders', 0):,}", r[0][1], r[1][1], r[2][1], r[0][3]])
+        print(table(rows, ["customers", "order lines", "kamlib s", "pandas s", "DuckDB s", "kamlib peak MiB"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
