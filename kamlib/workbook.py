@@ -136,11 +136,22 @@ def save_workbook(wb: Workbook, cache_dir: str | Path) -> Path:
     """Store ``wb`` in the run cache (atomic write)."""
     path = _cache_file(cache_dir, wb.params)
     path.parent.mkdir(parents=True, exist_ok=True)
+    key = workbook_key(wb.params)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
-        pickle.dump({"key": workbook_key(wb.params), "workbook": wb}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"key": key, "workbook": wb}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
+    # the key beside the pickle lets a rerun see that a region is current without unpickling it
+    path.with_suffix(".key").write_text(key, encoding="utf-8")
     return path
+
+
+def _is_current(cache_dir: str | Path, params: Params) -> bool:
+    """True when the cached workbook of ``params`` was built from the same params, data and kamlib."""
+    path = _cache_file(cache_dir, params)
+    key_file = path.with_suffix(".key")
+    return (path.exists() and key_file.exists()
+            and key_file.read_text(encoding="utf-8").strip() == workbook_key(params))
 
 
 def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None = None,
@@ -207,16 +218,18 @@ def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
         by_source.setdefault(ledger_key(p), []).append(p)
     out: dict[str, Path] = {}
     for key, group in by_source.items():
-        if progress:
-            progress(f"scanning ledger {group[0].data.orders.name} for {len(group)} region(s)")
-        full = load_full_ledger(group[0])
+        stale = []
         for p in group:
-            path = _cache_file(cache_dir, p)
-            if path.exists():
-                with open(path, "rb") as fh:
-                    if pickle.load(fh).get("key") == workbook_key(p):
-                        out[p.region] = path
-                        continue
+            if _is_current(cache_dir, p):
+                out[p.region] = _cache_file(cache_dir, p)
+            else:
+                stale.append(p)
+        if not stale:  # every region of this ledger is current: no scan at all
+            continue
+        if progress:
+            progress(f"scanning ledger {group[0].data.orders.name} for {len(stale)} region(s)")
+        full = load_full_ledger(stale[0])
+        for p in stale:
             if progress:
                 progress(f"preparing customer frame for {p.region}")
             out[p.region] = save_workbook(build_workbook(p, filter_ledger(full, p)), cache_dir)

@@ -1,0 +1,52 @@
+"""The per-region workbook and the run cache: built once, reused while current, masked when distributed."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kamlib import io, workbook
+from kamlib.params import load_params
+
+
+@pytest.fixture(scope="module")
+def params(small_params_file):
+    return load_params(small_params_file)
+
+
+def test_run_cache_scans_once_and_not_again_while_current(params, tmp_path, monkeypatch):
+    scans = []
+    real = io.load_full_ledger
+    monkeypatch.setattr(io, "load_full_ledger", lambda p: scans.append(p.region) or real(p))
+    first = workbook.prepare_run_cache([params], tmp_path)
+    assert scans == ["east"] and first["east"].exists()
+    second = workbook.prepare_run_cache([params], tmp_path)
+    assert scans == ["east"], "a current run cache must not scan the ledger again"
+    assert second == first
+    wb = workbook.open_workbook(params, tmp_path)
+    assert wb.cache_file == str(first["east"])
+    # a changed parameter makes the cached workbook stale: it is rebuilt (one more scan)
+    changed = params.model_copy(update={"random_state": 1})
+    workbook.prepare_run_cache([changed], tmp_path)
+    assert scans == ["east", "east"]
+
+
+def test_workbook_frame_has_tiers_segments_churn_and_satisfaction(params, tmp_path):
+    wb = workbook.open_workbook(params)
+    c = wb.customers
+    assert set(c["tier"].unique()) <= {"core", "key", "ordinary"} and (c["tier"] == "core").any()
+    assert {"score", "segment", "duration_days", "churned", "sat_overall"} <= set(c.columns)
+    assert set(c["region"].dropna().unique()) == {"华东"}
+    kpis = workbook.headline_kpis(wb)
+    assert kpis["accounts"] == len(c) and kpis["core_accounts"] == int((c["tier"] == "core").sum())
+    assert -100 <= kpis["nps"] <= 100 and 0 <= kpis["churn_rate"] <= 1
+
+
+def test_distributed_workbook_masks_contacts_but_keeps_numbers(params):
+    plain = workbook.open_workbook(params)
+    masked = workbook.mask_workbook(plain)
+    cols = [c for c in ("phone", "email", "contact_name") if c in plain.ledger.customers]
+    assert cols, "the demo carries contact columns"
+    for col in cols:
+        a, b = plain.ledger.customers[col].dropna(), masked.ledger.customers[col].dropna()
+        assert len(a) == len(b) and not (a.to_numpy() == b.to_numpy()).any()
+    pd.testing.assert_series_equal(plain.customers["revenue"], masked.customers["revenue"])
