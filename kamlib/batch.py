@@ -524,6 +524,12 @@ def _region_info(params: Params, cache_dir: Path | None) -> dict:
     return info
 
 
+def _lost_job(job: "Job", reason: str) -> dict:
+    """The result of a job whose worker died before it could report (only that job fails)."""
+    return {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed", "reason": reason,
+            "attempts": 1, "fingerprint": job.fingerprint}
+
+
 def _execute(jobs: list[Job], workers: int, dask, log, on_done: Callable[[dict], None],
              log_dir: str | None = None) -> None:
     if not jobs:
@@ -541,8 +547,7 @@ def _execute(jobs: list[Job], workers: int, dask, log, on_done: Callable[[dict],
                 try:
                     res = fut.result()
                 except Exception as e:  # noqa: BLE001 - a lost worker fails its job only
-                    res = {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed",
-                           "reason": f"dask: {_first_line(e)}", "attempts": 1, "fingerprint": job.fingerprint}
+                    res = _lost_job(job, f"dask: {_first_line(e)}")
                 on_done(res)
         finally:
             if own:
@@ -562,9 +567,7 @@ def _execute(jobs: list[Job], workers: int, dask, log, on_done: Callable[[dict],
                 try:
                     res = fut.result()
                 except Exception as e:  # noqa: BLE001 - a crashed worker fails its job only
-                    res = {"id": job.id, "region": job.region, "notebook": job.stem, "status": "failed",
-                           "reason": f"worker crashed: {_first_line(e)}", "attempts": 1,
-                           "fingerprint": job.fingerprint}
+                    res = _lost_job(job, f"worker crashed: {_first_line(e)}")
                 on_done(res)
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)  # do not start queued jobs after Ctrl-C

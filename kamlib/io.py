@@ -77,6 +77,11 @@ def _lit(s: str) -> str:
     return "'" + str(s).replace("'", "''") + "'"
 
 
+def _did_you_mean(near: list[str]) -> str:
+    """' (did you mean 'a', 'b'?)' for close matches of a misspelt name, '' when there are none."""
+    return f" (did you mean {', '.join(map(repr, near))}?)" if near else ""
+
+
 def _connect():
     import duckdb
 
@@ -372,7 +377,7 @@ def _map_columns(src: _Source, params: Params, problems: list) -> dict[str, str]
             problems.append(V.problem(
                 table, str(target), "unmapped_column", 0, (),
                 f"columns.{table} maps {source_s!r} → {target}, but {src.path.name} has no column {source_s!r}"
-                + (f" (did you mean {', '.join(map(repr, near))}?)" if near else "")
+                + _did_you_mean(near)
                 + f"; its columns are: {', '.join(present)}",
                 path=src.path))
             ok = False
@@ -382,7 +387,7 @@ def _map_columns(src: _Source, params: Params, problems: list) -> dict[str, str]
             problems.append(V.problem(
                 table, str(target), "unknown_target", 0, (),
                 f"columns.{table} maps {source_s!r} onto {target!r}, which is not a {table} column"
-                + (f" (did you mean {', '.join(map(repr, near))}?)" if near else "")
+                + _did_you_mean(near)
                 + f"; canonical columns: {', '.join(spec.names)}",
                 path=src.path))
             ok = False
