@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import validation as V
-from .errors import DataError, ParamsError
+from .errors import DataError, KamlibError, ParamsError
 from .ledger import (CUSTOMER_ATTRIBUTES, LIKERT_LABELS, TABLES, DataQualityReport, Exclusion, Ledger)
 from .params import Params
 
@@ -46,7 +46,7 @@ __all__ = ["load_ledger", "load_full_ledger", "filter_ledger", "ledger_key", "re
            "add_arguments", "cli", "SUPPORTED_SUFFIXES"]
 
 #: bump when the reading rules change, so cached ledgers / workbooks are rebuilt
-IO_VERSION = "1"
+IO_VERSION = "2"
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -88,6 +88,11 @@ def _connect():
     con = duckdb.connect()
     # keep file order (row numbers in messages) and let DuckDB use every core it is given
     con.execute("SET preserve_insertion_order = true")
+    # large scans spill to a temp folder of their own (never the notebook's working directory); the memory
+    # limit can be lowered on a shared machine (KAMLIB_DUCKDB_MEMORY, e.g. "2GB"; DuckDB's default: 80 % of RAM)
+    con.execute(f"SET temp_directory = {_lit(os.path.join(tempfile.gettempdir(), 'kamlib-duckdb'))}")
+    if os.environ.get("KAMLIB_DUCKDB_MEMORY"):
+        con.execute(f"SET memory_limit = {_lit(os.environ['KAMLIB_DUCKDB_MEMORY'])}")
     try:  # kam validate prints its own summary; a Jupyter kernel without ipywidgets refuses the setting
         con.execute("SET enable_progress_bar = false")
     except duckdb.Error:
@@ -556,16 +561,32 @@ def read_table(table: str, path, params: Params, problems: list | None = None,
     return res.frame
 
 
-def _read(con, table: str, path: Path, params: Params, problems: list, notes: list) -> _ReadResult:
-    import duckdb
+@dataclass
+class _Typed:
+    """One table file opened, mapped and typed as SQL (nothing read yet beyond the header and a sample)."""
 
+    src: _Source
+    sql: str                   # SELECT of the canonical columns plus one __bad__<col> flag per column
+    mapped: dict[str, str]     # canonical -> source column
+    flags: list[str]           # canonical columns with a __bad__ flag
+
+
+def _typed(con, table: str, path: Path, params: Params, problems: list, notes: list,
+           position: bool = False) -> _Typed | None:
+    """Open, map and type one table: the SQL every reader of the table runs (None after a problem).
+
+    With ``position``, the SQL also has ``__pos__``, the 0-based data-row position in the file (for row
+    numbers in messages): Parquet's own row numbers, which keep the scan parallel, else ``row_number()``.
+    The caller must unlink ``src.temp`` when done.
+    """
     src = _open(con, table, path, params, problems)
     if src is None:
-        return _ReadResult(None)
+        return None
+    ok = False
     try:
         mapped = _map_columns(src, params, problems)
         if mapped is None:
-            return _ReadResult(None)
+            return None
         missing = _required_missing(table, mapped)
         if missing:
             for m in missing:
@@ -581,7 +602,7 @@ def _read(con, table: str, path: Path, params: Params, problems: list, notes: li
                     fix=f"map the column that holds it under columns: {table}: {{<your column>: {m}}} in "
                         f"{_where(params)}",
                     path=path))
-            return _ReadResult(None)
+            return None
         spec = TABLES[table]
         items = set(_extra_items(table, params))
         kinds = {c: (spec.column(c).kind if c in spec.names else "float") for c in mapped}
@@ -603,46 +624,84 @@ def _read(con, table: str, path: Path, params: Params, problems: list, notes: li
             bads.append(f"({_q(canon)} IS NULL AND {raw} IS NOT NULL{blank}) AS {_q('__bad__' + canon)}")
             flags.append(canon)
         drop = ", ".join(_q("__raw__" + c) for c in flags)
+        scan = src.scan
+        if position and src.fmt == "parquet":
+            scan = f"read_parquet({_lit(src.path)}, file_row_number = true)"
+            selects.append("file_row_number AS __pos__")
+        elif position:
+            selects.append("row_number() OVER () - 1 AS __pos__")
         sql = (f"SELECT * EXCLUDE ({drop}), {', '.join(bads)} FROM (SELECT {', '.join(selects)} "
-               f"FROM {src.scan})")
+               f"FROM {scan})")
+        ok = True
+        return _Typed(src, sql, mapped, flags)
+    finally:
+        if not ok:
+            for t in src.temp:
+                t.unlink(missing_ok=True)
+
+
+def _on_scan_error(e: Exception, typed: _Typed, table: str, path: Path, params: Params,
+                   problems: list) -> Params | None:
+    """Handle a DuckDB error met while scanning: the params to retry with (a CSV that looked like UTF-8 in
+    its first megabyte but is GB18030 further down), or None after recording the problem."""
+    msg = _duck_msg(e)
+    src = typed.src
+    if "unicode" in msg.lower() and src.fmt == "csv" and params.data.encoding == "auto" \
+            and src.encoding == "utf-8":
+        return params.model_copy(update={"data": params.data.model_copy(update={"encoding": "gb18030"})})
+    check = "encoding" if "unicode" in msg.lower() else "unreadable"
+    problems.append(V.problem(table, None, check, 0, (), f"{src.fmt} reader: {msg}", path=path))
+    return None
+
+
+def _typing_problems(con, typed: _Typed, table: str, counts: dict[str, int], path: Path, problems: list) -> None:
+    """One wrong_type / unparseable_date problem per column with values that could not be typed."""
+    spec = TABLES[table]
+    for c in typed.flags:
+        nbad = counts.get(c, 0)
+        if nbad:
+            kind = spec.column(c).kind if c in spec.names else "float"
+            check = "unparseable_date" if kind == "date" else "wrong_type"
+            problems.append(V.problem(table, c, check, int(nbad),
+                                      _bad_examples(con, typed.src, typed.mapped[c], c, typed.sql),
+                                      f"values in {typed.mapped[c]!r} cannot be read as "
+                                      f"{'dates' if kind == 'date' else 'numbers'}"
+                                      + (" (Likert 1-5 or labels like 非常满意)" if table == "surveys"
+                                         and kind == "float" and c != "nps" else ""),
+                                      path=path))
+
+
+def _read(con, table: str, path: Path, params: Params, problems: list, notes: list) -> _ReadResult:
+    import duckdb
+    import pyarrow.compute as pc
+
+    typed = _typed(con, table, path, params, problems, notes)
+    if typed is None:
+        return _ReadResult(None)
+    src, flags = typed.src, typed.flags
+    try:
         try:
-            tbl = con.sql(sql).to_arrow_table()
+            tbl = con.sql(typed.sql).to_arrow_table()
         except duckdb.Error as e:
-            msg = _duck_msg(e)
-            if "unicode" in msg.lower() and src.fmt == "csv" and params.data.encoding == "auto" \
-                    and src.encoding == "utf-8":
-                # the first megabyte looked like UTF-8 but a later line is not: retry as GB18030
-                for t in src.temp:
-                    t.unlink(missing_ok=True)
-                sub_params = params.model_copy(update={"data": params.data.model_copy(update={"encoding": "gb18030"})})
-                res = _read(con, table, path, sub_params, problems, notes)
-                return res
-            check = "encoding" if "unicode" in msg.lower() else "unreadable"
-            problems.append(V.problem(table, None, check, 0, (), f"{src.fmt} reader: {msg}", path=path))
-            return _ReadResult(None)
+            retry = _on_scan_error(e, typed, table, path, params, problems)
+            if retry is None:
+                return _ReadResult(None)
+            for t in src.temp:
+                t.unlink(missing_ok=True)
+            return _read(con, table, path, retry, problems, notes)
         n = tbl.num_rows
         if n == 0:
             problems.append(V.problem(table, None, "empty_table", 0, (), f"{path.name} has a header but no rows",
                                       path=path))
             return _ReadResult(None)
+        counts = {c: int(pc.sum(tbl.column("__bad__" + c)).as_py() or 0) for c in flags}
+        _typing_problems(con, typed, table, counts, path, problems)
         bad_any = None
-        import pyarrow.compute as pc
-
         for c in flags:
-            col = tbl.column("__bad__" + c)
-            nbad = pc.sum(col).as_py() or 0
-            if nbad:
-                kind = spec.column(c).kind if c in spec.names else "float"
-                check = "unparseable_date" if kind == "date" else "wrong_type"
-                problems.append(V.problem(table, c, check, int(nbad),
-                                          _bad_examples(con, src, mapped[c], c, sql),
-                                          f"values in {mapped[c]!r} cannot be read as "
-                                          f"{'dates' if kind == 'date' else 'numbers'}"
-                                          + (" (Likert 1-5 or labels like 非常满意)" if table == "surveys"
-                                             and kind == "float" and c != "nps" else ""),
-                                          path=path))
+            if counts[c]:
+                col = tbl.column("__bad__" + c)
                 bad_any = col if bad_any is None else pc.or_(bad_any, col)
-        unused = tuple(c for c in src.columns if c not in set(mapped.values()))
+        unused = tuple(c for c in src.columns if c not in set(typed.mapped.values()))
     finally:
         for t in src.temp:
             t.unlink(missing_ok=True)
@@ -665,18 +724,196 @@ def _bad_examples(con, src: _Source, source: str, canon: str, sql: str) -> tuple
     return tuple(f"row {rn + 1}: {raw!r}" for rn, raw in got)
 
 
+# ------------------------------------------------------------------------------------------ orders scan
+
+#: grains of Ledger.orders: one row per order line, or one row per account and order date
+GRAINS = ("line", "day")
+
+
+@dataclass
+class _OrdersScan:
+    frame: pd.DataFrame | None           # kept rows at the requested grain (None after a problem)
+    attributes: pd.DataFrame | None      # customer attributes carried on the kept lines (mode per account)
+    rows: int = 0
+    kept: int = 0
+    exclusions: list = field(default_factory=list)
+    fmt: str = ""
+    encoding: str | None = None
+    unused: tuple[str, ...] = ()
+
+
+def _py(v):
+    """A value fetched from DuckDB as pandas would show it (dates as Timestamps, NULL as <NA>)."""
+    if v is None:
+        return pd.NA
+    if isinstance(v, (dt.datetime, dt.date)):
+        return pd.Timestamp(v)
+    return v
+
+
+def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Series | None, grain: str,
+                 problems: list, notes: list, fetch: bool = True) -> _OrdersScan:
+    """Type, rule-check, contract-check and reduce the orders table inside DuckDB.
+
+    The file is never loaded whole into pandas: one grouped pass counts every soft rule (rows, amount) and
+    every hard check, a second pass fetches example rows (only of the rules and checks that fired), and a
+    last pass returns the kept rows - as order lines (``grain='line'``) or summed per account and order
+    date (``grain='day'``). DuckDB streams these passes and spills to disk beyond its memory limit, so a
+    ledger larger than memory still loads at day grain.
+
+    Parameters
+    ----------
+    known : Series, optional
+        Valid customer ids (customers table given): orders naming another id are a hard problem.
+    fetch : bool
+        False when other tables already have hard problems: count and report, but fetch nothing.
+    """
+    import duckdb
+
+    table = "orders"
+    typed = _typed(con, table, path, params, problems, notes, position=True)
+    if typed is None:
+        return _OrdersScan(None, None)
+    src = typed.src
+    try:
+        cols = list(typed.mapped)
+        derived = []
+        if "revenue" not in cols and {"quantity", "unit_price"} <= set(cols):
+            derived.append(f"{_q('quantity')} * {_q('unit_price')} AS {_q('revenue')}")
+            cols.append("revenue")
+            notes.append("orders: revenue derived as quantity × unit_price")
+        if "gross_profit" not in cols and "cost" in cols:
+            rev = _q("revenue") if "revenue" in typed.mapped else f"({_q('quantity')} * {_q('unit_price')})"
+            derived.append(f"{rev} - {_q('cost')} AS {_q('gross_profit')}")
+            cols.append("gross_profit")
+            notes.append("orders: gross_profit derived as revenue − cost")
+        rules = V.order_rules_sql(cols, params.rules, cutoff, problems)
+        if known is not None:
+            con.register("__known_customers", pa.table({"customer_id": pa.array(
+                known.dropna().astype(V.STRING_DTYPE).unique().astype(str))}))
+        checks = V.order_checks_sql(cols, params.rules, cutoff, "__known_customers" if known is not None else None)
+        bad_any = " OR ".join(_q("__bad__" + c) for c in typed.flags) or "false"
+        case = " ".join(f"WHEN {cond} THEN {i}" for i, (_, cond, _, _) in enumerate(rules, start=1))
+        keep_cols = "*"
+        if grain == "day":   # the day grain needs no product / status columns (unless a rule shows them)
+            shown = {c for (_, _, _, c) in rules if c}
+            drop = {"product_id", "product_name", "product_line", "status", "cost"} - shown
+            if known is not None:   # customer attributes come from the customers table
+                drop |= set(CUSTOMER_ATTRIBUTES) - shown
+            drop &= set(typed.mapped)
+            if drop:
+                keep_cols = f"* EXCLUDE ({', '.join(_q(c) for c in sorted(drop))})"
+        lines = (f"SELECT {keep_cols}, CASE WHEN {bad_any} THEN -1 {case} ELSE 0 END AS __rule__ "
+                 f"FROM (SELECT *{', ' + ', '.join(derived) if derived else ''} FROM ({typed.sql}))")
+        # typing (trimming ids, parsing text numbers and dates) is the costly part of the scan: do it once,
+        # keep the typed lines in DuckDB (compressed; spilled to its temp directory beyond the memory limit)
+        # and run the passes on them
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __orders AS {lines}")
+        except duckdb.Error as e:
+            retry = _on_scan_error(e, typed, table, path, params, problems)
+            if retry is None:
+                return _OrdersScan(None, None)
+            for t in src.temp:
+                t.unlink(missing_ok=True)
+            return _scan_orders(con, path, retry, cutoff, known, grain, problems, notes, fetch)
+        lines = "SELECT * FROM __orders"
+
+        # pass 1: every count at once
+        aggs = ["count(*)", "sum(revenue)"]
+        aggs += [f"count(*) FILTER (WHERE {_q('__bad__' + c)})" for c in typed.flags]
+        aggs += [f"count(*) FILTER (WHERE {cond})" for (_, _, cond, _, _) in checks]
+        stats = con.sql(f"SELECT __rule__, {', '.join(aggs)} FROM ({lines}) GROUP BY __rule__").fetchall()
+        by_rule = {r[0]: r for r in stats}
+        n = sum(r[1] for r in stats)
+        unused = tuple(c for c in src.columns if c not in set(typed.mapped.values()))
+        if n == 0:
+            problems.append(V.problem(table, None, "empty_table", 0, (), f"{path.name} has a header but no rows",
+                                      path=path))
+            return _OrdersScan(None, None)
+        nf = len(typed.flags)
+        bad_counts = {c: sum(r[3 + i] for r in stats) for i, c in enumerate(typed.flags)}
+        _typing_problems(con, typed, table, bad_counts, path, problems)
+        kept_row = by_rule.get(0)
+        kept = kept_row[1] if kept_row else 0
+
+        # pass 2: examples of the rules that fired (three each) ...
+        exclusions = []
+        fired = [i for i in range(1, len(rules) + 1) if i in by_rule]
+        if fired:
+            ex_cols = sorted({c for (_, _, _, c) in rules if c})
+            sel = ", ".join(_q(c) for c in ["order_id", *ex_cols])
+            got = con.sql(f"SELECT __rule__, __pos__, {sel} FROM ({lines}) WHERE __rule__ > 0 "
+                          f"QUALIFY row_number() OVER (PARTITION BY __rule__ ORDER BY __pos__) <= 3 "
+                          f"ORDER BY __rule__, __pos__").fetchall()
+            names = ["order_id", *ex_cols]
+            examples: dict[int, list[str]] = {}
+            for rule_id, pos, *vals in got:
+                row = dict(zip(names, map(_py, vals)))
+                col = rules[rule_id - 1][3]
+                text = f"row {pos + 2}: {V._fmt_value(row['order_id'])}"
+                if col:
+                    text += f" ({col} {V._fmt_value(row[col])})"
+                examples.setdefault(rule_id, []).append(text)
+            for i in fired:
+                rule, _, desc, _ = rules[i - 1]
+                exclusions.append(Exclusion(table=table, rule=rule, rows=int(by_rule[i][1]), description=desc,
+                                            amount=float(by_rule[i][2] or 0.0),
+                                            examples=tuple(examples.get(i, ()))))
+        # ... and of the hard checks that failed (error path)
+        for j, (col, check, cond, ex_col, detail) in enumerate(checks):
+            count = kept_row[3 + nf + j] if kept_row else 0
+            if not count:
+                continue
+            sel = f", {_q(ex_col)}" if ex_col else ""
+            got = con.sql(f"SELECT __pos__{sel} FROM ({lines}) WHERE __rule__ = 0 AND ({cond}) "
+                          f"ORDER BY __pos__ LIMIT 5").fetchall()
+            exs = tuple(f"row {r[0] + 2}" + (f": {V._fmt_value(_py(r[1]))}" if ex_col else "") for r in got)
+            if check == "unknown_customer":
+                distinct = con.sql(f"SELECT count(DISTINCT customer_id) FROM ({lines}) WHERE __rule__ = 0 "
+                                   f"AND ({cond})").fetchall()[0][0]
+                detail = f"{distinct:,} customer id(s) not in customers"
+            problems.append(V.problem(table, col, check, int(count), exs, detail, path=path))
+        if kept == 0:
+            problems.append(V.problem(table, None, "all_excluded", n, (),
+                                      f"all {n:,} rows were excluded "
+                                      f"({', '.join(f'{e.rule} {e.rows:,}' for e in exclusions)})", path=path))
+
+        # pass 3: the kept rows, at the requested grain
+        frame = attributes = None
+        if fetch and not problems:
+            keep = f"SELECT * FROM ({lines}) WHERE __rule__ = 0"
+            if grain == "line":
+                frame = _arrow_to_pandas(con.sql(f"SELECT {', '.join(_q(c) for c in cols)} FROM ({keep}) "
+                                                 f"ORDER BY __pos__")
+                                         .to_arrow_table())
+            else:
+                money = [c for c in ("revenue", "gross_profit") if c in cols]
+                sums = "".join(f", sum({_q(c)}) AS {_q(c)}" for c in money)
+                frame = _arrow_to_pandas(con.sql(
+                    f"SELECT customer_id, order_date{sums}, count(*) AS n_orders, sum(n_lines) AS n_lines "
+                    f"FROM (SELECT customer_id, order_date, order_id{sums}, count(*) AS n_lines FROM ({keep}) "
+                    f"GROUP BY customer_id, order_date, order_id) GROUP BY customer_id, order_date "
+                    f"ORDER BY customer_id, order_date").to_arrow_table())
+                frame["n_orders"] = frame["n_orders"].astype("int64")
+                frame["n_lines"] = frame["n_lines"].astype("int64")
+            attrs = [a for a in CUSTOMER_ATTRIBUTES if a in cols]
+            if known is None:   # no customers table: accounts (and their attributes) come from the lines
+                sel = "".join(f", mode({_q(a)}) AS {_q(a)}" for a in attrs)
+                attributes = _arrow_to_pandas(con.sql(
+                    f"SELECT customer_id{sel} FROM ({keep}) GROUP BY customer_id").to_arrow_table())
+        return _OrdersScan(frame, attributes, rows=int(n), kept=int(kept), exclusions=exclusions, fmt=src.fmt,
+                           encoding=src.encoding, unused=unused)
+    finally:
+        for t in src.temp:
+            t.unlink(missing_ok=True)
+        con.execute("DROP TABLE IF EXISTS __orders")
+
+
 # ------------------------------------------------------------------------------------------ derivations
 
 def _derive(tables: dict[str, pd.DataFrame], notes: list) -> None:
-    o = tables.get("orders")
-    if o is not None:
-        if "revenue" not in o and {"quantity", "unit_price"} <= set(o.columns):
-            o = o.assign(revenue=o["quantity"] * o["unit_price"])
-            notes.append("orders: revenue derived as quantity × unit_price")
-        if "gross_profit" not in o and "cost" in o and "revenue" in o:
-            o = o.assign(gross_profit=o["revenue"] - o["cost"])
-            notes.append("orders: gross_profit derived as revenue − cost")
-        tables["orders"] = o
+    # orders derive revenue / gross_profit inside the scan (_scan_orders)
     inv = tables.get("invoices")
     if inv is not None and "paid_date" in inv:
         paid = inv["paid_date"].notna()
@@ -695,21 +932,12 @@ def _derive(tables: dict[str, pd.DataFrame], notes: list) -> None:
         notes.append("surveys: wave derived from the survey date (year + H1/H2)")
 
 
-def _derive_customers(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Customers from the kept order lines (plus ids seen on invoices / surveys), with the customer
-    attributes carried on order lines (most frequent value per account, e.g. a retail export's Country)."""
-    import duckdb
-
-    o = tables["orders"]
-    attrs = [a for a in CUSTOMER_ATTRIBUTES if a in o.columns]
-    con = duckdb.connect()
-    try:
-        con.register("o", o[["customer_id", *attrs]])
-        sel = ", ".join(f"mode({_q(a)}) AS {_q(a)}" for a in attrs)
-        sql = f"SELECT customer_id{', ' + sel if sel else ''} FROM o WHERE customer_id IS NOT NULL GROUP BY customer_id"
-        cust = _arrow_to_pandas(con.sql(sql).to_arrow_table())
-    finally:
-        con.close()
+def _derive_customers(attributes: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Customers from the kept order lines (``attributes``: one row per account with the customer attributes
+    carried on its lines, most frequent value, e.g. a retail export's Country) plus ids seen on invoices /
+    surveys."""
+    cust = attributes
+    attrs = [a for a in CUSTOMER_ATTRIBUTES if a in cust.columns]
     extra = []
     for t in ("invoices", "surveys"):
         df = tables.get(t)
@@ -768,13 +996,19 @@ def ledger_key(params: Params) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:20]
 
 
-def load_full_ledger(params: Params) -> Ledger:
+def load_full_ledger(params: Params, grain: str = "line") -> Ledger:
     """Read, map, type and validate every table of ``params.data`` (all regions: no filter).
 
     Parameters
     ----------
     params : Params
         Validated params (:func:`kamlib.params.load_params`).
+    grain : {"line", "day"}, default "line"
+        Grain of ``Ledger.orders``: one row per kept order line (every canonical column), or one row per
+        account and order date (``customer_id``, ``order_date``, ``revenue``, ``gross_profit``,
+        ``n_orders`` = distinct order ids, ``n_lines``). Every analysis gives the same result on both; the
+        day grain is what ``kam run`` uses, since it is several times smaller and is reduced inside the
+        scan (a ledger larger than memory still loads). Validation and data-quality counts are identical.
 
     Returns
     -------
@@ -788,15 +1022,22 @@ def load_full_ledger(params: Params) -> Ledger:
         Listing every hard problem of every table at once (``.problems``: table, column, check, rows,
         examples, fix).
     """
+    if grain not in GRAINS:
+        raise KamlibError(f"load_full_ledger: grain must be one of {GRAINS}, got {grain!r}")
     where = _where(params)
     problems: list[dict] = []
     notes: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, dict] = {}
     rows_read: dict[str, int] = {}
+    paths = _table_paths(params)
+    cutoff = period_cutoff(params)
     con = _connect()
     try:
-        for table, path in _table_paths(params).items():
+        # the small tables first (pandas + pandera), then the orders, checked inside the DuckDB scan
+        for table, path in paths.items():
+            if table == "orders":
+                continue
             res = _read(con, table, path, params, problems, notes)
             if res.frame is None:
                 continue
@@ -808,27 +1049,41 @@ def load_full_ledger(params: Params) -> Ledger:
                 notes.append(f"{table}: read as {res.encoding}")
             if res.unused:
                 notes.append(f"{table}: columns not used: {', '.join(res.unused)}")
+        _derive(tables, notes)
+        kept, exclusions = V.apply_soft_rules(tables, params.rules, cutoff, problems)
+        for table, df in kept.items():
+            if len(df) == 0 and rows_read.get(table):
+                problems.append(V.problem(table, None, "all_excluded", rows_read[table], (),
+                                          f"all {rows_read[table]:,} rows were excluded "
+                                          f"({', '.join(f'{e.rule} {e.rows:,}' for e in exclusions if e.table == table)})",
+                                          path=sources[table]["path"]))
+        customers_given = "customers" in kept
+        items = tuple(it for it in _extra_items("surveys", params) if "surveys" in kept and it in kept["surveys"])
+        problems += V.check_tables(kept, items, customers_given=customers_given,
+                                   negative_revenue=params.rules.negative_revenue,
+                                   paths={t: s["path"] for t, s in sources.items()})
+        path = paths["orders"]
+        known = kept["customers"]["customer_id"] if customers_given else None
+        orders_problems: list[dict] = []
+        scan = _scan_orders(con, path, params, cutoff, known, grain, orders_problems, notes, fetch=not problems)
+        problems[:0] = orders_problems   # listed in table order: orders first
     finally:
         con.close()
-    _derive(tables, notes)
-    cutoff = period_cutoff(params)
-    kept, exclusions = V.apply_soft_rules(tables, params.rules, cutoff, problems)
-    for table, df in kept.items():
-        if len(df) == 0 and rows_read.get(table):
-            problems.append(V.problem(table, None, "all_excluded", rows_read[table], (),
-                                      f"all {rows_read[table]:,} rows were excluded "
-                                      f"({', '.join(f'{e.rule} {e.rows:,}' for e in exclusions if e.table == table)})",
-                                      path=sources[table]["path"]))
-    customers_given = "customers" in kept
-    items = tuple(it for it in _extra_items("surveys", params) if "surveys" in kept and it in kept["surveys"])
-    paths = {t: s["path"] for t, s in sources.items()}
-    problems += V.check_tables(kept, items, customers_given=customers_given,
-                               negative_revenue=params.rules.negative_revenue, paths=paths)
+    if scan.rows:
+        rows_read["orders"] = scan.rows
+        sources["orders"] = {"path": str(path), "fingerprint": _fingerprint(path), "rows": scan.rows,
+                             "format": scan.fmt, "encoding": scan.encoding}
+        if scan.encoding and scan.encoding not in ("utf-8",):
+            notes.append(f"orders: read as {scan.encoding}")
+        if scan.unused:
+            notes.append(f"orders: columns not used: {', '.join(scan.unused)}")
+        exclusions = scan.exclusions + exclusions
     V.raise_problems(problems, where)
-    if "orders" not in kept:   # orders absent without a problem cannot happen (params requires it)
+    if scan.frame is None:   # orders absent without a problem cannot happen (params requires it)
         raise DataError(f"{where}: no orders table was loaded", [])
+    kept = {"orders": scan.frame, **kept}
     if not customers_given:
-        kept["customers"] = _derive_customers(kept)
+        kept["customers"] = _derive_customers(scan.attributes, kept)
         notes.append(f"customers: derived from orders ({len(kept['customers']):,} accounts"
                      + (f"; attributes {', '.join(a for a in CUSTOMER_ATTRIBUTES if a in kept['customers'])}"
                         " taken from the order lines" if kept["customers"].shape[1] > 1 else "") + ")")
@@ -847,14 +1102,14 @@ def load_full_ledger(params: Params) -> Ledger:
                                    examples=V.row_examples(inv.index[unpaid], inv["invoice_id"][unpaid], 3)))
     quality = DataQualityReport(
         rows_read=rows_read,
-        rows_kept={t: len(df) for t, df in kept.items() if t in rows_read},
+        rows_kept={t: (scan.kept if t == "orders" else len(df)) for t, df in kept.items() if t in rows_read},
         exclusions=V.merge_exclusions(exclusions),
         notes=tuple(notes),
         flags=tuple(flags),
     )
     out = {t: df.reset_index(drop=True) for t, df in kept.items()}
     return Ledger(orders=out["orders"], customers=out["customers"], invoices=out.get("invoices"),
-                  surveys=out.get("surveys"), quality=quality, sources=sources, survey_items=items)
+                  surveys=out.get("surveys"), quality=quality, sources=sources, survey_items=items, grain=grain)
 
 
 def filter_ledger(full: Ledger, params: Params) -> Ledger:
@@ -900,20 +1155,22 @@ def filter_ledger(full: Ledger, params: Params) -> Ledger:
     return full.subset(cust.loc[mask, "customer_id"])
 
 
-def load_ledger(params: Params, cache: dict | None = None) -> Ledger:
+def load_ledger(params: Params, cache: dict | None = None, grain: str = "line") -> Ledger:
     """The validated ledger of one region: :func:`filter_ledger` of :func:`load_full_ledger`.
 
     Parameters
     ----------
     params : Params
     cache : dict, optional
-        In-process memo ``{ledger_key: full Ledger}``; regions sharing data are then read once.
+        In-process memo ``{(ledger_key, grain): full Ledger}``; regions sharing data are then read once.
+    grain : {"line", "day"}
+        Grain of ``orders`` (see :func:`load_full_ledger`).
     """
     if cache is None:
-        return filter_ledger(load_full_ledger(params), params)
-    key = ledger_key(params)
+        return filter_ledger(load_full_ledger(params, grain), params)
+    key = (ledger_key(params), grain)
     if key not in cache:
-        cache[key] = load_full_ledger(params)
+        cache[key] = load_full_ledger(params, grain)
     return filter_ledger(cache[key], params)
 
 
@@ -985,7 +1242,7 @@ def cli(args) -> int:
         key = ledger_key(params)
         if key not in cache:
             try:
-                cache[key] = load_full_ledger(params)
+                cache[key] = load_full_ledger(params, grain="day")   # validation and counts need no order lines
             except DataError as e:
                 cache[key] = e
         res = cache[key]

@@ -286,6 +286,9 @@ class Ledger:
     sources: dict = field(default_factory=dict)
     #: Likert item columns present in ``surveys`` (beyond the canonical columns)
     survey_items: tuple[str, ...] = ()
+    #: grain of ``orders``: "line" (one row per order line) or "day" (one row per account and order date,
+    #: with ``n_orders`` distinct orders and ``n_lines`` lines; see kamlib.io.load_full_ledger)
+    grain: str = "line"
 
     @property
     def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -307,7 +310,7 @@ class Ledger:
 
         return Ledger(orders=keep(self.orders), customers=keep(self.customers), invoices=keep(self.invoices),
                       surveys=keep(self.surveys), quality=self.quality, sources=self.sources,
-                      survey_items=self.survey_items)
+                      survey_items=self.survey_items, grain=self.grain)
 
 
 _KIND_TEXT = {"id": "id (text)", "str": "text", "date": "date", "float": "number"}

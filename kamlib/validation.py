@@ -462,3 +462,144 @@ def check_tables(tables: dict[str, pd.DataFrame], items: Iterable[str] = (), cus
                                         row_examples(sub.index, ids),
                                         f"{ids.nunique():,} customer id(s) not in customers", path=paths.get(table)))
     return problems
+
+
+# ------------------------------------------------------------------------------------------ SQL form (orders)
+# The orders table is the one that grows to millions of lines, so kamlib.io checks it inside the DuckDB scan
+# instead of in pandas: the ledger then never has to fit in memory, and the scan is one streaming pass. The
+# rules below are the SQL twins of `_order_rules` / `apply_soft_rules` and of the pandera orders schema; the
+# test suite runs both forms on the same bad frames and asserts that they agree.
+
+def sql_ident(name: str) -> str:
+    """A SQL identifier (double-quoted)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_str(s) -> str:
+    """A SQL string literal."""
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _sql_true(cond: str) -> str:
+    # NULL never matches a rule (pandas: fillna(False))
+    return f"coalesce({cond}, false)"
+
+
+def order_rules_sql(columns: Iterable[str], rules, as_of: dt.date,
+                    problems: list[dict]) -> list[tuple[str, str, str, str | None]]:
+    """The soft rules of ``orders`` as SQL conditions, in :data:`SOFT_RULES` order.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Canonical columns of the typed orders relation (derived revenue / gross_profit included).
+    rules : RulesSection
+    as_of : date
+        Period end (future rows are after it).
+    problems : list
+        Hard problems of the rules themselves (unknown column, bad pattern) are appended.
+
+    Returns
+    -------
+    list of (rule, condition, description, example column)
+        Each row is counted under the first condition it meets, exactly as :func:`apply_soft_rules`.
+        With ``rules.future_dates == 'error'`` the future-date condition is not a rule: see
+        :func:`order_checks_sql`.
+    """
+    cols = set(columns)
+    q = sql_ident
+    out: list[tuple[str, str, str, str | None]] = []
+    parts, conds = [], []
+    if rules.cancelled_prefix:
+        conds.append(f"starts_with({q('order_id')}, {sql_str(rules.cancelled_prefix)})")
+        parts.append(f"order_id starts with {rules.cancelled_prefix!r}")
+    if rules.cancelled_status and "status" in cols:
+        conds.append(f"{q('status')} IN ({', '.join(sql_str(s) for s in rules.cancelled_status)})")
+        parts.append(f"status in {rules.cancelled_status}")
+    if parts:
+        out.append(("cancelled", _sql_true(" OR ".join(f"({c})" for c in conds)),
+                    "cancelled order: " + " or ".join(parts), None))
+    returns = _sql_true(f"{q('quantity')} < 0") if "quantity" in cols else "false"
+    if "quantity" in cols and rules.exclude_returns:
+        out.append(("return", returns, "return / credit line: quantity < 0", "quantity"))
+    if rules.negative_revenue == "exclude" and "revenue" in cols:
+        out.append(("negative_revenue", f"({_sql_true(q('revenue') + ' < 0')} AND NOT {returns})",
+                    "revenue < 0 on a line that is not a return (rules.negative_revenue: exclude)", "revenue"))
+    for col, values in rules.exclude_values.items():
+        if col not in cols:
+            problems.append(problem("orders", col, "unknown_rule_column", 0, (),
+                                    f"rules.exclude_values names {col!r}; orders columns are {', '.join(columns)}"))
+            continue
+        out.append(("excluded_value",
+                    _sql_true(f"CAST({q(col)} AS VARCHAR) IN ({', '.join(sql_str(v) for v in values)})"),
+                    f"{col} in rules.exclude_values ({', '.join(map(str, values[:12]))}"
+                    f"{', ...' if len(values) > 12 else ''})", col))
+    for col, patterns in rules.exclude_patterns.items():
+        if col not in cols:
+            problems.append(problem("orders", col, "unknown_rule_column", 0, (),
+                                    f"rules.exclude_patterns names {col!r}; orders columns are {', '.join(columns)}"))
+            continue
+        for pat in patterns:
+            try:
+                re.compile(pat)
+            except re.error as e:
+                problems.append(problem("orders", col, "bad_pattern", 0, (), f"{pat!r}: {e}"))
+                continue
+            out.append(("excluded_value", _sql_true(f"regexp_matches(CAST({q(col)} AS VARCHAR), {sql_str(pat)})"),
+                        f"{col} matches {pat!r} (rules.exclude_patterns)", col))
+    if rules.exclude_zero_price:
+        if "unit_price" in cols:
+            out.append(("zero_price", _sql_true(f"{q('unit_price')} = 0"), "zero price: unit_price == 0",
+                        "unit_price"))
+        elif "revenue" in cols:
+            out.append(("zero_price", _sql_true(f"{q('revenue')} = 0"), "zero price: revenue == 0", None))
+    out.append(("missing_customer_id", f"{q('customer_id')} IS NULL",
+                "no customer id: the row cannot be attributed to an account", None))
+    if rules.future_dates != "error":
+        cutoff = pd.Timestamp(as_of)
+        out.append(("future_date", _sql_true(f"{q('order_date')} > TIMESTAMP {sql_str(cutoff.isoformat(sep=' '))}"),
+                    f"order_date after the period end {cutoff.date()} (as_of, or today when as_of is not set)",
+                    "order_date"))
+    return out
+
+
+def order_checks_sql(columns: Iterable[str], rules, as_of: dt.date,
+                     known_customers: str | None = None) -> list[tuple[str, str, str, str | None, str]]:
+    """The hard checks of ``orders`` (the pandera orders schema, the referential check and future dates
+    when they are an error) as SQL conditions on the rows the soft rules keep.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Canonical columns of the typed orders relation.
+    rules : RulesSection
+    as_of : date
+    known_customers : str, optional
+        Name of a relation with the valid ``customer_id`` values (when a customers table is given).
+
+    Returns
+    -------
+    list of (column, check, condition, example column or None, detail)
+    """
+    cols = set(columns)
+    q = sql_ident
+    out = []
+    for c in TABLES["orders"].required_names:
+        if c in cols and c != "customer_id":   # a missing customer id is a soft rule
+            out.append((c, "not_null", f"{q(c)} IS NULL", None, "empty values"))
+    if "unit_price" in cols:
+        out.append(("unit_price", "non_negative", f"{q('unit_price')} < 0", "unit_price", "must be ≥ 0"))
+    if rules.negative_revenue == "error" and "revenue" in cols:
+        returns = f" AND NOT coalesce({q('quantity')} < 0, false)" if "quantity" in cols else ""
+        out.append(("revenue", "non_negative", f"{q('revenue')} < 0{returns}", "revenue",
+                    "revenue < 0 on lines that are not returns (quantity ≥ 0 or no quantity)"))
+    if rules.future_dates == "error":
+        cutoff = pd.Timestamp(as_of)
+        out.append(("order_date", "future_date",
+                    f"{q('order_date')} > TIMESTAMP {sql_str(cutoff.isoformat(sep=' '))}", "order_date",
+                    f"dated after {cutoff.date()}"))
+    if known_customers:
+        out.append(("customer_id", "unknown_customer",
+                    f"{q('customer_id')} IS NOT NULL AND {q('customer_id')} NOT IN "
+                    f"(SELECT customer_id FROM {known_customers})", "customer_id", ""))
+    return out

@@ -478,11 +478,14 @@ def _order_aggregates_numpy(o, codes, n, rev, gp, mb, P) -> dict:
         ok = ~np.isnan(gp)
         res["gross_profit"] = _bincount(codes[ok], weights=gp[ok], minlength=n)
         res["gp_n"] = _bincount(codes[ok], minlength=n)
-    # distinct orders per account: factorize order ids once, then unique (account, order) pairs
-    ocode, uniq = pd.factorize(o["order_id"], sort=False)
-    pair = codes * np.int64(max(len(uniq), 1)) + ocode
-    upair = pd.unique(pair)
-    res["order_count"] = _bincount(upair // np.int64(max(len(uniq), 1)), minlength=n)
+    if "n_orders" in o.columns:   # day grain: distinct orders per account and day, already counted
+        res["order_count"] = _bincount(codes, weights=o["n_orders"].to_numpy(dtype="float64"), minlength=n)
+    else:
+        # distinct orders per account: factorize order ids once, then unique (account, order) pairs
+        ocode, uniq = pd.factorize(o["order_id"], sort=False)
+        pair = codes * np.int64(max(len(uniq), 1)) + ocode
+        upair = pd.unique(pair)
+        res["order_count"] = _bincount(upair // np.int64(max(len(uniq), 1)), minlength=n)
     dates = o["order_date"].to_numpy(dtype="datetime64[ns]").view("int64")
     nat = np.iinfo(np.int64).min
     first = np.full(n, np.iinfo(np.int64).max)
@@ -509,7 +512,9 @@ def _order_aggregates_duckdb(o, codes, n, rev, gp, mb, P) -> dict:
     """Same aggregates as :func:`_order_aggregates_numpy`, computed by DuckDB over the in-memory frame."""
     import duckdb
 
-    df = pd.DataFrame({"c": np.asarray(codes, dtype=np.int64), "o": o["order_id"].to_numpy(),
+    day = "n_orders" in o.columns   # day grain: orders per account and day already counted
+    df = pd.DataFrame({"c": np.asarray(codes, dtype=np.int64),
+                       "o": o["n_orders"].to_numpy(dtype="float64") if day else o["order_id"].to_numpy(),
                        "d": o["order_date"].to_numpy(dtype="datetime64[ns]"), "r": rev,
                        "g": gp if gp is not None else np.full(len(rev), np.nan), "m": mb})
     con = duckdb.connect()
@@ -517,7 +522,7 @@ def _order_aggregates_duckdb(o, codes, n, rev, gp, mb, P) -> dict:
         con.register("t", df)
         q = f"""
             SELECT c, sum(r) AS revenue, sum(g) AS gross_profit, count(g) AS gp_n,
-                   count(DISTINCT o) AS order_count, min(d) AS first, max(d) AS last,
+                   {"sum(o)" if day else "count(DISTINCT o)"} AS order_count, min(d) AS first, max(d) AS last,
                    sum(CASE WHEN m < 12 THEN r ELSE 0 END) AS last12,
                    sum(CASE WHEN m >= 12 AND m < 24 THEN r ELSE 0 END) AS prev12,
                    {", ".join(f"sum(CASE WHEN m // 3 = {k} THEN r ELSE 0 END) AS p{k}" for k in range(P))}
@@ -622,7 +627,7 @@ def rollup_ledger(ledger: Ledger) -> Ledger:
     top = top.drop(columns=["group_id", "is_parent"]).reset_index(drop=True)
     return Ledger(orders=remap(ledger.orders), customers=top, invoices=remap(ledger.invoices),
                   surveys=remap(ledger.surveys), quality=ledger.quality, sources=ledger.sources,
-                  survey_items=ledger.survey_items)
+                  survey_items=ledger.survey_items, grain=ledger.grain)
 
 
 def group_indicators(ledger: Ledger, as_of, **kws) -> pd.DataFrame:

@@ -56,7 +56,7 @@ class Workbook:
 
     def __repr__(self) -> str:
         return (f"Workbook(region={self.params.region!r}, as_of={self.as_of.date()}, "
-                f"customers={len(self.customers)}, orders={len(self.ledger.orders)})")
+                f"customers={len(self.customers)}, order_lines={self.ledger.quality.rows_kept.get('orders', 0)})")
 
 
 def period_end(params: Params, ledger: Ledger) -> pd.Timestamp:
@@ -181,7 +181,8 @@ def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None
                 wb = stored["workbook"]
                 wb = Workbook(**{**wb.__dict__, "params": params, "cache_file": str(path)})
     if wb is None:
-        wb = build_workbook(params, load_ledger(params))
+        # the workbook needs no order lines: the day grain is reduced inside the scan (smaller, faster)
+        wb = build_workbook(params, load_ledger(params, grain="day"))
     return mask_workbook(wb) if distribute else wb
 
 
@@ -228,7 +229,7 @@ def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
             continue
         if progress:
             progress(f"scanning ledger {group[0].data.orders.name} for {len(stale)} region(s)")
-        full = load_full_ledger(stale[0])
+        full = load_full_ledger(stale[0], grain="day")
         for p in stale:
             if progress:
                 progress(f"preparing customer frame for {p.region}")

@@ -16,7 +16,7 @@ def params(small_params_file):
 def test_run_cache_scans_once_and_not_again_while_current(params, tmp_path, monkeypatch):
     scans = []
     real = io.load_full_ledger
-    monkeypatch.setattr(io, "load_full_ledger", lambda p: scans.append(p.region) or real(p))
+    monkeypatch.setattr(io, "load_full_ledger", lambda p, grain="line": scans.append(p.region) or real(p, grain))
     first = workbook.prepare_run_cache([params], tmp_path)
     assert scans == ["east"] and first["east"].exists()
     second = workbook.prepare_run_cache([params], tmp_path)

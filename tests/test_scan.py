@@ -1,0 +1,137 @@
+"""The orders scan (kamlib.io): contract checks and soft rules run inside DuckDB, and the day grain.
+
+* the SQL rules and the pandas rules (``validation.apply_soft_rules`` / ``check_tables``) agree row for row;
+* the day-grain ledger (what ``kam run`` uses) gives the same indicators, churn clock and workbook as the
+  line-grain ledger, and the same data-quality counts.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamlib import survival, validation as V, value
+from kamlib.errors import DataError, KamlibError
+from kamlib.io import load_full_ledger, load_ledger, read_table
+from kamlib.params import load_params
+from kamlib.workbook import build_workbook, period_end
+
+from test_validation import CUSTOMERS, make_params
+
+# every soft rule fires at least once; amounts differ per rule so that a mix-up shows
+MESSY = """\
+order_id,customer_id,order_date,revenue,quantity,unit_price,product_id,status
+SO1,007,2024-01-05,100,1,100,P1,
+SO1,007,2024-01-05,50.5,1,50.5,P2,
+CX2,007,2024-01-06,-40,-1,40,P1,
+SO3,C2,2024-02-10,200,2,100,P1,void
+RT4,C2,2024-02-11,-30,-1,30,P2,
+SO5,C3,2024-03-15,7,1,7,POST,
+SO6,C3,2024-03-16,9,1,9,gift_card,
+SO7,C3,2024-03-17,0,1,0,P1,
+SO8,,2024-03-18,11,1,11,P1,
+SO9,C2,2025-06-01,13,1,13,P1,
+SO10,C2,2024-04-01,-5,1,-5,P3,
+SO11,C3,2024-04-02,17,1,17,P4,
+"""
+RULES = """\
+as_of: 2024-12-31
+rules:
+  cancelled_prefix: CX
+  cancelled_status: [void]
+  negative_revenue: exclude
+  exclude_values: {product_id: [POST]}
+  exclude_patterns: {product_id: ["^gift_"]}
+"""
+
+
+def _pandas_counts(params, path):
+    """The same file through the in-memory (pandas) rules: read, then apply_soft_rules."""
+    problems: list = []
+    typed = read_table("orders", path, params, problems)
+    kept, excl = V.apply_soft_rules({"orders": typed}, params.rules, params.as_of, problems)
+    merged = V.merge_exclusions(excl)
+    return kept["orders"], {e.rule: (e.rows, e.amount) for e in merged}, {e.rule: e.examples for e in merged}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_sql_rules_agree_with_pandas_rules(tmp_path, fmt):
+    pf = make_params(tmp_path, orders=MESSY, customers=CUSTOMERS, extra=RULES)
+    if fmt == "parquet":   # the same table as typed Parquet (Parquet row numbers come from the file)
+        pd.read_csv(tmp_path / "orders.csv", dtype=str).to_parquet(tmp_path / "orders.parquet")
+        pf.write_text(pf.read_text().replace("orders.csv", "orders.parquet"), encoding="utf-8")
+    params = load_params(pf)
+    led = load_full_ledger(params)
+    sql = {e.rule: (e.rows, e.amount) for e in led.quality.exclusions if e.table == "orders"}
+    kept, pandas, examples = _pandas_counts(params, params.data.orders)
+    assert sql == pandas
+    assert sql["excluded_value"][0] == 2 and sql["negative_revenue"] == (1, -5.0)
+    assert led.quality.rows_kept["orders"] == len(kept) == len(led.orders) == 3
+    assert list(led.orders["order_id"]) == list(kept["order_id"])   # file order kept
+    sql_examples = {e.rule: e.examples for e in led.quality.exclusions if e.table == "orders"}
+    assert sql_examples == examples   # same rows, same wording ("row 4: 'CX2'")
+
+
+def test_sql_checks_agree_with_pandera(tmp_path):
+    orders = ("order_id,customer_id,order_date,revenue,quantity,unit_price\n"
+              "SO1,007,2024-01-05,100,1,100\n,007,2024-01-06,5,1,5\nSO3,ZZ,2024-01-07,5,1,5\n"
+              "SO4,C2,2024-01-08,-9,1,-9\nSO5,C2,2024-01-09,-3,-1,3\n")
+    pf = make_params(tmp_path, orders=orders, customers=CUSTOMERS, extra="rules:\n  exclude_returns: false\n")
+    params = load_params(pf)
+    with pytest.raises(DataError) as ei:
+        load_full_ledger(params)
+    sql = {(p["column"], p["check"]): (p["rows"], p["examples"]) for p in ei.value.problems}
+    frame = read_table("orders", params.data.orders, params)
+    cust = read_table("customers", params.data.customers, params)
+    pandera = {(p["column"], p["check"]): (p["rows"], p["examples"])
+               for p in V.check_tables({"orders": frame, "customers": cust})}
+    assert sql == pandera
+    assert set(sql) == {("order_id", "not_null"), ("customer_id", "unknown_customer"),
+                        ("unit_price", "non_negative"), ("revenue", "non_negative")}
+
+
+def test_grain_is_checked(small_params_file):
+    with pytest.raises(KamlibError, match="grain must be one of"):
+        load_full_ledger(load_params(small_params_file), grain="week")
+
+
+@pytest.fixture(scope="module")
+def both_grains(small_params_file):
+    params = load_params(small_params_file)
+    return params, load_ledger(params), load_ledger(params, grain="day")
+
+
+def test_day_grain_shape_and_counts(both_grains):
+    _, line, day = both_grains
+    assert day.grain == "day" and line.grain == "line"
+    assert list(day.orders.columns) == ["customer_id", "order_date", "revenue", "gross_profit", "n_orders", "n_lines"]
+    assert not day.orders.duplicated(["customer_id", "order_date"]).any()
+    assert len(day.orders) < len(line.orders)
+    assert int(day.orders["n_lines"].sum()) == len(line.orders)
+    per_day = line.orders.groupby(["customer_id", "order_date"])["order_id"].nunique()
+    assert int(day.orders["n_orders"].sum()) == int(per_day.sum())
+    assert day.orders["revenue"].sum() == pytest.approx(line.orders["revenue"].sum(), rel=1e-12)
+    assert day.quality == line.quality and day.customers.equals(line.customers)
+
+
+def test_day_grain_gives_the_same_analyses(both_grains):
+    params, line, day = both_grains
+    as_of = period_end(params, line)
+    assert as_of == period_end(params, day)
+    for engine in ("numpy", "duckdb"):
+        a = value.customer_indicators(line, as_of, engine=engine)
+        b = value.customer_indicators(day, as_of, engine=engine)
+        pd.testing.assert_frame_equal(a, b, rtol=1e-9)
+    pd.testing.assert_frame_equal(survival.churn_durations(line, as_of), survival.churn_durations(day, as_of))
+    wl, wd = build_workbook(params, line), build_workbook(params, day)
+    pd.testing.assert_frame_equal(wl.customers, wd.customers, rtol=1e-9)
+    assert wl.warnings == wd.warnings
+
+
+def test_orders_spanning_days_count_once_per_day(tmp_path):
+    orders = ("order_id,customer_id,order_date,revenue\nSO1,007,2024-01-05,100\nSO1,007,2024-01-06,50\n"
+              "SO2,007,2024-01-06,10\n")
+    led = load_full_ledger(load_params(make_params(tmp_path, orders=orders)), grain="day")
+    o = led.orders.set_index("order_date")
+    assert o["n_orders"].tolist() == [1, 2] and o["n_lines"].tolist() == [1, 2]
+    np.testing.assert_allclose(o["revenue"], [100, 60])
