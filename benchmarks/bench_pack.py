@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -167,9 +168,24 @@ def stage_pack(params_dir: str, workers: int, out_dir: str) -> dict:
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     res = {"seconds": time.perf_counter() - t, "exit": proc.returncode,
            "stderr_tail": proc.stderr[-600:] if proc.returncode else ""}
-    timing = Path(out_dir) / "timings.json"
-    if timing.exists():  # per-job breakdown written by kam run, when available
-        res["timings"] = json.loads(timing.read_text())
+    # largest process of the pack (kam run, its workers and kernels): this child ran nothing else
+    res["pack_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    m = re.search(r"ledger scan and customer frames: ([0-9.]+) s", proc.stdout)
+    res["prepare_seconds"] = float(m.group(1)) if m else None
+    manifest = Path(out_dir) / ".kam" / "manifest.json"
+    if manifest.exists():  # per-job breakdown written by kam run
+        jobs = [j for j in json.loads(manifest.read_text())["jobs"].values() if j.get("exec_seconds")]
+
+        def median(xs):
+            xs = sorted(x for x in xs if x is not None)
+            return xs[len(xs) // 2] if xs else None
+
+        # kernel start + papermill bookkeeping = executed time minus the time spent inside cells
+        res["median_kernel_overhead"] = median([j["exec_seconds"] - (j.get("cell_seconds") or 0) for j in jobs])
+        res["median_compute"] = median([j.get("cell_seconds") for j in jobs])
+        res["median_render"] = median([j.get("render_seconds") for j in jobs])
+        res["median_overhead"] = median([j["exec_seconds"] - (j.get("cell_seconds") or 0)
+                                         + (j.get("render_seconds") or 0) for j in jobs])
     return res
 
 
@@ -263,11 +279,16 @@ def main(argv=None) -> int:
         for w in (1, 2):
             f = _child("stage_pack", str(params[0].parent), w, str(work / f"reports-{w}"))
             walls[w] = f.get("seconds")
-            rows.append([w, f"{f.get('seconds', float('nan')):.1f}", f.get("exit", "?"),
-                         f"{f.get('children_peak_mib', float('nan')):.0f}"])
+            def s(key):
+                v = f.get(key)
+                return "?" if v is None else f"{v:.2f}"
+            rows.append([w, f"{f.get('seconds', float('nan')):.1f}", s("prepare_seconds"), s("median_kernel_overhead"),
+                         s("median_compute"), s("median_render"), s("median_overhead"), f.get("exit", "?"),
+                         f"{f.get('pack_peak_mib', float('nan')):.0f}"])
             if f.get("exit"):
                 print(f"workers={w} failed: {f.get('stderr_tail')}")
-        print(table(rows, ["workers", "wall s", "exit", "peak MiB (largest process)"]))
+        print(table(rows, ["workers", "wall s", "scan+frames s", "median kernel s", "median compute s",
+                           "median render s", "median overhead s", "exit", "peak MiB (largest process)"]))
         if walls.get(1) and walls.get(2):
             print(f"\nspeed-up with 2 workers: {walls[1] / walls[2]:.2f}×")
 

@@ -886,7 +886,7 @@ def cli(args: argparse.Namespace) -> int:
               prepare_cache=not args.no_run_cache)
     n_ok = sum(j["status"] == "ok" and not j.get("skipped") for j in res.jobs)
     print(f"kam run: {len(res.jobs)} jobs: {n_ok} ok, {len(res.failed)} failed, {len(res.skipped)} skipped "
-          f"(unchanged) in {res.seconds:.1f} s")
+          f"(unchanged) in {res.seconds:.1f} s (ledger scan and customer frames: {res.prepare_seconds:.1f} s)")
     for j in res.jobs:
         if j.get("note"):
             print(f"  note {j['id']}: {j['note']}")
