@@ -84,6 +84,7 @@ def stage_duckdb(data: str) -> dict:
 
     t = time.perf_counter()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")   # its bar would go to stdout, where the figures go
     df = con.execute(f"""
         SELECT customer_id, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
                count(DISTINCT order_id) AS order_count, min(order_date) AS first_order, max(order_date) AS last_order
@@ -198,7 +199,7 @@ def _child(stage: str, *args) -> dict:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
-    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res = json.loads([line for line in proc.stdout.splitlines() if line.startswith("{")][-1])
     # a pack's kernels are grandchildren: count them too
     res["children_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return res

@@ -891,7 +891,7 @@ def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Ser
                 money = [c for c in ("revenue", "gross_profit") if c in cols]
                 sums = "".join(f", sum({_q(c)}) AS {_q(c)}" for c in money)
                 frame = _arrow_to_pandas(con.sql(
-                    f"SELECT customer_id, order_date{sums}, count(*) AS n_orders, sum(n_lines) AS n_lines "
+                    f"SELECT customer_id, order_date{sums}, count(*) AS n_orders, CAST(sum(n_lines) AS BIGINT) AS n_lines "
                     f"FROM (SELECT customer_id, order_date, order_id{sums}, count(*) AS n_lines FROM ({keep}) "
                     f"GROUP BY customer_id, order_date, order_id) GROUP BY customer_id, order_date "
                     f"ORDER BY customer_id, order_date").to_arrow_table())
