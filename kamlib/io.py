@@ -787,7 +787,14 @@ def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Ser
             derived.append(f"{rev} - {_q('cost')} AS {_q('gross_profit')}")
             cols.append("gross_profit")
             notes.append("orders: gross_profit derived as revenue − cost")
-        rules = V.order_rules_sql(cols, params.rules, cutoff, problems)
+        def pattern_error(pat: str) -> str | None:
+            try:
+                con.execute("SELECT regexp_matches('', ?)", [pat]).fetchall()
+            except duckdb.Error as e:
+                return _duck_msg(e)
+            return None
+
+        rules = V.order_rules_sql(cols, params.rules, cutoff, problems, pattern_error)
         if known is not None:
             con.register("__known_customers", pa.table({"customer_id": pa.array(
                 known.dropna().astype(V.STRING_DTYPE).unique().astype(str))}))

@@ -485,8 +485,8 @@ def _sql_true(cond: str) -> str:
     return f"coalesce({cond}, false)"
 
 
-def order_rules_sql(columns: Iterable[str], rules, as_of: dt.date,
-                    problems: list[dict]) -> list[tuple[str, str, str, str | None]]:
+def order_rules_sql(columns: Iterable[str], rules, as_of: dt.date, problems: list[dict],
+                    pattern_error=None) -> list[tuple[str, str, str, str | None]]:
     """The soft rules of ``orders`` as SQL conditions, in :data:`SOFT_RULES` order.
 
     Parameters
@@ -498,6 +498,9 @@ def order_rules_sql(columns: Iterable[str], rules, as_of: dt.date,
         Period end (future rows are after it).
     problems : list
         Hard problems of the rules themselves (unknown column, bad pattern) are appended.
+    pattern_error : callable, optional
+        ``pattern -> error text or None``: the SQL engine's own verdict on a regular expression (DuckDB's
+        RE2 refuses some patterns Python accepts, e.g. look-aheads).
 
     Returns
     -------
@@ -542,8 +545,11 @@ def order_rules_sql(columns: Iterable[str], rules, as_of: dt.date,
         for pat in patterns:
             try:
                 re.compile(pat)
+                err = pattern_error(pat) if pattern_error else None
             except re.error as e:
-                problems.append(problem("orders", col, "bad_pattern", 0, (), f"{pat!r}: {e}"))
+                err = str(e)
+            if err:
+                problems.append(problem("orders", col, "bad_pattern", 0, (), f"{pat!r}: {err}"))
                 continue
             out.append(("excluded_value", _sql_true(f"regexp_matches(CAST({q(col)} AS VARCHAR), {sql_str(pat)})"),
                         f"{col} matches {pat!r} (rules.exclude_patterns)", col))

@@ -135,3 +135,12 @@ def test_orders_spanning_days_count_once_per_day(tmp_path):
     o = led.orders.set_index("order_date")
     assert o["n_orders"].tolist() == [1, 2] and o["n_lines"].tolist() == [1, 2]
     np.testing.assert_allclose(o["revenue"], [100, 60])
+
+
+def test_pattern_the_scan_cannot_run_is_a_bad_pattern(tmp_path):
+    # Python's re accepts look-aheads; DuckDB's RE2 does not: say so instead of failing inside the scan
+    extra = "rules:\n  exclude_patterns: {order_id: ['^SO(?=1)']}\n"
+    with pytest.raises(DataError) as ei:
+        load_full_ledger(load_params(make_params(tmp_path, extra=extra)))
+    (p,) = [p for p in ei.value.problems if p["check"] == "bad_pattern"]
+    assert p["column"] == "order_id" and "(?=1)" in p["message"]
