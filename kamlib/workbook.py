@@ -205,14 +205,55 @@ def mask_workbook(wb: Workbook) -> Workbook:
     return replace(wb, ledger=ledger, customers=mask_frame(wb.customers, cust_cols))
 
 
+def _ledger_file(cache_dir: str | Path, key: str) -> Path:
+    return Path(cache_dir) / f"ledger-{key}.pkl"
+
+
+def _scanned_ledger(cache_dir: str | Path, key: str, params: Params,
+                    progress: Callable[[str], None] | None) -> Ledger:
+    """The validated full ledger (day grain) of ``key``: from the run cache when this data was scanned
+    before with the same reading rules, else scanned now and stored.
+
+    Analysts rerun the pack many times while tuning analysis params (tiers, k, thresholds): those change
+    the workbooks, not the ledger, so a rerun loads the stored ledger instead of scanning the files again.
+    ``key`` (:func:`kamlib.io.ledger_key`) covers the files' size and modification time, the reading rules,
+    the period cutoff and the io version, so any change to the data makes a fresh scan.
+    """
+    from .io import load_full_ledger
+
+    path = _ledger_file(cache_dir, key)
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                stored = pickle.load(fh)
+            if stored.get("key") == key:
+                if progress:
+                    progress(f"ledger {params.data.orders.name} unchanged since it was last scanned: "
+                             "using the stored scan")
+                return stored["ledger"]
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            pass   # an unreadable or outdated cache file: scan again and overwrite it
+    if progress:
+        progress(f"scanning ledger {params.data.orders.name}")
+    full = load_full_ledger(params, grain="day")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump({"key": key, "ledger": full}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return full
+
+
 def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
                       progress: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Scan each distinct ledger once and store every region's workbook in ``cache_dir``.
 
     Regions that share data files and reading rules share one scan; each region is then a subset of the
-    validated full ledger. Returns region -> cache file. Errors propagate (the batch reports them per job).
+    validated full ledger. The scanned ledger is stored too (``ledger-<key>.pkl``), so a rerun with other
+    analysis params but the same data does not scan again; stored ledgers of data no longer used by this
+    run are removed. Returns region -> cache file. Errors propagate (the batch reports them per job).
     """
-    from .io import filter_ledger, ledger_key, load_full_ledger
+    from .io import filter_ledger, ledger_key
 
     by_source: dict[str, list[Params]] = {}
     for p in params_list:
@@ -227,13 +268,14 @@ def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
                 stale.append(p)
         if not stale:  # every region of this ledger is current: no scan at all
             continue
-        if progress:
-            progress(f"scanning ledger {group[0].data.orders.name} for {len(stale)} region(s)")
-        full = load_full_ledger(stale[0], grain="day")
+        full = _scanned_ledger(cache_dir, key, stale[0], progress)
         for p in stale:
             if progress:
                 progress(f"preparing customer frame for {p.region}")
             out[p.region] = save_workbook(build_workbook(p, filter_ledger(full, p)), cache_dir)
+    for old in Path(cache_dir).glob("ledger-*.pkl"):
+        if old.stem.removeprefix("ledger-") not in by_source:
+            old.unlink(missing_ok=True)
     return out
 
 

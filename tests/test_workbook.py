@@ -24,10 +24,19 @@ def test_run_cache_scans_once_and_not_again_while_current(params, tmp_path, monk
     assert second == first
     wb = workbook.open_workbook(params, tmp_path)
     assert wb.cache_file == str(first["east"])
-    # a changed parameter makes the cached workbook stale: it is rebuilt (one more scan)
+    # a changed analysis parameter makes the cached workbook stale: it is rebuilt from the stored scan
     changed = params.model_copy(update={"random_state": 1})
-    workbook.prepare_run_cache([changed], tmp_path)
+    third = workbook.prepare_run_cache([changed], tmp_path)
+    assert scans == ["east"], "the data did not change: the stored scan is reused"
+    rebuilt = workbook.open_workbook(changed, tmp_path)
+    fresh = workbook.build_workbook(changed, io.filter_ledger(real(changed, "day"), changed))
+    pd.testing.assert_frame_equal(rebuilt.customers, fresh.customers)
+    assert third["east"] == first["east"] and len(list(tmp_path.glob("ledger-*.pkl"))) == 1
+    # a changed reading rule changes the ledger: scanned again, and the outdated stored scan is removed
+    rules = changed.model_copy(update={"rules": changed.rules.model_copy(update={"exclude_zero_price": False})})
+    workbook.prepare_run_cache([rules], tmp_path)
     assert scans == ["east", "east"]
+    assert [p.stem for p in tmp_path.glob("ledger-*.pkl")] == [f"ledger-{io.ledger_key(rules)}"]
 
 
 def test_workbook_frame_has_tiers_segments_churn_and_satisfaction(params, tmp_path):
