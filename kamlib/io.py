@@ -567,17 +567,19 @@ class _Typed:
 
     src: _Source
     sql: str                   # SELECT of the canonical columns plus one __bad__<col> flag per column
-    mapped: dict[str, str]     # canonical -> source column
-    flags: list[str]           # canonical columns with a __bad__ flag
+    mapped: dict[str, str]     # canonical -> source column (every mapped column)
+    flags: list[str]           # canonical columns with a __bad__ flag (those whose typing can fail)
+    columns: list[str]         # canonical columns the SQL selects (mapped order)
 
 
 def _typed(con, table: str, path: Path, params: Params, problems: list, notes: list,
-           position: bool = False) -> _Typed | None:
+           position: bool = False, only: set[str] | None = None) -> _Typed | None:
     """Open, map and type one table: the SQL every reader of the table runs (None after a problem).
 
     With ``position``, the SQL also has ``__pos__``, the 0-based data-row position in the file (for row
     numbers in messages): Parquet's own row numbers, which keep the scan parallel, else ``row_number()``.
-    The caller must unlink ``src.temp`` when done.
+    ``only`` restricts the typed columns (the rest are not read at all). The caller must unlink
+    ``src.temp`` when done.
     """
     src = _open(con, table, path, params, problems)
     if src is None:
@@ -610,13 +612,18 @@ def _typed(con, table: str, path: Path, params: Params, problems: list, notes: l
         formats = _date_formats(con, src, {c: _q(src.columns[s]) for c, s in mapped.items()
                                            if kinds[c] == "date" and families[c] in ("text", "other")},
                                 params, notes, table)
-        selects, bads, flags = [], [], []
+        selects, bads, flags, columns = [], [], [], []
         for canon, source in mapped.items():
+            if only is not None and canon not in only:
+                continue
             col_sql = _q(src.columns[source])
             likert = table == "surveys" and (canon in items or canon == "overall" or canon not in spec.names)
             typed = _typed_expr(kinds[canon], col_sql, families[canon], formats.get(canon), likert)
-            raw = _q("__raw__" + canon)
             selects.append(f"{typed} AS {_q(canon)}")
+            columns.append(canon)
+            if kinds[canon] in ("id", "str"):
+                continue   # any value can be read as text: no typing failure to flag (and no cost)
+            raw = _q("__raw__" + canon)
             selects.append(f"{col_sql} AS {raw}")
             # a value was there but could not be typed; AND evaluates left to right on the surviving rows,
             # so the trim runs only where typing failed
@@ -630,10 +637,11 @@ def _typed(con, table: str, path: Path, params: Params, problems: list, notes: l
             selects.append("file_row_number AS __pos__")
         elif position:
             selects.append("row_number() OVER () - 1 AS __pos__")
-        sql = (f"SELECT * EXCLUDE ({drop}), {', '.join(bads)} FROM (SELECT {', '.join(selects)} "
-               f"FROM {scan})")
+        sql = f"SELECT {', '.join(selects)} FROM {scan}"
+        if flags:
+            sql = f"SELECT * EXCLUDE ({drop}), {', '.join(bads)} FROM ({sql})"
         ok = True
-        return _Typed(src, sql, mapped, flags)
+        return _Typed(src, sql, mapped, flags, columns)
     finally:
         if not ok:
             for t in src.temp:
@@ -771,12 +779,19 @@ def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Ser
     import duckdb
 
     table = "orders"
-    typed = _typed(con, table, path, params, problems, notes, position=True)
+    only = None
+    if grain == "day":   # type only what the rules, the checks and the day grain use
+        r = params.rules
+        only = {"order_id", "customer_id", "order_date", "revenue", "gross_profit", "cost", "quantity",
+                "unit_price", *r.exclude_values, *r.exclude_patterns, *(("status",) if r.cancelled_status else ())}
+        if known is None:   # no customers table: the attributes on the lines make the accounts
+            only |= set(CUSTOMER_ATTRIBUTES)
+    typed = _typed(con, table, path, params, problems, notes, position=True, only=only)
     if typed is None:
         return _OrdersScan(None, None)
     src = typed.src
     try:
-        cols = list(typed.mapped)
+        cols = list(typed.columns)
         derived = []
         if "revenue" not in cols and {"quantity", "unit_price"} <= set(cols):
             derived.append(f"{_q('quantity')} * {_q('unit_price')} AS {_q('revenue')}")
@@ -801,16 +816,7 @@ def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Ser
         checks = V.order_checks_sql(cols, params.rules, cutoff, "__known_customers" if known is not None else None)
         bad_any = " OR ".join(_q("__bad__" + c) for c in typed.flags) or "false"
         case = " ".join(f"WHEN {cond} THEN {i}" for i, (_, cond, _, _) in enumerate(rules, start=1))
-        keep_cols = "*"
-        if grain == "day":   # the day grain needs no product / status columns (unless a rule shows them)
-            shown = {c for (_, _, _, c) in rules if c}
-            drop = {"product_id", "product_name", "product_line", "status", "cost"} - shown
-            if known is not None:   # customer attributes come from the customers table
-                drop |= set(CUSTOMER_ATTRIBUTES) - shown
-            drop &= set(typed.mapped)
-            if drop:
-                keep_cols = f"* EXCLUDE ({', '.join(_q(c) for c in sorted(drop))})"
-        lines = (f"SELECT {keep_cols}, CASE WHEN {bad_any} THEN -1 {case} ELSE 0 END AS __rule__ "
+        lines = (f"SELECT *, CASE WHEN {bad_any} THEN -1 {case} ELSE 0 END AS __rule__ "
                  f"FROM (SELECT *{', ' + ', '.join(derived) if derived else ''} FROM ({typed.sql}))")
         # typing (trimming ids, parsing text numbers and dates) is the costly part of the scan: do it once,
         # keep the typed lines in DuckDB (compressed; spilled to its temp directory beyond the memory limit)
