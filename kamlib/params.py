@@ -148,6 +148,10 @@ class SatisfactionSection(_Strict):
     min_n: int = Field(10, ge=2)
     correction: Literal["holm", "fdr_bh"] = "holm"
     group_by: list[str] = Field(default_factory=lambda: ["tier", "respondent_role"])
+    drivers_max_responses: int | None = Field(
+        20000, ge=100, description="the driver model (ordinal logit) is fitted on a seeded random sample of at "
+        "most this many complete responses (cost grows with n; at 20,000 the coefficients are already "
+        "precise); null = every response")
 
 
 class ReportSection(_Strict):

@@ -1195,7 +1195,8 @@ def relative_weights(x: pd.DataFrame, y: pd.Series) -> tuple[pd.Series, float]:
 
 
 def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95, min_n: int | None = None,
-            cluster: str | None = "customer_id") -> DriversResult:
+            cluster: str | None = "customer_id", max_n: int | None = None,
+            random_state: int = 0) -> DriversResult:
     """Which items drive an ordinal outcome (e.g. ``overall`` 1-5): ordinal logit + relative importance.
 
     Parameters
@@ -1212,6 +1213,13 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     cluster : str or None, default "customer_id"
         Column identifying the account. When present, standard errors are cluster-robust by account
         (respondents of one account are not independent); otherwise (or ``None``) model-based.
+    max_n : int, optional
+        Fit the ordinal logit on a seeded random sample of at most ``max_n`` complete responses (the
+        numerical likelihood fit costs about a second per 10,000 responses; params
+        ``satisfaction.drivers_max_responses``). Importance (relative weights) and performance always use
+        every response; a note on the result says when a sample was used.
+    random_state : int, default 0
+        Seed of that sample.
 
     Returns
     -------
@@ -1256,7 +1264,20 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
         return DriversResult(empty, outcome, n, estimable=False, warnings=tuple(msgs))
     y = d[outcome].round().astype("int64")
     x = d[use]
-    model = OrderedModel(y.to_numpy(), x.to_numpy(), distr="logit")
+    fit_rows = np.arange(n)
+    if max_n is not None and n > max_n:
+        fit_rows = np.sort(np.random.default_rng(random_state).choice(n, size=int(max_n), replace=False))
+        msgs.append(f"Driver model fitted on a random sample of {max_n:,} of {n:,} complete responses "
+                    f"(seed {random_state}; satisfaction.drivers_max_responses); importance and performance "
+                    "use every response.")
+        if groups is not None:
+            groups = groups[fit_rows]
+    y_fit = y.to_numpy()[fit_rows]
+    if len(np.unique(y_fit)) < len(np.unique(y)):   # a rare outcome level missed by the sample: use all
+        fit_rows, y_fit = np.arange(n), y.to_numpy()
+        groups = None if groups is None else pd.factorize(data.loc[d.index, cluster])[0]
+        msgs.pop()
+    model = OrderedModel(y_fit, x.to_numpy()[fit_rows], distr="logit")
     model.exog_names[:] = use  # readable parameter names
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -1291,7 +1312,7 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     summ = summ.reindex(columns=cols).sort_values("importance", ascending=False)
     if const:
         summ = pd.concat([summ, empty.loc[const]])
-    llnull = _ordinal_null_llf(y)
+    llnull = _ordinal_null_llf(pd.Series(y_fit))   # on the rows the model was fitted to
     pseudo = float(1 - res.llf / llnull) if llnull < 0 else np.nan
     thr = tuple(float(t) for t in model.transform_threshold_params(res.params)[1:-1])
     return DriversResult(summ, outcome, n, r2, pseudo, thr, converged, True, tuple(msgs), cov_type)

@@ -209,6 +209,23 @@ def test_demo_planted_drivers_recovered(demo_drivers, demo):
     assert set(s["quadrant"]) <= {"keep", "focus", "low", "overkill"}
 
 
+def test_drivers_on_a_seeded_sample_recover_the_same_drivers(surveys, demo, demo_drivers):
+    truth = demo.truth["drivers"]
+    n = demo_drivers.n
+    cap = n // 2
+    a = S.drivers(surveys, "overall", list(truth), max_n=cap, random_state=3)
+    b = S.drivers(surveys, "overall", list(truth), max_n=cap, random_state=3)
+    pd.testing.assert_frame_equal(a.summary, b.summary)          # seeded: same params, same report
+    assert a.n == n and any(f"{cap:,} of {n:,}" in w for w in a.warnings)
+    # importance and performance use every response; the coefficients agree within their standard errors
+    pd.testing.assert_series_equal(a.summary["importance"], demo_drivers.summary["importance"])
+    z = (a.summary["coef"] - demo_drivers.summary["coef"]) / a.summary["se"]
+    assert (z.abs() < 3).all() and a.summary.index[0] == max(truth, key=truth.get)
+    assert (a.summary["se"] > demo_drivers.summary["se"]).all()   # half the data: wider intervals
+    full = S.drivers(surveys, "overall", list(truth), max_n=n)    # a cap above n changes nothing
+    pd.testing.assert_frame_equal(full.summary, demo_drivers.summary)
+
+
 # ---------------------------------------------------------------------------- account-level frame
 
 def test_account_satisfaction_on_small_frame():
