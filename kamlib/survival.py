@@ -53,6 +53,7 @@ from scipy import stats
 from . import fmt
 from .errors import AnalysisError, KamlibError, StatisticalWarning
 from .i18n import tier_label
+from .ledger import take_rows
 
 __all__ = ["LABELS", "churn_durations", "kaplan_meier", "logrank", "cox", "threshold_sensitivity",
            "at_risk", "churn_covariates", "concordance_index", "sentences", "ph_note", "describe_churn",
@@ -143,7 +144,7 @@ def _prepare(ledger, as_of: pd.Timestamp, window_start) -> tuple:
     """Customers (unique index), first/last order per account and the window start: scanned once."""
     cust = ledger.customers.set_index("customer_id")
     cust = cust[~cust.index.duplicated()]
-    orders = ledger.orders[ledger.orders["order_date"] <= as_of]
+    orders = take_rows(ledger.orders, (ledger.orders["order_date"] <= as_of).to_numpy(dtype=bool))
     fl = _first_last_orders(orders).reindex(cust.index)
     ws = pd.Timestamp(window_start) if window_start is not None else pd.Timestamp(ledger.orders["order_date"].min())
     ws = ws.normalize() if not pd.isna(ws) else as_of
@@ -1063,7 +1064,8 @@ def threshold_sensitivity(ledger, as_of, days: Iterable[int] = (90, 120, 180, 27
     if not days or days[0] <= 0:
         raise KamlibError(f"sensitivity thresholds must be positive numbers of days, got {days}")
     as_of = pd.Timestamp(as_of)
-    rev = ledger.orders[ledger.orders["order_date"] <= as_of].groupby("customer_id")["revenue"].sum()
+    o = ledger.orders
+    rev = take_rows(o, (o["order_date"] <= as_of).to_numpy(dtype=bool)).groupby("customer_id")["revenue"].sum()
     cust = ledger.customers.set_index("customer_id")
     truth = None
     if _has_values(cust, "churn_date"):

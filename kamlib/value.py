@@ -30,7 +30,7 @@ import pandas as pd
 from . import fmt
 from .errors import AnalysisError, DataQualityWarning, KamlibError, StatisticalWarning
 from .i18n import tier_label, tr
-from .ledger import CUSTOMER_ATTRIBUTES, Ledger
+from .ledger import CUSTOMER_ATTRIBUTES, Ledger, take_rows
 
 __all__ = [
     "LABELS", "INDICATOR_GROUPS", "DIRECTIONS", "DEFAULT_SCORECARD_INDICATORS", "RFM_SEGMENTS", "TIERS",
@@ -321,7 +321,10 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
     n = len(ids)
 
     o = ledger.orders
-    o = o[o["order_date"] <= as_of]
+    o = o[[c for c in ("order_id", "customer_id", "order_date", "revenue", "gross_profit", "cost", "n_orders")
+           if c in o.columns]]   # only what the indicators use (not product or status columns)
+    # take_rows: pandas' boolean indexing copies Arrow string columns slowly (seconds at millions of rows)
+    o = take_rows(o, (o["order_date"] <= as_of).to_numpy(dtype=bool))
     codes = _codes(ids, o["customer_id"])
     unknown = int((codes < 0).sum())
     if unknown:
@@ -329,7 +332,7 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
                "left out of the indicators (validate the ledger with `kam validate`).")
         warnings.warn(msg, DataQualityWarning, stacklevel=2)
         notes.append(msg)
-        o = o[codes >= 0]
+        o = take_rows(o, codes >= 0)
         codes = codes[codes >= 0]
 
     rev = o["revenue"].to_numpy(dtype="float64", na_value=np.nan)
@@ -549,11 +552,14 @@ def _order_aggregates_duckdb(o, codes, n, rev, gp, mb, P) -> dict:
 def _financial_indicators(inv: pd.DataFrame | None, ids: pd.Index, as_of: pd.Timestamp) -> pd.DataFrame | None:
     if inv is None:
         return None
-    inv = inv[inv["invoice_date"] <= as_of]
     n = len(ids)
+    # only the columns used below: the rest (invoice ids ...) would be copied for nothing
+    inv = inv[[c for c in ("customer_id", "invoice_date", "due_date", "amount", "paid_date", "paid_amount")
+               if c in inv.columns]]
     codes = _codes(ids, inv["customer_id"])
-    inv = inv[codes >= 0]
-    codes = codes[codes >= 0]
+    keep = (inv["invoice_date"] <= as_of).to_numpy(dtype=bool) & (codes >= 0)
+    inv = take_rows(inv, keep)
+    codes = codes[keep]
     amount = np.nan_to_num(inv["amount"].to_numpy(dtype="float64", na_value=np.nan))
     paid_date = inv["paid_date"] if "paid_date" in inv else pd.Series(pd.NaT, index=inv.index)
     paid = (paid_date.notna() & (paid_date <= as_of)).to_numpy()
