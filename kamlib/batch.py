@@ -483,14 +483,15 @@ class BatchResult:
         return pd.DataFrame([{c: j.get(c) for c in cols} for j in self.jobs], columns=cols)
 
 
-def _prepare(params_list: list[Params], cache_dir: Path, log: Callable[[str], None]) -> dict[str, str]:
+def _prepare(params_list: list[Params], cache_dir: Path, log: Callable[[str], None],
+             workers: int = 1) -> dict[str, str]:
     """Prepare the run cache once; isolate broken regions. Returns region -> error line."""
     from .workbook import prepare_run_cache
 
     if not params_list:
         return {}
     try:
-        prepare_run_cache(params_list, cache_dir, progress=log)
+        prepare_run_cache(params_list, cache_dir, progress=log, workers=workers)
         return {}
     except Exception as e:  # noqa: BLE001 - find which regions are broken instead of failing them all
         if len(params_list) == 1:
@@ -669,7 +670,9 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
     prep_errors: dict[str, str] = {}
     if cache_dir is not None and to_prepare:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        prep_errors = _prepare(to_prepare, cache_dir, log)
+        # local workers build the regions' customer frames in parallel too (not on a Dask cluster: the
+        # scanned ledger lives in this process)
+        prep_errors = _prepare(to_prepare, cache_dir, log, workers if dask is None else 1)
     regions: dict[str, dict] = {}
     for p in to_prepare:
         regions[p.region] = (_region_info(p, cache_dir if p.region not in prep_errors else None)

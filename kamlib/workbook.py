@@ -244,16 +244,70 @@ def _scanned_ledger(cache_dir: str | Path, key: str, params: Params,
     return full
 
 
+#: state handed to forked build processes (set just before the pool starts; see _build_regions)
+_FORK_STATE: dict = {}
+
+
+def _build_one(i: int) -> tuple[str, str]:
+    """Build and store the workbook of region ``i`` of the forked state (runs in a child process)."""
+    from threadpoolctl import threadpool_limits
+
+    from .io import filter_ledger
+
+    p = _FORK_STATE["params"][i]
+    with threadpool_limits(1):   # the other build processes have the other cores
+        path = save_workbook(build_workbook(p, filter_ledger(_FORK_STATE["full"], p)), _FORK_STATE["cache_dir"])
+    return p.region, str(path)
+
+
+def _build_regions(full: Ledger, stale: list[Params], cache_dir: str | Path, workers: int,
+                   progress: Callable[[str], None] | None) -> dict[str, Path]:
+    """Build and store the workbooks of ``stale`` regions, in ``workers`` processes when there are several.
+
+    The processes are forked, so they share the scanned ledger (copy-on-write) instead of pickling it to
+    each of them; where fork is unavailable (Windows, macOS) the regions are built one after another.
+    """
+    import multiprocessing as mp
+
+    from .io import filter_ledger
+
+    out: dict[str, Path] = {}
+    workers = min(workers, len(stale))
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        for p in stale:
+            if progress:
+                progress(f"preparing customer frame for {p.region}")
+            out[p.region] = save_workbook(build_workbook(p, filter_ledger(full, p)), cache_dir)
+        return out
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    if progress:
+        progress(f"preparing customer frames for {len(stale)} regions in {workers} processes")
+    _FORK_STATE.update(full=full, params=stale, cache_dir=cache_dir)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_build_one, i) for i in range(len(stale))]
+            for fut in as_completed(futures):
+                region, path = fut.result()   # a build error propagates as in the sequential path
+                out[region] = Path(path)
+                if progress:
+                    progress(f"customer frame ready for {region}")
+    finally:
+        _FORK_STATE.clear()
+    return {p.region: out[p.region] for p in stale}
+
+
 def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
-                      progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+                      progress: Callable[[str], None] | None = None, workers: int = 1) -> dict[str, Path]:
     """Scan each distinct ledger once and store every region's workbook in ``cache_dir``.
 
     Regions that share data files and reading rules share one scan; each region is then a subset of the
     validated full ledger. The scanned ledger is stored too (``ledger-<key>.pkl``), so a rerun with other
     analysis params but the same data does not scan again; stored ledgers of data no longer used by this
-    run are removed. Returns region -> cache file. Errors propagate (the batch reports them per job).
+    run are removed. With ``workers`` > 1 the regions' customer frames are built in that many processes.
+    Returns region -> cache file. Errors propagate (the batch reports them per job).
     """
-    from .io import filter_ledger, ledger_key
+    from .io import ledger_key
 
     by_source: dict[str, list[Params]] = {}
     for p in params_list:
@@ -269,10 +323,7 @@ def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
         if not stale:  # every region of this ledger is current: no scan at all
             continue
         full = _scanned_ledger(cache_dir, key, stale[0], progress)
-        for p in stale:
-            if progress:
-                progress(f"preparing customer frame for {p.region}")
-            out[p.region] = save_workbook(build_workbook(p, filter_ledger(full, p)), cache_dir)
+        out.update(_build_regions(full, stale, cache_dir, workers, progress))
     for old in Path(cache_dir).glob("ledger-*.pkl"):
         if old.stem.removeprefix("ledger-") not in by_source:
             old.unlink(missing_ok=True)

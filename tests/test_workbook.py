@@ -59,3 +59,19 @@ def test_distributed_workbook_masks_contacts_but_keeps_numbers(params):
         a, b = plain.ledger.customers[col].dropna(), masked.ledger.customers[col].dropna()
         assert len(a) == len(b) and not (a.to_numpy() == b.to_numpy()).any()
     pd.testing.assert_series_equal(plain.customers["revenue"], masked.customers["revenue"])
+
+
+def test_parallel_builds_store_the_same_workbooks(small_params_file, tmp_path):
+    # two regions of one ledger, built in two forked processes vs one after another
+    base = load_params(small_params_file)
+    regions = [base.model_copy(update={"region": r, "filter": {"region": [name]}})
+               for r, name in (("east", "华东"), ("north", "华北"))]
+    seq = workbook.prepare_run_cache(regions, tmp_path / "seq", workers=1)
+    par = workbook.prepare_run_cache(regions, tmp_path / "par", workers=2)
+    assert set(seq) == set(par) == {"east", "north"}
+    for p in regions:
+        a = workbook.open_workbook(p, tmp_path / "seq")
+        b = workbook.open_workbook(p, tmp_path / "par")
+        assert b.cache_file == str(par[p.region])
+        pd.testing.assert_frame_equal(a.customers, b.customers)
+        assert a.warnings == b.warnings
