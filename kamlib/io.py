@@ -732,16 +732,18 @@ def _bad_examples(con, src: _Source, source: str, canon: str, sql: str) -> tuple
     return tuple(f"row {rn + 1}: {raw!r}" for rn, raw in got)
 
 
-# ------------------------------------------------------------------------------------------ orders scan
+# ------------------------------------------------------------------------------------------ large-table scan
 
 #: grains of Ledger.orders: one row per order line, or one row per account and order date
 GRAINS = ("line", "day")
 
+_KEY = {"orders": "order_id", "invoices": "invoice_id"}
+
 
 @dataclass
-class _OrdersScan:
-    frame: pd.DataFrame | None           # kept rows at the requested grain (None after a problem)
-    attributes: pd.DataFrame | None      # customer attributes carried on the kept lines (mode per account)
+class _Scan:
+    frame: pd.DataFrame | None           # kept rows (orders: at the requested grain); None after a problem
+    attributes: pd.DataFrame | None = None   # orders: customer attributes on the kept lines (mode per account)
     rows: int = 0
     kept: int = 0
     exclusions: list = field(default_factory=list)
@@ -759,28 +761,27 @@ def _py(v):
     return v
 
 
-def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Series | None, grain: str,
-                 problems: list, notes: list, fetch: bool = True) -> _OrdersScan:
-    """Type, rule-check, contract-check and reduce the orders table inside DuckDB.
+def _scan_table(con, table: str, path: Path, params: Params, cutoff: dt.date, known: pd.Series | None,
+                grain: str, problems: list, notes: list, fetch: bool = True) -> _Scan:
+    """Type, rule-check, contract-check and fetch a large table (orders, invoices) inside DuckDB.
 
-    The file is never loaded whole into pandas: one grouped pass counts every soft rule (rows, amount) and
-    every hard check, a second pass fetches example rows (only of the rules and checks that fired), and a
-    last pass returns the kept rows - as order lines (``grain='line'``) or summed per account and order
-    date (``grain='day'``). DuckDB streams these passes and spills to disk beyond its memory limit, so a
-    ledger larger than memory still loads at day grain.
+    The typed rows are materialised once inside DuckDB (compressed; spilled to its temp folder beyond the
+    memory limit). One grouped pass then counts every soft rule (rows, amount) and every hard check, a
+    second fetches example rows of the rules and checks that fired, and a last one returns the kept rows -
+    orders as lines (``grain='line'``) or summed per account and order date (``grain='day'``; a ledger
+    larger than memory still loads), invoices as rows. Nothing is loaded whole into pandas first.
 
     Parameters
     ----------
     known : Series, optional
-        Valid customer ids (customers table given): orders naming another id are a hard problem.
+        Valid customer ids (customers table given): rows naming another id are a hard problem.
     fetch : bool
         False when other tables already have hard problems: count and report, but fetch nothing.
     """
     import duckdb
 
-    table = "orders"
     only = None
-    if grain == "day":   # type only what the rules, the checks and the day grain use
+    if table == "orders" and grain == "day":   # type only what the rules, the checks and the day grain use
         r = params.rules
         only = {"order_id", "customer_id", "order_date", "revenue", "gross_profit", "cost", "quantity",
                 "unit_price", *r.exclude_values, *r.exclude_patterns, *(("status",) if r.cancelled_status else ())}
@@ -788,20 +789,32 @@ def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Ser
             only |= set(CUSTOMER_ATTRIBUTES)
     typed = _typed(con, table, path, params, problems, notes, position=True, only=only)
     if typed is None:
-        return _OrdersScan(None, None)
+        return _Scan(None)
     src = typed.src
+    rel = f"__{table}"
+
+    def retry_or_fail(e: Exception) -> _Scan:
+        retry = _on_scan_error(e, typed, table, path, params, problems)
+        if retry is None:
+            return _Scan(None)
+        for t in src.temp:
+            t.unlink(missing_ok=True)
+        return _scan_table(con, table, path, retry, cutoff, known, grain, problems, notes, fetch)
+
     try:
         cols = list(typed.columns)
         derived = []
-        if "revenue" not in cols and {"quantity", "unit_price"} <= set(cols):
-            derived.append(f"{_q('quantity')} * {_q('unit_price')} AS {_q('revenue')}")
-            cols.append("revenue")
-            notes.append("orders: revenue derived as quantity × unit_price")
-        if "gross_profit" not in cols and "cost" in cols:
-            rev = _q("revenue") if "revenue" in typed.mapped else f"({_q('quantity')} * {_q('unit_price')})"
-            derived.append(f"{rev} - {_q('cost')} AS {_q('gross_profit')}")
-            cols.append("gross_profit")
-            notes.append("orders: gross_profit derived as revenue − cost")
+        if table == "orders":
+            if "revenue" not in cols and {"quantity", "unit_price"} <= set(cols):
+                derived.append(f"{_q('quantity')} * {_q('unit_price')} AS {_q('revenue')}")
+                cols.append("revenue")
+                notes.append("orders: revenue derived as quantity × unit_price")
+            if "gross_profit" not in cols and "cost" in cols:
+                rev = _q("revenue") if "revenue" in typed.mapped else f"({_q('quantity')} * {_q('unit_price')})"
+                derived.append(f"{rev} - {_q('cost')} AS {_q('gross_profit')}")
+                cols.append("gross_profit")
+                notes.append("orders: gross_profit derived as revenue − cost")
+
         def pattern_error(pat: str) -> str | None:
             try:
                 con.execute("SELECT regexp_matches('', ?)", [pat]).fetchall()
@@ -809,62 +822,56 @@ def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Ser
                 return _duck_msg(e)
             return None
 
-        rules = V.order_rules_sql(cols, params.rules, cutoff, problems, pattern_error)
+        rules = V.soft_rules_sql(table, cols, params.rules, cutoff, problems, pattern_error)
+        known_rel = None
         if known is not None:
-            con.register("__known_customers", pa.table({"customer_id": pa.array(
+            known_rel = "__known_customers"
+            con.register(known_rel, pa.table({"customer_id": pa.array(
                 known.dropna().astype(V.STRING_DTYPE).unique().astype(str))}))
-        checks = V.order_checks_sql(cols, params.rules, cutoff, "__known_customers" if known is not None else None)
+        checks = V.hard_checks_sql(table, cols, params.rules, cutoff, known_rel)
         bad_any = " OR ".join(_q("__bad__" + c) for c in typed.flags) or "false"
         case = " ".join(f"WHEN {cond} THEN {i}" for i, (_, cond, _, _) in enumerate(rules, start=1))
-        lines = (f"SELECT *, CASE WHEN {bad_any} THEN -1 {case} ELSE 0 END AS __rule__ "
-                 f"FROM (SELECT *{', ' + ', '.join(derived) if derived else ''} FROM ({typed.sql}))")
-        # typing (trimming ids, parsing text numbers and dates) is the costly part of the scan: do it once,
-        # keep the typed lines in DuckDB (compressed; spilled to its temp directory beyond the memory limit)
-        # and run the passes on them
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE __orders AS {lines}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS SELECT *, CASE WHEN {bad_any} THEN -1 {case} "
+                        f"ELSE 0 END AS __rule__ FROM (SELECT *{''.join(', ' + d for d in derived)} "
+                        f"FROM ({typed.sql}))")
         except duckdb.Error as e:
-            retry = _on_scan_error(e, typed, table, path, params, problems)
-            if retry is None:
-                return _OrdersScan(None, None)
-            for t in src.temp:
-                t.unlink(missing_ok=True)
-            return _scan_orders(con, path, retry, cutoff, known, grain, problems, notes, fetch)
-        lines = "SELECT * FROM __orders"
+            return retry_or_fail(e)
 
         # pass 1: every count at once
-        aggs = ["count(*)", "sum(revenue)"]
+        amount = {"orders": "revenue", "invoices": "amount"}[table]
+        aggs = ["count(*)", f"sum({_q(amount)})"]
         aggs += [f"count(*) FILTER (WHERE {_q('__bad__' + c)})" for c in typed.flags]
         aggs += [f"count(*) FILTER (WHERE {cond})" for (_, _, cond, _, _) in checks]
-        stats = con.sql(f"SELECT __rule__, {', '.join(aggs)} FROM ({lines}) GROUP BY __rule__").fetchall()
+        stats = con.sql(f"SELECT __rule__, {', '.join(aggs)} FROM {rel} GROUP BY __rule__").fetchall()
         by_rule = {r[0]: r for r in stats}
         n = sum(r[1] for r in stats)
         unused = tuple(c for c in src.columns if c not in set(typed.mapped.values()))
         if n == 0:
             problems.append(V.problem(table, None, "empty_table", 0, (), f"{path.name} has a header but no rows",
                                       path=path))
-            return _OrdersScan(None, None)
+            return _Scan(None)
         nf = len(typed.flags)
         bad_counts = {c: sum(r[3 + i] for r in stats) for i, c in enumerate(typed.flags)}
         _typing_problems(con, typed, table, bad_counts, path, problems)
         kept_row = by_rule.get(0)
         kept = kept_row[1] if kept_row else 0
+        key = _KEY[table]
 
         # pass 2: examples of the rules that fired (three each) ...
         exclusions = []
         fired = [i for i in range(1, len(rules) + 1) if i in by_rule]
         if fired:
-            ex_cols = sorted({c for (_, _, _, c) in rules if c})
-            sel = ", ".join(_q(c) for c in ["order_id", *ex_cols])
-            got = con.sql(f"SELECT __rule__, __pos__, {sel} FROM ({lines}) WHERE __rule__ > 0 "
-                          f"QUALIFY row_number() OVER (PARTITION BY __rule__ ORDER BY __pos__) <= 3 "
-                          f"ORDER BY __rule__, __pos__").fetchall()
-            names = ["order_id", *ex_cols]
+            ex_cols = sorted({c for (_, _, _, c) in rules if c} - {key})
+            names = [key, *ex_cols]
+            got = con.sql(f"SELECT __rule__, __pos__, {', '.join(_q(c) for c in names)} FROM {rel} "
+                          f"WHERE __rule__ > 0 QUALIFY row_number() OVER (PARTITION BY __rule__ ORDER BY __pos__) "
+                          f"<= 3 ORDER BY __rule__, __pos__").fetchall()
             examples: dict[int, list[str]] = {}
             for rule_id, pos, *vals in got:
                 row = dict(zip(names, map(_py, vals)))
                 col = rules[rule_id - 1][3]
-                text = f"row {pos + 2}: {V._fmt_value(row['order_id'])}"
+                text = f"row {pos + 2}: {V._fmt_value(row[key])}"
                 if col:
                     text += f" ({col} {V._fmt_value(row[col])})"
                 examples.setdefault(rule_id, []).append(text)
@@ -874,59 +881,73 @@ def _scan_orders(con, path: Path, params: Params, cutoff: dt.date, known: pd.Ser
                                             amount=float(by_rule[i][2] or 0.0),
                                             examples=tuple(examples.get(i, ()))))
         # ... and of the hard checks that failed (error path)
-        for j, (col, check, cond, ex_col, detail) in enumerate(checks):
+        for j, (col, check, cond, ex_cols, detail) in enumerate(checks):
             count = kept_row[3 + nf + j] if kept_row else 0
             if not count:
                 continue
-            sel = f", {_q(ex_col)}" if ex_col else ""
-            got = con.sql(f"SELECT __pos__{sel} FROM ({lines}) WHERE __rule__ = 0 AND ({cond}) "
+            sel = "".join(f", {_q(c)}" for c in ex_cols)
+            got = con.sql(f"SELECT __pos__{sel} FROM {rel} WHERE __rule__ = 0 AND ({cond}) "
                           f"ORDER BY __pos__ LIMIT 5").fetchall()
-            exs = tuple(f"row {r[0] + 2}" + (f": {V._fmt_value(_py(r[1]))}" if ex_col else "") for r in got)
+            if check == "due_before_invoice":
+                exs = tuple(f"row {r[0] + 2}: invoice {_py(r[1]).date()} due {_py(r[2]).date()}" for r in got)
+            else:
+                exs = tuple(f"row {r[0] + 2}" + (f": {V._fmt_value(_py(r[1]))}" if ex_cols else "") for r in got)
             if check == "unknown_customer":
-                distinct = con.sql(f"SELECT count(DISTINCT customer_id) FROM ({lines}) WHERE __rule__ = 0 "
+                distinct = con.sql(f"SELECT count(DISTINCT customer_id) FROM {rel} WHERE __rule__ = 0 "
                                    f"AND ({cond})").fetchall()[0][0]
                 detail = f"{distinct:,} customer id(s) not in customers"
             problems.append(V.problem(table, col, check, int(count), exs, detail, path=path))
+        if TABLES[table].key and key in cols:   # the key must be unique among the kept rows
+            dup = f"SELECT {_q(key)} FROM {rel} WHERE __rule__ = 0 AND {_q(key)} IS NOT NULL " \
+                  f"GROUP BY {_q(key)} HAVING count(*) > 1"
+            rows_dup, n_dup = con.sql(f"SELECT count(*), count(DISTINCT {_q(key)}) FROM {rel} "
+                                      f"WHERE __rule__ = 0 AND {_q(key)} IN ({dup})").fetchall()[0]
+            if rows_dup:
+                got = con.sql(f"SELECT __pos__, {_q(key)} FROM {rel} WHERE __rule__ = 0 AND {_q(key)} IN ({dup}) "
+                              f"ORDER BY __pos__ LIMIT 5").fetchall()
+                problems.append(V.problem(table, key, "duplicate_key", int(rows_dup),
+                                          tuple(f"row {p + 2}: {V._fmt_value(_py(v))}" for p, v in got),
+                                          f"{n_dup:,} value(s) appear more than once", path=path))
         if kept == 0:
             problems.append(V.problem(table, None, "all_excluded", n, (),
                                       f"all {n:,} rows were excluded "
                                       f"({', '.join(f'{e.rule} {e.rows:,}' for e in exclusions)})", path=path))
 
-        # pass 3: the kept rows, at the requested grain
+        # pass 3: the kept rows (orders at the requested grain)
         frame = attributes = None
         if fetch and not problems:
-            keep = f"SELECT * FROM ({lines}) WHERE __rule__ = 0"
-            if grain == "line":
+            keep = f"SELECT * FROM {rel} WHERE __rule__ = 0"
+            if table != "orders" or grain == "line":
                 frame = _arrow_to_pandas(con.sql(f"SELECT {', '.join(_q(c) for c in cols)} FROM ({keep}) "
-                                                 f"ORDER BY __pos__")
-                                         .to_arrow_table())
+                                                 f"ORDER BY __pos__").to_arrow_table())
             else:
                 money = [c for c in ("revenue", "gross_profit") if c in cols]
                 sums = "".join(f", sum({_q(c)}) AS {_q(c)}" for c in money)
                 frame = _arrow_to_pandas(con.sql(
-                    f"SELECT customer_id, order_date{sums}, count(*) AS n_orders, CAST(sum(n_lines) AS BIGINT) AS n_lines "
+                    f"SELECT customer_id, order_date{sums}, count(*) AS n_orders, "
+                    f"CAST(sum(n_lines) AS BIGINT) AS n_lines "
                     f"FROM (SELECT customer_id, order_date, order_id{sums}, count(*) AS n_lines FROM ({keep}) "
                     f"GROUP BY customer_id, order_date, order_id) GROUP BY customer_id, order_date "
                     f"ORDER BY customer_id, order_date").to_arrow_table())
                 frame["n_orders"] = frame["n_orders"].astype("int64")
                 frame["n_lines"] = frame["n_lines"].astype("int64")
             attrs = [a for a in CUSTOMER_ATTRIBUTES if a in cols]
-            if known is None:   # no customers table: accounts (and their attributes) come from the lines
+            if table == "orders" and known is None:   # no customers table: accounts come from the lines
                 sel = "".join(f", mode({_q(a)}) AS {_q(a)}" for a in attrs)
                 attributes = _arrow_to_pandas(con.sql(
                     f"SELECT customer_id{sel} FROM ({keep}) GROUP BY customer_id").to_arrow_table())
-        return _OrdersScan(frame, attributes, rows=int(n), kept=int(kept), exclusions=exclusions, fmt=src.fmt,
-                           encoding=src.encoding, unused=unused)
+        return _Scan(frame, attributes, rows=int(n), kept=int(kept), exclusions=exclusions, fmt=src.fmt,
+                     encoding=src.encoding, unused=unused)
     finally:
         for t in src.temp:
             t.unlink(missing_ok=True)
-        con.execute("DROP TABLE IF EXISTS __orders")
+        con.execute(f"DROP TABLE IF EXISTS {rel}")
 
 
 # ------------------------------------------------------------------------------------------ derivations
 
 def _derive(tables: dict[str, pd.DataFrame], notes: list) -> None:
-    # orders derive revenue / gross_profit inside the scan (_scan_orders)
+    # orders derive revenue / gross_profit inside the scan (_scan_table)
     inv = tables.get("invoices")
     if inv is not None and "paid_date" in inv:
         paid = inv["paid_date"].notna()
@@ -1047,9 +1068,10 @@ def load_full_ledger(params: Params, grain: str = "line") -> Ledger:
     cutoff = period_cutoff(params)
     con = _connect()
     try:
-        # the small tables first (pandas + pandera), then the orders, checked inside the DuckDB scan
+        # the small tables in pandas (pandera contracts), then the large ones (orders, invoices) checked
+        # inside the DuckDB scan, against the customers kept
         for table, path in paths.items():
-            if table == "orders":
+            if table in V.SQL_TABLES:
                 continue
             res = _read(con, table, path, params, problems, notes)
             if res.frame is None:
@@ -1057,11 +1079,7 @@ def load_full_ledger(params: Params, grain: str = "line") -> Ledger:
             tables[table] = res.frame
             rows_read[table] = res.rows
             sources[table] = {"path": str(path), "fingerprint": _fingerprint(path), "rows": res.rows,
-                              "format": res.fmt, "encoding": res.encoding}
-            if res.encoding and res.encoding not in ("utf-8",):
-                notes.append(f"{table}: read as {res.encoding}")
-            if res.unused:
-                notes.append(f"{table}: columns not used: {', '.join(res.unused)}")
+                              "format": res.fmt, "encoding": res.encoding, "unused": res.unused}
         _derive(tables, notes)
         kept, exclusions = V.apply_soft_rules(tables, params.rules, cutoff, problems)
         for table, df in kept.items():
@@ -1075,28 +1093,44 @@ def load_full_ledger(params: Params, grain: str = "line") -> Ledger:
         problems += V.check_tables(kept, items, customers_given=customers_given,
                                    negative_revenue=params.rules.negative_revenue,
                                    paths={t: s["path"] for t, s in sources.items()})
-        path = paths["orders"]
         known = kept["customers"]["customer_id"] if customers_given else None
-        orders_problems: list[dict] = []
-        scan = _scan_orders(con, path, params, cutoff, known, grain, orders_problems, notes, fetch=not problems)
-        problems[:0] = orders_problems   # listed in table order: orders first
+        scans: dict[str, _Scan] = {}
+        for table in V.SQL_TABLES:
+            if table in paths:
+                mine: list[dict] = []
+                scans[table] = _scan_table(con, table, paths[table], params, cutoff, known, grain, mine, notes,
+                                           fetch=not problems)
+                problems += mine
     finally:
         con.close()
-    if scan.rows:
-        rows_read["orders"] = scan.rows
-        sources["orders"] = {"path": str(path), "fingerprint": _fingerprint(path), "rows": scan.rows,
-                             "format": scan.fmt, "encoding": scan.encoding}
-        if scan.encoding and scan.encoding not in ("utf-8",):
-            notes.append(f"orders: read as {scan.encoding}")
-        if scan.unused:
-            notes.append(f"orders: columns not used: {', '.join(scan.unused)}")
-        exclusions = scan.exclusions + exclusions
+    for table, scan in scans.items():
+        if scan.rows:
+            rows_read[table] = scan.rows
+            sources[table] = {"path": str(paths[table]), "fingerprint": _fingerprint(paths[table]),
+                              "rows": scan.rows, "format": scan.fmt, "encoding": scan.encoding, "unused": scan.unused}
+            exclusions = scan.exclusions + exclusions
+            if scan.frame is not None:
+                kept[table] = scan.frame
+    for table in TABLES:   # notes in table order
+        src = sources.get(table)
+        if src is None:
+            continue
+        unused = src.pop("unused", None)
+        if unused is None:
+            continue
+        if src["encoding"] and src["encoding"] not in ("utf-8",):
+            notes.append(f"{table}: read as {src['encoding']}")
+        if unused:
+            notes.append(f"{table}: columns not used: {', '.join(unused)}")
+    order = {t: i for i, t in enumerate(TABLES)}
+    problems.sort(key=lambda p: order.get(p["table"], len(order)))   # table order; stable within a table
     V.raise_problems(problems, where)
-    if scan.frame is None:   # orders absent without a problem cannot happen (params requires it)
+    if "orders" not in kept:   # orders absent without a problem cannot happen (params requires it)
         raise DataError(f"{where}: no orders table was loaded", [])
-    kept = {"orders": scan.frame, **kept}
+    _derive(kept, notes)   # invoices: paid_amount
+    kept = {t: kept[t] for t in TABLES if t in kept}
     if not customers_given:
-        kept["customers"] = _derive_customers(scan.attributes, kept)
+        kept["customers"] = _derive_customers(scans["orders"].attributes, kept)
         notes.append(f"customers: derived from orders ({len(kept['customers']):,} accounts"
                      + (f"; attributes {', '.join(a for a in CUSTOMER_ATTRIBUTES if a in kept['customers'])}"
                         " taken from the order lines" if kept["customers"].shape[1] > 1 else "") + ")")
@@ -1115,7 +1149,7 @@ def load_full_ledger(params: Params, grain: str = "line") -> Ledger:
                                    examples=V.row_examples(inv.index[unpaid], inv["invoice_id"][unpaid], 3)))
     quality = DataQualityReport(
         rows_read=rows_read,
-        rows_kept={t: (scan.kept if t == "orders" else len(df)) for t, df in kept.items() if t in rows_read},
+        rows_kept={t: (scans[t].kept if t in scans else len(df)) for t, df in kept.items() if t in rows_read},
         exclusions=V.merge_exclusions(exclusions),
         notes=tuple(notes),
         flags=tuple(flags),

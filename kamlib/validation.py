@@ -464,11 +464,16 @@ def check_tables(tables: dict[str, pd.DataFrame], items: Iterable[str] = (), cus
     return problems
 
 
-# ------------------------------------------------------------------------------------------ SQL form (orders)
-# The orders table is the one that grows to millions of lines, so kamlib.io checks it inside the DuckDB scan
-# instead of in pandas: the ledger then never has to fit in memory, and the scan is one streaming pass. The
-# rules below are the SQL twins of `_order_rules` / `apply_soft_rules` and of the pandera orders schema; the
-# test suite runs both forms on the same bad frames and asserts that they agree.
+# ------------------------------------------------------------------------------------------ SQL form
+# The large tables (orders, invoices) grow to millions of rows, so kamlib.io checks them inside the DuckDB
+# scan instead of in pandas: the ledger then never has to fit in memory whole, and the checks run in
+# parallel over columnar data. The builders below are the SQL twins of `_order_rules` / `apply_soft_rules`
+# and of the pandera schemas; the test suite runs both forms on the same bad data and asserts that they
+# agree (rows, amounts, examples).
+
+#: tables checked inside the scan (kamlib.io); the others are checked by pandera in memory
+SQL_TABLES = ("orders", "invoices")
+
 
 def sql_ident(name: str) -> str:
     """A SQL identifier (double-quoted)."""
@@ -485,14 +490,20 @@ def _sql_true(cond: str) -> str:
     return f"coalesce({cond}, false)"
 
 
-def order_rules_sql(columns: Iterable[str], rules, as_of: dt.date, problems: list[dict],
-                    pattern_error=None) -> list[tuple[str, str, str, str | None]]:
-    """The soft rules of ``orders`` as SQL conditions, in :data:`SOFT_RULES` order.
+def _after(col: str, as_of) -> str:
+    cutoff = pd.Timestamp(as_of)
+    return f"{sql_ident(col)} > TIMESTAMP {sql_str(cutoff.isoformat(sep=' '))}"
+
+
+def soft_rules_sql(table: str, columns: Iterable[str], rules, as_of: dt.date, problems: list[dict],
+                   pattern_error=None) -> list[tuple[str, str, str, str | None]]:
+    """The soft rules of ``table`` (orders or invoices) as SQL conditions, in :data:`SOFT_RULES` order.
 
     Parameters
     ----------
+    table : {"orders", "invoices"}
     columns : iterable of str
-        Canonical columns of the typed orders relation (derived revenue / gross_profit included).
+        Canonical columns of the typed relation (derived revenue / gross_profit included).
     rules : RulesSection
     as_of : date
         Period end (future rows are after it).
@@ -506,9 +517,22 @@ def order_rules_sql(columns: Iterable[str], rules, as_of: dt.date, problems: lis
     -------
     list of (rule, condition, description, example column)
         Each row is counted under the first condition it meets, exactly as :func:`apply_soft_rules`.
-        With ``rules.future_dates == 'error'`` the future-date condition is not a rule: see
-        :func:`order_checks_sql`.
+        With ``rules.future_dates == 'error'`` future dates are a hard check (:func:`hard_checks_sql`).
     """
+    out: list[tuple[str, str, str, str | None]] = []
+    if table == "orders":
+        out += _order_rules_sql(columns, rules, problems, pattern_error)
+    out.append(("missing_customer_id", f"{sql_ident('customer_id')} IS NULL",
+                "no customer id: the row cannot be attributed to an account", None))
+    date_col = {"orders": "order_date", "invoices": "invoice_date"}[table]
+    if rules.future_dates != "error":
+        out.append(("future_date", _sql_true(_after(date_col, as_of)),
+                    f"{date_col} after the period end {pd.Timestamp(as_of).date()} "
+                    "(as_of, or today when as_of is not set)", date_col))
+    return out
+
+
+def _order_rules_sql(columns, rules, problems, pattern_error) -> list[tuple[str, str, str, str | None]]:
     cols = set(columns)
     q = sql_ident
     out: list[tuple[str, str, str, str | None]] = []
@@ -559,53 +583,50 @@ def order_rules_sql(columns: Iterable[str], rules, as_of: dt.date, problems: lis
                         "unit_price"))
         elif "revenue" in cols:
             out.append(("zero_price", _sql_true(f"{q('revenue')} = 0"), "zero price: revenue == 0", None))
-    out.append(("missing_customer_id", f"{q('customer_id')} IS NULL",
-                "no customer id: the row cannot be attributed to an account", None))
-    if rules.future_dates != "error":
-        cutoff = pd.Timestamp(as_of)
-        out.append(("future_date", _sql_true(f"{q('order_date')} > TIMESTAMP {sql_str(cutoff.isoformat(sep=' '))}"),
-                    f"order_date after the period end {cutoff.date()} (as_of, or today when as_of is not set)",
-                    "order_date"))
     return out
 
 
-def order_checks_sql(columns: Iterable[str], rules, as_of: dt.date,
-                     known_customers: str | None = None) -> list[tuple[str, str, str, str | None, str]]:
-    """The hard checks of ``orders`` (the pandera orders schema, the referential check and future dates
-    when they are an error) as SQL conditions on the rows the soft rules keep.
+def hard_checks_sql(table: str, columns: Iterable[str], rules, as_of: dt.date,
+                    known_customers: str | None = None) -> list[tuple[str, str, str, tuple[str, ...], str]]:
+    """The hard checks of ``table`` (orders or invoices) as SQL conditions on the rows the soft rules keep:
+    the pandera schema (:func:`schema`), future dates when they are an error and the referential check.
+
+    The key check (``duplicate_key`` on ``invoice_id``) is not a row condition; kamlib.io runs it as a
+    grouped query.
 
     Parameters
     ----------
-    columns : iterable of str
-        Canonical columns of the typed orders relation.
-    rules : RulesSection
-    as_of : date
     known_customers : str, optional
         Name of a relation with the valid ``customer_id`` values (when a customers table is given).
 
     Returns
     -------
-    list of (column, check, condition, example column or None, detail)
+    list of (column, check, condition, example columns, detail)
+        Examples read 'row N: value' for one example column, 'row N' for none; ``due_before_invoice``
+        shows both dates.
     """
     cols = set(columns)
     q = sql_ident
     out = []
-    for c in TABLES["orders"].required_names:
+    for c in TABLES[table].required_names:
         if c in cols and c != "customer_id":   # a missing customer id is a soft rule
-            out.append((c, "not_null", f"{q(c)} IS NULL", None, "empty values"))
-    if "unit_price" in cols:
-        out.append(("unit_price", "non_negative", f"{q('unit_price')} < 0", "unit_price", "must be ≥ 0"))
-    if rules.negative_revenue == "error" and "revenue" in cols:
+            out.append((c, "not_null", f"{q(c)} IS NULL", (), "empty values"))
+    for t, c in sorted(_NON_NEGATIVE):
+        if t == table and c in cols:
+            out.append((c, "non_negative", f"{q(c)} < 0", (c,), "must be ≥ 0"))
+    if table == "orders" and rules.negative_revenue == "error" and "revenue" in cols:
         returns = f" AND NOT coalesce({q('quantity')} < 0, false)" if "quantity" in cols else ""
-        out.append(("revenue", "non_negative", f"{q('revenue')} < 0{returns}", "revenue",
+        out.append(("revenue", "non_negative", f"{q('revenue')} < 0{returns}", ("revenue",),
                     "revenue < 0 on lines that are not returns (quantity ≥ 0 or no quantity)"))
+    if table == "invoices" and {"due_date", "invoice_date"} <= cols:
+        out.append(("due_date", "due_before_invoice", f"{q('due_date')} < {q('invoice_date')}",
+                    ("invoice_date", "due_date"), ""))
     if rules.future_dates == "error":
-        cutoff = pd.Timestamp(as_of)
-        out.append(("order_date", "future_date",
-                    f"{q('order_date')} > TIMESTAMP {sql_str(cutoff.isoformat(sep=' '))}", "order_date",
-                    f"dated after {cutoff.date()}"))
+        date_col = {"orders": "order_date", "invoices": "invoice_date"}[table]
+        out.append((date_col, "future_date", _after(date_col, as_of), (date_col,),
+                    f"dated after {pd.Timestamp(as_of).date()}"))
     if known_customers:
         out.append(("customer_id", "unknown_customer",
                     f"{q('customer_id')} IS NOT NULL AND {q('customer_id')} NOT IN "
-                    f"(SELECT customer_id FROM {known_customers})", "customer_id", ""))
+                    f"(SELECT customer_id FROM {known_customers})", ("customer_id",), ""))
     return out

@@ -144,3 +144,36 @@ def test_pattern_the_scan_cannot_run_is_a_bad_pattern(tmp_path):
         load_full_ledger(load_params(make_params(tmp_path, extra=extra)))
     (p,) = [p for p in ei.value.problems if p["check"] == "bad_pattern"]
     assert p["column"] == "order_id" and "(?=1)" in p["message"]
+
+
+def test_invoice_checks_and_rules_agree_with_pandas(tmp_path):
+    invoices = ("invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+                "I1,007,2024-01-05,2024-02-04,150.5,2024-02-01\nI2,C2,2024-02-10,2024-01-11,200,\n"
+                "I3,C2,2024-02-11,2024-03-11,-5,\nI3,C3,2024-02-12,2024-03-12,7,\nI5,ZZ,2024-02-13,2024-03-13,9,\n"
+                "I6,,2024-02-14,2024-03-14,11,\nI7,C3,2025-06-01,2025-07-01,13,\nI8,C3,,2024-03-15,17,\n")
+    pf = make_params(tmp_path, customers=CUSTOMERS, invoices=invoices, extra="as_of: 2024-12-31\n")
+    params = load_params(pf)
+    with pytest.raises(DataError) as ei:
+        load_full_ledger(params)
+    sql = {(p["column"], p["check"]): (p["rows"], p["examples"]) for p in ei.value.problems
+           if p["table"] == "invoices"}
+    frame = read_table("invoices", params.data.invoices, params)
+    cust = read_table("customers", params.data.customers, params)
+    kept, excl = V.apply_soft_rules({"invoices": frame}, params.rules, params.as_of, [])
+    pandera = {(p["column"], p["check"]): (p["rows"], p["examples"])
+               for p in V.check_tables({"invoices": kept["invoices"], "customers": cust})}
+    assert sql == pandera
+    assert set(sql) == {("invoice_date", "not_null"), ("amount", "non_negative"), ("due_date", "due_before_invoice"),
+                        ("invoice_id", "duplicate_key"), ("customer_id", "unknown_customer")}
+    # the soft rules of a clean version of the same file agree too
+    clean = "\n".join(line for line in invoices.splitlines() if not line.startswith(("I2", "I3", "I5", "I8")))
+    pf = make_params(tmp_path, customers=CUSTOMERS, invoices=clean + "\n", extra="as_of: 2024-12-31\n")
+    params = load_params(pf)
+    led = load_full_ledger(params)
+    sql_rules = {e.rule: (e.rows, e.amount, e.examples) for e in led.quality.exclusions if e.table == "invoices"}
+    _, excl = V.apply_soft_rules({"invoices": read_table("invoices", params.data.invoices, params)},
+                                 params.rules, params.as_of, [])
+    assert sql_rules == {e.rule: (e.rows, e.amount, e.examples) for e in excl}
+    assert set(sql_rules) == {"missing_customer_id", "future_date"}
+    assert led.quality.rows_kept["invoices"] == len(led.invoices) == 1
+    assert led.invoices["paid_amount"].tolist() == [150.5]   # derived after the scan, as before
