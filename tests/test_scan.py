@@ -54,6 +54,17 @@ def _pandas_counts(params, path):
     return kept["orders"], {e.rule: (e.rows, e.amount) for e in merged}, {e.rule: e.examples for e in merged}
 
 
+def _by_check(problems, table):
+    """{(column, check): (rows, examples)} of one table's problems: the SQL and pandera forms must agree."""
+    return {(p["column"], p["check"]): (p["rows"], p["examples"]) for p in problems if p["table"] == table}
+
+
+def _scan_problems(params, table):
+    with pytest.raises(DataError) as ei:
+        load_full_ledger(params)
+    return _by_check(ei.value.problems, table)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_sql_rules_agree_with_pandas_rules(tmp_path, fmt):
     pf = make_params(tmp_path, orders=MESSY, customers=CUSTOMERS, extra=RULES)
@@ -78,13 +89,10 @@ def test_sql_checks_agree_with_pandera(tmp_path):
               "SO4,C2,2024-01-08,-9,1,-9\nSO5,C2,2024-01-09,-3,-1,3\n")
     pf = make_params(tmp_path, orders=orders, customers=CUSTOMERS, extra="rules:\n  exclude_returns: false\n")
     params = load_params(pf)
-    with pytest.raises(DataError) as ei:
-        load_full_ledger(params)
-    sql = {(p["column"], p["check"]): (p["rows"], p["examples"]) for p in ei.value.problems}
+    sql = _scan_problems(params, "orders")
     frame = read_table("orders", params.data.orders, params)
     cust = read_table("customers", params.data.customers, params)
-    pandera = {(p["column"], p["check"]): (p["rows"], p["examples"])
-               for p in V.check_tables({"orders": frame, "customers": cust})}
+    pandera = _by_check(V.check_tables({"orders": frame, "customers": cust}), "orders")
     assert sql == pandera
     assert set(sql) == {("order_id", "not_null"), ("customer_id", "unknown_customer"),
                         ("unit_price", "non_negative"), ("revenue", "non_negative")}
@@ -153,15 +161,11 @@ def test_invoice_checks_and_rules_agree_with_pandas(tmp_path):
                 "I6,,2024-02-14,2024-03-14,11,\nI7,C3,2025-06-01,2025-07-01,13,\nI8,C3,,2024-03-15,17,\n")
     pf = make_params(tmp_path, customers=CUSTOMERS, invoices=invoices, extra="as_of: 2024-12-31\n")
     params = load_params(pf)
-    with pytest.raises(DataError) as ei:
-        load_full_ledger(params)
-    sql = {(p["column"], p["check"]): (p["rows"], p["examples"]) for p in ei.value.problems
-           if p["table"] == "invoices"}
+    sql = _scan_problems(params, "invoices")
     frame = read_table("invoices", params.data.invoices, params)
     cust = read_table("customers", params.data.customers, params)
     kept, excl = V.apply_soft_rules({"invoices": frame}, params.rules, params.as_of, [])
-    pandera = {(p["column"], p["check"]): (p["rows"], p["examples"])
-               for p in V.check_tables({"invoices": kept["invoices"], "customers": cust})}
+    pandera = _by_check(V.check_tables({"invoices": kept["invoices"], "customers": cust}), "invoices")
     assert sql == pandera
     assert set(sql) == {("invoice_date", "not_null"), ("amount", "non_negative"), ("due_date", "due_before_invoice"),
                         ("invoice_id", "duplicate_key"), ("customer_id", "unknown_customer")}
