@@ -91,8 +91,14 @@ def _connect():
     # large scans spill to a temp folder of their own (never the notebook's working directory); the memory
     # limit can be lowered on a shared machine (KAMLIB_DUCKDB_MEMORY, e.g. "2GB"; DuckDB's default: 80 % of RAM)
     con.execute(f"SET temp_directory = {_lit(os.path.join(tempfile.gettempdir(), 'kamlib-duckdb'))}")
-    if os.environ.get("KAMLIB_DUCKDB_MEMORY"):
-        con.execute(f"SET memory_limit = {_lit(os.environ['KAMLIB_DUCKDB_MEMORY'])}")
+    limit = os.environ.get("KAMLIB_DUCKDB_MEMORY")
+    if limit:
+        try:
+            con.execute(f"SET memory_limit = {_lit(limit)}")
+        except duckdb.Error as e:
+            con.close()
+            raise KamlibError(f"KAMLIB_DUCKDB_MEMORY={limit!r} is not a memory size DuckDB understands "
+                              f"({_duck_msg(e)}). Fix: use e.g. 2GB or 512MB, or unset it.") from None
     try:  # kam validate prints its own summary; a Jupyter kernel without ipywidgets refuses the setting
         con.execute("SET enable_progress_bar = false")
     except duckdb.Error:

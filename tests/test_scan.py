@@ -181,3 +181,22 @@ def test_invoice_checks_and_rules_agree_with_pandas(tmp_path):
     assert set(sql_rules) == {"missing_customer_id", "future_date"}
     assert led.quality.rows_kept["invoices"] == len(led.invoices) == 1
     assert led.invoices["paid_amount"].tolist() == [150.5]   # derived after the scan, as before
+
+
+def test_scan_runs_under_a_small_duckdb_memory_limit(small_params_file, monkeypatch):
+    from kamlib import io
+
+    monkeypatch.setenv("KAMLIB_DUCKDB_MEMORY", "64MB")
+    con = io._connect()
+    try:
+        limit = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]   # e.g. '61.0 MiB'
+        assert 55 < float(limit.split()[0]) < 70 and "MiB" in limit
+    finally:
+        con.close()
+    params = load_params(small_params_file)
+    led = load_full_ledger(params, grain="day")
+    monkeypatch.delenv("KAMLIB_DUCKDB_MEMORY")
+    pd.testing.assert_frame_equal(led.orders, load_full_ledger(params, grain="day").orders)
+    monkeypatch.setenv("KAMLIB_DUCKDB_MEMORY", "lots")
+    with pytest.raises(KamlibError, match="KAMLIB_DUCKDB_MEMORY='lots'.*Fix"):
+        load_full_ledger(params)
