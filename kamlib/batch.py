@@ -513,8 +513,11 @@ def _region_info(params: Params, cache_dir: Path | None) -> dict:
                             "kpis": None, "sources": {}, "as_of": None, "error": None}
     if cache_dir is None:
         return info
-    from .workbook import headline_kpis, open_workbook
+    from .workbook import headline_kpis, open_workbook, workbook_summary
 
+    summary = workbook_summary(params, cache_dir)
+    if summary is not None:
+        return {**info, "sources": summary["sources"], "as_of": summary["as_of"], "kpis": summary["kpis"]}
     try:
         wb = open_workbook(params, cache_dir)
         info["sources"] = dict(wb.ledger.sources or {})
@@ -700,6 +703,8 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
                         timeout=p.timeout_seconds, lang=p.language, title=p.label, fingerprint=fp,
                         single_thread=parallel, pdf=bool(p.report.pdf if pdf is None else pdf), provenance=prov))
 
+    # the largest books first: a long job started last would run alone at the end while the others idle
+    jobs.sort(key=lambda j: -((regions.get(j.region) or {}).get("kpis") or {}).get("accounts", 0))
     n_workers = min(workers, max(1, len(jobs)))
     counts = Counter()
     bar = tqdm(total=len(jobs), unit="job", desc="kam run", file=stream, disable=not progress or not jobs,

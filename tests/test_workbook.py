@@ -75,3 +75,14 @@ def test_parallel_builds_store_the_same_workbooks(small_params_file, tmp_path):
         assert b.cache_file == str(par[p.region])
         pd.testing.assert_frame_equal(a.customers, b.customers)
         assert a.warnings == b.warnings
+
+
+def test_summary_beside_the_cache_matches_the_workbook(params, tmp_path):
+    assert workbook.workbook_summary(params, tmp_path) is None          # nothing prepared yet
+    workbook.prepare_run_cache([params], tmp_path)
+    s = workbook.workbook_summary(params, tmp_path)
+    wb = workbook.open_workbook(params, tmp_path)
+    assert s["kpis"] == workbook.headline_kpis(wb) and s["as_of"] == wb.as_of.date().isoformat()
+    assert s["sources"]["orders"]["rows"] == wb.ledger.sources["orders"]["rows"]
+    stale = params.model_copy(update={"random_state": 7})
+    assert workbook.workbook_summary(stale, tmp_path) is None          # other params: not current
