@@ -924,8 +924,10 @@ def _scan_table(con, table: str, path: Path, params: Params, cutoff: dt.date, kn
         if fetch and not problems:
             keep = f"SELECT * FROM {rel} WHERE __rule__ = 0"
             if table != "orders" or grain == "line":
-                frame = _arrow_to_pandas(con.sql(f"SELECT {', '.join(_q(c) for c in cols)} FROM ({keep}) "
+                frame = _arrow_to_pandas(con.sql(f"SELECT {', '.join(_q(c) for c in cols)}, __pos__ FROM ({keep}) "
                                                  f"ORDER BY __pos__").to_arrow_table())
+                # index = data-row position in the file, as for the pandas-read tables (row numbers in flags)
+                frame.index = pd.Index(frame.pop("__pos__").to_numpy(dtype="int64"))
             else:
                 money = [c for c in ("revenue", "gross_profit") if c in cols]
                 sums = "".join(f", sum({_q(c)}) AS {_q(c)}" for c in money)

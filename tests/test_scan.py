@@ -200,3 +200,12 @@ def test_scan_runs_under_a_small_duckdb_memory_limit(small_params_file, monkeypa
     monkeypatch.setenv("KAMLIB_DUCKDB_MEMORY", "lots")
     with pytest.raises(KamlibError, match="KAMLIB_DUCKDB_MEMORY='lots'.*Fix"):
         load_full_ledger(params)
+
+
+def test_unpaid_flag_examples_keep_file_row_numbers(tmp_path):
+    invoices = ("invoice_id,customer_id,invoice_date,due_date,amount,paid_date\n"
+                "I0,,2024-01-04,2024-02-03,9,\nI1,007,2024-01-05,2024-02-04,150.5,2024-02-01\n"
+                "I2,C2,2024-02-10,2024-03-11,200,\n")
+    led = load_full_ledger(load_params(make_params(tmp_path, invoices=invoices)))
+    (flag,) = [f for f in led.quality.flags if f.rule == "unpaid"]
+    assert flag.rows == 1 and flag.examples == ("row 4: 'I2'",)   # I2 is on line 4 of the file
