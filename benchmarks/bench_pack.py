@@ -10,7 +10,8 @@ compare like with like on a shared, noisy machine:
 3. the full pack (``kam run``, every region × notebook and HTML) with 1 and 2 workers;
 4. how cost grows with the number of orders (``--growth``).
 
-Each measured path runs in a fresh Python process so that its peak memory (max RSS) is its own.
+Each measured path runs in a fresh Python process so that its peak memory (max RSS) is its own; scan paths run
+twice, interleaved, and the faster run is kept (the shared VM evicts file-cache pages on its own schedule).
 
 Usage::
 
@@ -234,9 +235,17 @@ def scan_rows(n_customers: int, work: Path) -> tuple[list[list], dict]:
     params = write_params(data, work / f"params-{n_customers}", 8)
     # like for like: the baselines read only the orders; kamlib also with its whole ledger (4 tables)
     orders_only = write_params(data, work / f"params-{n_customers}-orders", 8, ("orders", "customers"))
-    figures = {"duckdb": _child("stage_duckdb", str(data)), "pandas": _child("stage_pandas", str(data)),
-               "project_orders": _child("stage_project", str(orders_only[-1])),
-               "project": _child("stage_project", str(params[-1]))}
+    # each path twice, interleaved, keeping the faster run: this shared VM reclaims file cache pages on its
+    # own schedule, so a single run can pay disk reads that have nothing to do with the path measured
+    figures: dict[str, dict] = {}
+    for _ in range(2):
+        for name, stage, arg in (("duckdb", "stage_duckdb", str(data)), ("pandas", "stage_pandas", str(data)),
+                                 ("project_orders", "stage_project", str(orders_only[-1])),
+                                 ("project", "stage_project", str(params[-1]))):
+            f = _child(stage, arg)
+            best = figures.get(name)
+            if best is None or "error" in best or ("error" not in f and f["seconds"] < best["seconds"]):
+                figures[name] = f
     n_orders = figures["project"].get("orders")
     rows = []
     base = figures["duckdb"].get("seconds")
