@@ -1318,7 +1318,7 @@ def cli(args) -> int:
         o = sub.orders
         span = (f", {o['order_date'].min():%Y-%m-%d} to {o['order_date'].max():%Y-%m-%d}" if len(o) else "")
         what = f"filter {params.filter}" if params.filter else "no filter"
-        print(f"  region {params.region} ({what}): {len(sub.customers):,} customers, {len(o):,} order lines"
+        print(f"  region {params.region} ({what}): {len(sub.customers):,} customers, {sub.order_lines:,} order lines"
               f"{span}")
         print("  OK")
     print(f"{len(files) - failed} of {len(files)} params file(s) valid")

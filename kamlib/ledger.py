@@ -296,6 +296,13 @@ class Ledger:
         d = self.orders["order_date"]
         return d.min(), d.max()
 
+    @property
+    def order_lines(self) -> int:
+        """Number of kept order lines, whatever the grain (at day grain ``orders`` has fewer rows)."""
+        if self.grain == "day" and "n_lines" in self.orders:
+            return int(self.orders["n_lines"].sum())
+        return len(self.orders)
+
     def has(self, table: str) -> bool:
         return getattr(self, table) is not None
 

@@ -60,7 +60,7 @@ class Workbook:
 
     def __repr__(self) -> str:
         return (f"Workbook(region={self.params.region!r}, as_of={self.as_of.date()}, "
-                f"customers={len(self.customers)}, order_lines={self.ledger.quality.rows_kept.get('orders', 0)})")
+                f"customers={len(self.customers)}, order_lines={self.ledger.order_lines})")
 
 
 def period_end(params: Params, ledger: Ledger) -> pd.Timestamp:

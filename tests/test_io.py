@@ -309,6 +309,9 @@ def test_kam_validate_every_region_file_and_exit_codes(small_demo_dir, tmp_path,
     out = capsys.readouterr().out
     assert out.count("rows read from") == 2 * 4 and "2 of 2 params file(s) valid" in out
     assert "region east (filter {'region': ['华东']})" in out
+    # the count is of order lines (kam validate reads the day grain, which has fewer rows)
+    east_lines = len(io.load_ledger(load_params(folder / "east.yaml")).orders)
+    assert f"customers, {east_lines:,} order lines" in out
     (folder / "bad.yaml").write_text("extends: _base.yaml\nregion: bad\nfilter:\n  region: [火星]\n"
                                      "columns:\n  orders:\n    金额: revenue\n", encoding="utf-8")
     assert kam(["validate", "--folder", str(folder)]) == 1

@@ -115,7 +115,7 @@ def test_day_grain_shape_and_counts(both_grains):
     assert list(day.orders.columns) == ["customer_id", "order_date", "revenue", "gross_profit", "n_orders", "n_lines"]
     assert not day.orders.duplicated(["customer_id", "order_date"]).any()
     assert len(day.orders) < len(line.orders)
-    assert int(day.orders["n_lines"].sum()) == len(line.orders)
+    assert int(day.orders["n_lines"].sum()) == len(line.orders) == day.order_lines == line.order_lines
     per_day = line.orders.groupby(["customer_id", "order_date"])["order_id"].nunique()
     assert int(day.orders["n_orders"].sum()) == int(per_day.sum())
     assert day.orders["revenue"].sum() == pytest.approx(line.orders["revenue"].sum(), rel=1e-12)
