@@ -773,7 +773,7 @@ def _combined(p: Params, previous: dict, results: list[dict], info: dict, cache_
               commit: str | None, log) -> Path | None:
     """Render ``<out>/<region>/report.html``: executive summary, then every analysis that succeeded."""
     from . import report
-    from .workbook import open_workbook
+    from .workbook import open_workbook, workbook_summary
 
     # every analysis of the region, not only this run's (`--only` must not shrink the combined report)
     status = {j.get("notebook"): j.get("status") for j in previous.values() if j.get("region") == p.region}
@@ -784,8 +784,11 @@ def _combined(p: Params, previous: dict, results: list[dict], info: dict, cache_
     if not parts:
         return None
     try:
-        wb = open_workbook(p, cache_dir, distribute=True)
-        sentences = report.summary_sentences(wb)
+        summary = workbook_summary(p, cache_dir)
+        if summary is not None and "sentences" in summary:
+            sentences = list(summary["sentences"])
+        else:
+            sentences = report.summary_sentences(open_workbook(p, cache_dir, distribute=True))
         failed = [report.notebook_title(q, p.language) for q in stems if status[q] != "ok"]
         if failed:
             sentences.append(("本次运行失败、未包含在本报告中的分析：" if p.language == "zh" else

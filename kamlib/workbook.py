@@ -145,10 +145,13 @@ def save_workbook(wb: Workbook, cache_dir: str | Path) -> Path:
     with open(tmp, "wb") as fh:
         pickle.dump({"key": key, "workbook": wb}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
-    # a summary beside the pickle lets the batch fill the index (KPIs, sources, data date) without
-    # unpickling every workbook (about a gigabyte for a 10M-line book)
+    # a summary beside the pickle lets the batch fill the index (KPIs, sources, data date) and the combined
+    # report's executive summary without unpickling every workbook (about a gigabyte for a 10M-line book);
+    # the sentences are those of the distributed (masked) workbook, as in the reports
+    from .report import summary_sentences
+
     summary = {"key": key, "kpis": headline_kpis(wb), "sources": dict(wb.ledger.sources or {}),
-               "as_of": wb.as_of.date().isoformat()}
+               "as_of": wb.as_of.date().isoformat(), "sentences": summary_sentences(mask_workbook(wb))}
     path.with_suffix(".json").write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
     # the key beside the pickle lets a rerun see that a region is current without unpickling it (written
     # last: a region whose key is current has its pickle and summary)
@@ -157,8 +160,8 @@ def save_workbook(wb: Workbook, cache_dir: str | Path) -> Path:
 
 
 def workbook_summary(params: Params, cache_dir: str | Path) -> dict | None:
-    """Headline KPIs, data sources and data date of a region's current cached workbook (None when the
-    region is not current in ``cache_dir``), read from the summary written beside it."""
+    """Headline KPIs, data sources, data date and executive-summary sentences of a region's current cached
+    workbook (None when the region is not current in ``cache_dir``), read from the summary written beside it."""
     if not _is_current(cache_dir, params):
         return None
     try:

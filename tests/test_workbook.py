@@ -86,3 +86,12 @@ def test_summary_beside_the_cache_matches_the_workbook(params, tmp_path):
     assert s["sources"]["orders"]["rows"] == wb.ledger.sources["orders"]["rows"]
     stale = params.model_copy(update={"random_state": 7})
     assert workbook.workbook_summary(stale, tmp_path) is None          # other params: not current
+
+
+def test_summary_sentences_are_those_of_the_distributed_workbook(params, tmp_path):
+    from kamlib import report
+
+    workbook.prepare_run_cache([params], tmp_path)
+    s = workbook.workbook_summary(params, tmp_path)
+    assert s["sentences"] and s["sentences"] == report.summary_sentences(
+        workbook.open_workbook(params, tmp_path, distribute=True))
