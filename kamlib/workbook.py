@@ -150,9 +150,14 @@ def save_workbook(wb: Workbook, cache_dir: str | Path) -> Path:
     # the sentences are those of the distributed (masked) workbook, as in the reports
     from .report import summary_sentences
 
-    summary = {"key": key, "kpis": headline_kpis(wb), "sources": dict(wb.ledger.sources or {}),
-               "as_of": wb.as_of.date().isoformat(), "sentences": summary_sentences(mask_workbook(wb))}
-    path.with_suffix(".json").write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
+    summary_file = path.with_suffix(".json")
+    summary_file.unlink(missing_ok=True)
+    try:
+        summary = {"key": key, "kpis": headline_kpis(wb), "sources": dict(wb.ledger.sources or {}),
+                   "as_of": wb.as_of.date().isoformat(), "sentences": summary_sentences(mask_workbook(wb))}
+        summary_file.write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
+    except Exception:  # noqa: BLE001 - KPIs are decoration: without a summary the batch opens the workbook
+        pass           # itself and reports a KPI failure there, without failing the region's analyses
     # the key beside the pickle lets a rerun see that a region is current without unpickling it (written
     # last: a region whose key is current has its pickle and summary)
     path.with_suffix(".key").write_text(key, encoding="utf-8")

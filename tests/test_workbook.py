@@ -95,3 +95,13 @@ def test_summary_sentences_are_those_of_the_distributed_workbook(params, tmp_pat
     s = workbook.workbook_summary(params, tmp_path)
     assert s["sentences"] and s["sentences"] == report.summary_sentences(
         workbook.open_workbook(params, tmp_path, distribute=True))
+
+
+def test_a_kpi_failure_does_not_fail_the_region(params, tmp_path, monkeypatch):
+    def broken(wb):
+        raise ValueError("no KPIs today")
+
+    monkeypatch.setattr(workbook, "headline_kpis", broken)
+    out = workbook.prepare_run_cache([params], tmp_path)
+    assert out["east"].exists() and workbook.workbook_summary(params, tmp_path) is None
+    assert len(workbook.open_workbook(params, tmp_path).customers) > 0   # the analyses still have their frame
