@@ -14,8 +14,9 @@ Canonical dtypes after loading
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -289,6 +290,43 @@ class Ledger:
     #: grain of ``orders``: "line" (one row per order line) or "day" (one row per account and order date,
     #: with ``n_orders`` distinct orders and ``n_lines`` lines; see kamlib.io.load_full_ledger)
     grain: str = "line"
+    #: loader of the tables a stored workbook leaves out (see :meth:`deferring`); None for a ledger in memory
+    deferred: Any = field(default=None, repr=False, compare=False)
+
+    def __getattr__(self, name: str):
+        # reached only when normal lookup fails: a table left out of a stored workbook is loaded on first use
+        # (``self.__dict__`` is read directly so that this is safe while unpickling)
+        loader = self.__dict__.get("deferred")
+        if loader is None or name not in DEFERRABLE:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        for table, frame in loader.load().items():
+            object.__setattr__(self, table, frame)
+        object.__setattr__(self, "deferred", None)
+        return self.__dict__[name]
+
+    def deferring(self, loader) -> "Ledger":
+        """This ledger without its large tables (:data:`DEFERRABLE`), which ``loader.load()`` returns (a dict
+        table -> frame) the first time one of them is used.
+
+        Used by the run cache: most notebooks never touch the order and invoice rows, so a stored workbook
+        leaves them out instead of writing and reading them with every region's workbook. ``loader`` must be
+        picklable and may carry ``order_lines`` (shown without loading the rows).
+        """
+        out = copy.copy(self)
+        for table in DEFERRABLE:
+            out.__dict__.pop(table, None)
+        object.__setattr__(out, "deferred", loader)
+        return out
+
+    def with_tables(self, **tables) -> "Ledger":
+        """A copy with some tables replaced, keeping deferred tables deferred (``dataclasses.replace`` would
+        load them)."""
+        out = copy.copy(self)
+        for table, frame in tables.items():
+            if table in DEFERRABLE or table not in TABLES:
+                raise KeyError(f"with_tables replaces customers or surveys, not {table!r}")
+            object.__setattr__(out, table, frame)
+        return out
 
     @property
     def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -299,6 +337,8 @@ class Ledger:
     @property
     def order_lines(self) -> int:
         """Number of kept order lines, whatever the grain (at day grain ``orders`` has fewer rows)."""
+        if "orders" not in self.__dict__ and getattr(self.deferred, "order_lines", None) is not None:
+            return int(self.deferred.order_lines)   # known without loading the deferred rows
         if self.grain == "day" and "n_lines" in self.orders:
             return int(self.orders["n_lines"].sum())
         return len(self.orders)
@@ -319,6 +359,9 @@ class Ledger:
                       surveys=keep(self.surveys), quality=self.quality, sources=self.sources,
                       survey_items=self.survey_items, grain=self.grain)
 
+
+#: tables a stored workbook may leave out and load on first use (:meth:`Ledger.deferring`)
+DEFERRABLE = ("orders", "invoices")
 
 _KIND_TEXT = {"id": "id (text)", "str": "text", "date": "date", "float": "number"}
 

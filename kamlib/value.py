@@ -1381,7 +1381,7 @@ class DynamicResult:
 
 def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tiers: pd.Series | None = None,
                            weights: Mapping[str, float] | None = None, inactive_days: int = 365,
-                           max_list: int = 50) -> DynamicResult:
+                           max_list: int = 50, current_indicators: pd.DataFrame | None = None) -> DynamicResult:
     """Compare this period's tiers with the previous period's (``as_of`` minus one ``settings.period``).
 
     Parameters
@@ -1399,6 +1399,9 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
         reflects the account, not re-estimated weights. Default: estimate per ``settings``, then reuse.
     inactive_days : int
         Without ``customers.churn_date``, an account counts as lost after this many days without orders.
+    current_indicators : DataFrame, optional
+        :func:`customer_indicators` of ``ledger`` at ``as_of`` with the same ``growth_periods`` and
+        ``inactive_days``, when the caller has them already (the workbook does): saves computing them again.
     """
     from .params import ValueSection
 
@@ -1409,7 +1412,8 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # indicator warnings were already reported for the current period
-        cur_ind = customer_indicators(ledger, as_of, growth_periods=vs.growth_periods, inactive_days=inactive_days)
+        cur_ind = (current_indicators if current_indicators is not None else
+                   customer_indicators(ledger, as_of, growth_periods=vs.growth_periods, inactive_days=inactive_days))
         prev_ind = customer_indicators(ledger, prev_as_of, growth_periods=vs.growth_periods,
                                        inactive_days=inactive_days)
     cur_act = cur_ind.index[cur_ind["active"]]

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from . import __version__
-from .errors import AnalysisError, KamlibWarning
+from .errors import AnalysisError, KamlibError, KamlibWarning
 from .ledger import Ledger
 from .params import Params, load_params
 
@@ -47,6 +47,14 @@ class Workbook:
     segmentation: Any = None
     churn: pd.DataFrame | None = None
     warnings: tuple[str, ...] = ()
+    #: group-level indicators (``value.group_indicators``) when ``params.value.group_rollup`` is on
+    groups: pd.DataFrame | None = None
+    #: tier migration against the previous period (``value.dynamic_identification``)
+    migration: Any = None
+    #: churn rate by inactivity threshold (``survival.threshold_sensitivity``)
+    sensitivity: Any = None
+    #: analysis -> why it could not run ("groups", "migration"); the notebooks show the reason
+    unavailable: dict = field(default_factory=dict)
     #: set when the workbook was loaded from a run cache
     cache_file: str | None = field(default=None, compare=False)
 
@@ -115,8 +123,30 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
             sat = satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)
             frame = frame.join(sat.add_prefix("sat_"), how="left")
     notes.extend(str(w.message) for w in caught if issubclass(w.category, KamlibWarning))
+
+    # the analyses that read the order and invoice rows run here too, so that the notebooks only display
+    # results: a stored workbook then leaves those rows out (see save_workbook). Their soft warnings are
+    # the notebooks' business (on each result), as when the notebooks computed them.
+    unavailable: dict[str, str] = {}
+    groups = migration = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KamlibWarning)
+        if vs.group_rollup:
+            try:
+                groups = value.group_indicators(ledger, as_of, growth_periods=vs.growth_periods)
+            except KamlibError as e:
+                unavailable["groups"] = str(e)
+        try:
+            migration = value.dynamic_identification(ledger, as_of, vs, current_tiers=frame["tier"],
+                                                     weights=sc.weights, current_indicators=ind)
+        except AnalysisError as e:   # e.g. the ledger does not reach back one period
+            unavailable["migration"] = str(e)
+        ss_ = params.survival
+        sensitivity = survival.threshold_sensitivity(ledger, as_of, ss_.sensitivity_days,
+                                                     chosen=ss_.inactivity_days, window_start=ss_.window_start)
     return Workbook(params=params, ledger=ledger, as_of=as_of, customers=frame, scorecard=sc,
-                    segmentation=seg, churn=churn, warnings=tuple(dict.fromkeys(notes)))
+                    segmentation=seg, churn=churn, warnings=tuple(dict.fromkeys(notes)), groups=groups,
+                    migration=migration, sensitivity=sensitivity, unavailable=unavailable)
 
 
 # ------------------------------------------------------------------------------------------- run cache
@@ -136,14 +166,56 @@ def _cache_file(cache_dir: str | Path, params: Params) -> Path:
     return Path(cache_dir) / f"workbook-{params.region}.pkl"
 
 
-def save_workbook(wb: Workbook, cache_dir: str | Path) -> Path:
-    """Store ``wb`` in the run cache (atomic write)."""
+@dataclass(frozen=True)
+class _StoredRows:
+    """Loads a cached workbook's order and invoice rows from the scanned ledger stored beside it
+    (``ledger-<key>.pkl``) when they are first used (see :meth:`kamlib.ledger.Ledger.deferring`)."""
+
+    cache_dir: str
+    ledger_key: str
+    params: Params
+    order_lines: int
+
+    def load(self) -> dict:
+        from .io import filter_ledger
+
+        path = _ledger_file(self.cache_dir, self.ledger_key)
+        stored = None
+        if path.exists():
+            with open(path, "rb") as fh:
+                stored = pickle.load(fh)
+        if stored is None or stored.get("key") != self.ledger_key:
+            raise KamlibError(
+                f"{path}: the scanned ledger this cached workbook of region {self.params.region!r} was built "
+                "from is no longer in the run cache (a later run with other data replaced it), so its order "
+                "and invoice rows cannot be loaded. Fix: run kam run again for this region, or call "
+                "open_workbook(params_file) without run_cache to build it from the data files.")
+        region = filter_ledger(stored["ledger"], self.params)
+        return {"orders": region.orders, "invoices": region.invoices}
+
+
+def save_workbook(wb: Workbook, cache_dir: str | Path, ledger_key: str | None = None) -> Path:
+    """Store ``wb`` in the run cache (atomic write).
+
+    Parameters
+    ----------
+    ledger_key : str, optional
+        Key of the scanned full ledger stored in ``cache_dir`` (:func:`prepare_run_cache` passes it) that
+        ``wb.ledger`` is the region subset of. The workbook is then stored without its order and invoice
+        rows, which are loaded from that ledger on first use: the notebooks only display results computed
+        in :func:`build_workbook`, so for a 10M-line ledger each of them no longer reads hundreds of
+        megabytes it does not use. Without it the rows are stored in the workbook.
+    """
     path = _cache_file(cache_dir, wb.params)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = workbook_key(wb.params)
+    stored = wb
+    if ledger_key is not None:
+        loader = _StoredRows(str(cache_dir), ledger_key, wb.params, wb.ledger.order_lines)
+        stored = Workbook(**{**wb.__dict__, "ledger": wb.ledger.deferring(loader)})
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
-        pickle.dump({"key": key, "workbook": wb}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"key": key, "workbook": stored}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
     # a summary beside the pickle lets the batch fill the index (KPIs, sources, data date) and the combined
     # report's executive summary without unpickling every workbook (about a gigabyte for a 10M-line book);
@@ -230,8 +302,8 @@ def mask_workbook(wb: Workbook) -> Workbook:
         return wb
     cust_cols = pii_columns("customers", rs.mask_names) if rs.mask_pii else ("name",)
     survey_cols = pii_columns("surveys") if rs.mask_pii else ()
-    ledger = replace(wb.ledger, customers=mask_frame(wb.ledger.customers, cust_cols),
-                     surveys=mask_frame(wb.ledger.surveys, survey_cols))
+    ledger = wb.ledger.with_tables(customers=mask_frame(wb.ledger.customers, cust_cols),
+                                   surveys=mask_frame(wb.ledger.surveys, survey_cols))
     return replace(wb, ledger=ledger, customers=mask_frame(wb.customers, cust_cols))
 
 
@@ -286,11 +358,12 @@ def _build_one(i: int) -> tuple[str, str]:
 
     p = _FORK_STATE["params"][i]
     with threadpool_limits(1):   # the other build processes have the other cores
-        path = save_workbook(build_workbook(p, filter_ledger(_FORK_STATE["full"], p)), _FORK_STATE["cache_dir"])
+        path = save_workbook(build_workbook(p, filter_ledger(_FORK_STATE["full"], p)), _FORK_STATE["cache_dir"],
+                             _FORK_STATE["key"])
     return p.region, str(path)
 
 
-def _build_regions(full: Ledger, stale: list[Params], cache_dir: str | Path, workers: int,
+def _build_regions(full: Ledger, key: str, stale: list[Params], cache_dir: str | Path, workers: int,
                    progress: Callable[[str], None] | None) -> dict[str, Path]:
     """Build and store the workbooks of ``stale`` regions, in ``workers`` processes when there are several.
 
@@ -307,13 +380,13 @@ def _build_regions(full: Ledger, stale: list[Params], cache_dir: str | Path, wor
         for p in stale:
             if progress:
                 progress(f"preparing customer frame for {p.region}")
-            out[p.region] = save_workbook(build_workbook(p, filter_ledger(full, p)), cache_dir)
+            out[p.region] = save_workbook(build_workbook(p, filter_ledger(full, p)), cache_dir, key)
         return out
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     if progress:
         progress(f"preparing customer frames for {len(stale)} regions in {workers} processes")
-    _FORK_STATE.update(full=full, params=stale, cache_dir=cache_dir)
+    _FORK_STATE.update(full=full, key=key, params=stale, cache_dir=cache_dir)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
             futures = [pool.submit(_build_one, i) for i in range(len(stale))]
@@ -353,7 +426,7 @@ def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
         if not stale:  # every region of this ledger is current: no scan at all
             continue
         full = _scanned_ledger(cache_dir, key, stale[0], progress)
-        out.update(_build_regions(full, stale, cache_dir, workers, progress))
+        out.update(_build_regions(full, key, stale, cache_dir, workers, progress))
     for old in Path(cache_dir).glob("ledger-*.pkl"):
         if old.stem.removeprefix("ledger-") not in by_source:
             old.unlink(missing_ok=True)

@@ -105,3 +105,49 @@ def test_a_kpi_failure_does_not_fail_the_region(params, tmp_path, monkeypatch):
     out = workbook.prepare_run_cache([params], tmp_path)
     assert out["east"].exists() and workbook.workbook_summary(params, tmp_path) is None
     assert len(workbook.open_workbook(params, tmp_path).customers) > 0   # the analyses still have their frame
+
+
+def test_cached_workbook_leaves_out_the_rows_and_loads_them_on_first_use(params, tmp_path):
+    import pickle
+
+    from kamlib.errors import KamlibError
+
+    built = workbook.prepare_run_cache([params], tmp_path)
+    full = io.filter_ledger(io.load_full_ledger(params, grain="day"), params)
+    with open(built["east"], "rb") as fh:
+        stored = pickle.load(fh)["workbook"]
+    assert "orders" not in stored.ledger.__dict__ and "invoices" not in stored.ledger.__dict__
+    wb = workbook.open_workbook(params, tmp_path, distribute=True)   # masking must not load the rows
+    assert "orders" not in wb.ledger.__dict__
+    assert wb.ledger.order_lines == full.order_lines and "order_lines" in repr(wb)
+    assert "orders" not in wb.ledger.__dict__, "counting order lines must not load them"
+    pd.testing.assert_frame_equal(wb.ledger.orders, full.orders)
+    pd.testing.assert_frame_equal(wb.ledger.invoices, full.invoices)
+    # the rows come from the stored scan: without it, a clear error says how to fix
+    again = workbook.open_workbook(params, tmp_path)
+    for f in tmp_path.glob("ledger-*.pkl"):
+        f.unlink()
+    with pytest.raises(KamlibError, match="no longer in the run cache.*kam run again"):
+        again.ledger.orders
+
+
+def test_workbook_precomputes_the_row_level_analyses_as_the_functions_do(params):
+    from kamlib import survival, value
+
+    wb = workbook.open_workbook(params)
+    vs, ss = params.value, params.survival
+    direct = value.dynamic_identification(wb.ledger, wb.as_of, vs, current_tiers=wb.customers["tier"],
+                                          weights=wb.scorecard.weights)
+    pd.testing.assert_frame_equal(wb.migration.matrix, direct.matrix)
+    pd.testing.assert_frame_equal(wb.migration.implied_mix, direct.implied_mix)
+    pd.testing.assert_series_equal(wb.migration.previous, direct.previous)
+    sens = survival.threshold_sensitivity(wb.ledger, wb.as_of, ss.sensitivity_days, chosen=ss.inactivity_days)
+    pd.testing.assert_frame_equal(wb.sensitivity.table, sens.table)
+    assert wb.groups is None and not wb.unavailable   # no group roll-up asked for
+    rollup = params.model_copy(update={"value": vs.model_copy(update={"group_rollup": True})})
+    with_groups = workbook.build_workbook(rollup, wb.ledger)
+    if "parent_id" in wb.ledger.customers and wb.ledger.customers["parent_id"].notna().any():
+        pd.testing.assert_frame_equal(with_groups.groups,
+                                      value.group_indicators(wb.ledger, wb.as_of, growth_periods=vs.growth_periods))
+    else:
+        assert with_groups.groups is None and "parent_id" in with_groups.unavailable["groups"]
