@@ -289,3 +289,63 @@ def test_end_to_end_demo_two_regions(small_demo_dir, tmp_path):
     # resume: nothing to do, not even the ledger scan
     res2 = batch.run([east, west], [WORKBOOK], out=out, resume=True, progress=False)
     assert not res2.executed and len(res2.skipped) == 2 and res2.prepare_seconds < 1
+
+
+# ------------------------------------------------------------------ slow: warm kernels
+
+DIRTY, CLEAN = DATA / "kernel_1_dirty.ipynb", DATA / "kernel_2_clean.ipynb"
+
+
+def _stream_text(nb_path: Path, name: str = "stderr") -> str:
+    nb = nbformat.read(str(nb_path), as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                   if o.get("name") == name)
+
+
+@pytest.mark.slow
+def test_warm_kernel_is_reset_between_notebooks(tmp_path):
+    east = _params(tmp_path, "east", "zh")
+    out = tmp_path / "reports"
+    # one worker: dirty then clean run in the same kernel (jobs keep the notebooks' order)
+    res = batch.run([east], [DIRTY, CLEAN], out=out, workers=1, prepare_cache=False, progress=False)
+    assert [j["id"] for j in res.jobs] == ["east/kernel_1_dirty", "east/kernel_2_clean"]
+    assert not res.failed, [(j["id"], j["reason"]) for j in res.failed]
+    executed = out / ".kam" / "executed" / "east"
+    # the warning was shown again: filters and the record of shown warnings were reset
+    assert "kam-hygiene-check" in _stream_text(executed / "kernel_1_dirty.ipynb")
+    assert "kam-hygiene-check" in _stream_text(executed / "kernel_2_clean.ipynb")
+    # the same kernel ran both: the reset, not a new kernel, is what made clean pass
+    pids = {re.search(r"kernel pid (\d+)", _stream_text(executed / f"{n}.ipynb", "stdout")).group(1)
+            for n in ("kernel_1_dirty", "kernel_2_clean")}
+    assert len(pids) == 1
+
+
+@pytest.mark.slow
+def test_warm_kernels_give_the_same_outputs_as_fresh_ones(small_demo_dir, tmp_path):
+    """The real notebooks (figures, tables, warnings) run in warm kernels give the outputs of fresh kernels."""
+    nbs = [Path(__file__).resolve().parents[1] / "notebooks" / f"{n}.ipynb"
+           for n in ("value_assessment", "churn_survival")]
+    east = _params(tmp_path, "east", "zh", data_dir=small_demo_dir)
+    west = _params(tmp_path, "west", "en", data_dir=small_demo_dir)
+
+    def outputs(out: Path) -> dict:
+        got = {}
+        for f in sorted((out / ".kam" / "executed").glob("*/*.ipynb")):
+            nb = nbformat.read(str(f), as_version=4)
+            items = []
+            for c in nb.cells:
+                for o in c.get("outputs", []) if c.cell_type == "code" else ():
+                    o = {k: v for k, v in o.items() if k not in ("execution_count", "metadata")}
+                    # the kernel's process id appears in warning locations; nothing else may differ
+                    items.append(re.sub(r"ipykernel_\d+", "ipykernel_N", json.dumps(o, sort_keys=True)))
+            got[f"{f.parent.name}/{f.stem}"] = items
+        return got
+
+    warm = batch.run([east, west], nbs, out=tmp_path / "warm", workers=1, progress=False)
+    fresh = batch.run([east, west], nbs, out=tmp_path / "fresh", workers=1, progress=False, fresh_kernels=True)
+    assert not warm.failed and not fresh.failed
+    a, b = outputs(tmp_path / "warm"), outputs(tmp_path / "fresh")
+    assert len(a) == 4 and a.keys() == b.keys()
+    for key in a:
+        assert any('"image/png"' in x for x in a[key]), key   # figures are part of the comparison
+        assert a[key] == b[key], key

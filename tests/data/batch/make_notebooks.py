@@ -6,6 +6,10 @@
 * ``fails.ipynb``    - raises on purpose (fault isolation).
 * ``workbook.ipynb`` - opens the real workbook from the run cache and shows headline KPIs (end-to-end).
 * ``no_params.ipynb`` / ``unknown_param.ipynb`` - rejected before any kernel starts.
+* ``kernel_1_dirty.ipynb`` / ``kernel_2_clean.ipynb`` - run one after the other in a worker's warm kernel:
+  the first leaves
+  state behind (a variable, a warning filter, an rcParam, an open figure, a warning already shown) and
+  the second fails if any of it is still there.
 """
 from pathlib import Path
 
@@ -88,3 +92,33 @@ write("workbook", [
 write("no_params", [new_code_cell("params_file = 'x'\nrun_cache = None\ndistribute = False")])
 
 write("unknown_param", [params_cell('params_file = "x.yaml"\n')])
+
+# a warning shown through the registry of a module that outlives the notebook (json's), as library code does
+WARN_ONCE = ("import json, os, warnings\n"
+             "print('kernel pid', os.getpid())\n"
+             "warnings.warn_explicit('kam-hygiene-check', UserWarning, 'kam_check.py', 1, module='kam_check',\n"
+             "                       registry=json.__dict__.setdefault('__warningregistry__', {}))")
+
+write("kernel_1_dirty", [
+    params_cell(),
+    new_code_cell(WARN_ONCE),
+    new_code_cell(
+        "%matplotlib inline\n"
+        "import matplotlib.pyplot as plt\n"
+        "leftover = 'state from the previous notebook'\n"
+        "plt.rcParams['lines.linewidth'] = 9.5\n"
+        "fig = plt.figure()\n"
+        "warnings.simplefilter('ignore')"),
+])
+
+write("kernel_2_clean", [
+    params_cell(),
+    new_code_cell(WARN_ONCE),
+    new_code_cell(
+        "%matplotlib inline\n"
+        "import matplotlib.pyplot as plt\n"
+        "assert 'leftover' not in globals() and 'fig' not in globals(), 'variables survived'\n"
+        "assert plt.rcParams['lines.linewidth'] != 9.5, 'rcParams survived'\n"
+        "assert not plt.get_fignums(), 'figures survived'\n"
+        "assert not any(f[0] == 'ignore' and f[1] is None and f[2] is Warning and f[3] is None for f in warnings.filters), 'filters survived'"),
+])
