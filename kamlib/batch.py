@@ -847,6 +847,22 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
     bar = tqdm(total=len(jobs), unit="job", desc="kam run", file=stream, disable=not progress or not jobs,
                dynamic_ncols=True)
 
+    # one combined report per region (executive summary + every analysis that succeeded), written as soon as
+    # the region's last job is done: this process is otherwise idle while the workers run, so the reports
+    # no longer add a serial tail to the run
+    by_region = {p.region: p for p in params_list}
+    left = Counter(j.region for j in jobs)
+    combined_done: set[str] = set()
+
+    def combine(region: str) -> None:
+        combined_done.add(region)
+        if cache_dir is None or region in prep_errors or region not in by_region:
+            return
+        path = _combined(by_region[region], manifest["jobs"], results, regions.get(region, {}), cache_dir, out,
+                         commit, log)
+        if path is not None:
+            regions.setdefault(region, {})["combined"] = str(path)
+
     def on_done(res: dict) -> None:
         results.append(res)
         counts["failed" if res["status"] != "ok" else "done"] += 1
@@ -855,6 +871,9 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
         bar.update(1)
         if res["status"] != "ok":
             log(f"FAILED {res['id']}: {res.get('reason')}")
+        left[res["region"]] -= 1
+        if left[res["region"]] == 0:
+            combine(res["region"])
 
     bar.set_postfix_str(f"done 0 · failed 0 · running {n_workers if jobs else 0}", refresh=False)
     try:
@@ -862,15 +881,12 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
     finally:
         bar.close()
 
-    # one combined report per region (executive summary + every analysis that succeeded)
+    # regions whose jobs did not all report (e.g. interrupted) still get their combined report
     if cache_dir is not None:
         executed_regions = {r["region"] for r in results if not r.get("skipped") and r.get("attempts")}
         for p in params_list:
-            if p.region in executed_regions and p.region not in prep_errors:
-                path = _combined(p, manifest["jobs"], results, regions.get(p.region, {}), cache_dir, out,
-                                 commit, log)
-                if path is not None:
-                    regions.setdefault(p.region, {})["combined"] = str(path)
+            if p.region in executed_regions and p.region not in combined_done:
+                combine(p.region)
 
     # manifest + index
     for r in results:
