@@ -792,9 +792,11 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
     import sklearn.cluster  # noqa: F401  (load the OpenMP/BLAS runtimes first, so the limit applies to them)
     from threadpoolctl import threadpool_limits
 
-    # Small fits are dominated by thread start-up; on a busy machine OpenMP spin-waiting made k-means on
-    # 2,000 customers ten times slower with 2 threads than with 1 (measured). Large books keep all threads.
-    with threadpool_limits(limits=1 if n <= 20000 else None):
+    # One thread, whatever the size: on a 2-core machine OpenMP spin-waiting made k-means on 2,000 customers
+    # ten times slower with 2 threads than with 1, and the whole selection + stability run on 100,000
+    # customers 2x slower (7.8 s vs 3.9 s, same result; benchmarks/bench_pack.py). kam run gets its
+    # parallelism from building regions side by side instead.
+    with threadpool_limits(limits=1):
         return _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhouette_sample, lang,
                         k_tolerance, categorical, categorical_weight, log_columns, feature_weights, context,
                         revenue, n_init, subsample, notes, t0)
