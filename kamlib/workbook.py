@@ -314,7 +314,8 @@ def _ledger_file(cache_dir: str | Path, key: str) -> Path:
 def _scanned_ledger(cache_dir: str | Path, key: str, params: Params,
                     progress: Callable[[str], None] | None) -> Ledger:
     """The validated full ledger (day grain) of ``key``: from the run cache when this data was scanned
-    before with the same reading rules, else scanned now and stored.
+    before with the same reading rules, else scanned now (stored by :func:`_store_ledger` while the regions
+    build).
 
     Analysts rerun the pack many times while tuning analysis params (tiers, k, thresholds): those change
     the workbooks, not the ledger, so a rerun loads the stored ledger instead of scanning the files again.
@@ -337,13 +338,20 @@ def _scanned_ledger(cache_dir: str | Path, key: str, params: Params,
             pass   # an unreadable or outdated cache file: scan again and overwrite it
     if progress:
         progress(f"scanning ledger {params.data.orders.name}")
-    full = load_full_ledger(params, grain="day")
+    return load_full_ledger(params, grain="day")
+
+
+def _store_ledger(full: Ledger, cache_dir: str | Path, key: str) -> None:
+    """Write the scanned ledger to the run cache (atomic), for reruns and for the rows stored workbooks
+    leave out."""
+    path = _ledger_file(cache_dir, key)
+    if path.exists():
+        return   # the stored scan was reused
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
         pickle.dump({"key": key, "ledger": full}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
-    return full
 
 
 #: state handed to forked build processes (set just before the pool starts; see _build_regions)
@@ -377,6 +385,7 @@ def _build_regions(full: Ledger, key: str, stale: list[Params], cache_dir: str |
     out: dict[str, Path] = {}
     workers = min(workers, len(stale))
     if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        _store_ledger(full, cache_dir, key)
         for p in stale:
             if progress:
                 progress(f"preparing customer frame for {p.region}")
@@ -390,6 +399,9 @@ def _build_regions(full: Ledger, key: str, stale: list[Params], cache_dir: str |
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
             futures = [pool.submit(_build_one, i) for i in range(len(stale))]
+            # this process is idle while the regions build: store the scanned ledger meanwhile (~3 s at 10M
+            # lines). Forked before it, the builds do not wait for it; they only read the shared ledger
+            _store_ledger(full, cache_dir, key)
             for fut in as_completed(futures):
                 region, path = fut.result()   # a build error propagates as in the sequential path
                 out[region] = Path(path)
