@@ -10,7 +10,10 @@ Run cache
 ``kam run`` scans the ledger once per run (:func:`prepare_run_cache`): the full ledger is read and validated
 once per distinct data source (at day grain), each region's subset is prepared, and the region's workbook is
 stored as a pickle in the run-cache folder, keyed by a fingerprint of its params, the data files and the
-kamlib version, with a JSON summary (headline KPIs) beside it. The scanned ledger is stored too, keyed by
+kamlib version, with a JSON summary (headline KPIs) beside it. The workbook also holds the results of the
+analyses that read order and invoice rows (tier migration, group roll-up, churn threshold sensitivity), so
+the stored workbook leaves those rows out: they are loaded from the stored scan if code touches
+``wb.ledger.orders`` or ``wb.ledger.invoices`` (:meth:`kamlib.ledger.Ledger.deferring`). The scanned ledger is stored too, keyed by
 :func:`kamlib.io.ledger_key`, so a rerun with other analysis params but the same data does not scan again.
 With several workers the regions' workbooks are built in forked processes.
 Notebooks call :func:`open_workbook` with that folder (papermill parameter ``run_cache``) and get the cached
