@@ -549,6 +549,13 @@ def _numeric(s: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     return s[list(cols)].apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64")
 
 
+def _account_codes(ids: pd.Series) -> pd.Series:
+    """Account ids as float codes (NaN where missing), for the many per-account groupbys of one table:
+    grouping on Arrow-string ids factorizes them every time (20 ms per call on 179,000 responses)."""
+    codes = pd.factorize(ids)[0]
+    return pd.Series(np.where(codes >= 0, codes, np.nan), index=ids.index)
+
+
 def _unit_values(values: pd.Series, accounts: pd.Series, aggregate: str) -> pd.Series:
     """Per-unit values: the account mean of ``values`` (account) or the non-missing values (respondent)."""
     if aggregate == "account":
@@ -943,6 +950,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
     msgs: list[str] = []
     by = list(st.group_by if by is None else by)
     meas = _measures(s, st, constructs)
+    acc = _account_codes(s["customer_id"])
     rows, grows = [], []
     warned: set[str] = set()
     for b in by:
@@ -955,7 +963,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
             _warn(msgs, f"Group comparison by {b!r} skipped: no such column in the surveys or customer frame.")
             continue
         for mname, (v, scale) in meas.items():
-            d = pd.DataFrame({"acc": s["customer_id"], "g": g, "v": v}).dropna()
+            d = pd.DataFrame({"acc": acc, "g": g, "v": v}).dropna()
             if agg == "account":
                 d = d.groupby(["acc", "g"], as_index=False)["v"].mean()
             sizes = d.groupby("g")["v"].size()
@@ -1086,10 +1094,11 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
     cols = ["measure", "wave_a", "wave_b", "level_a", "level_b", "change", "n_a", "n_b", "n_paired", "test",
             "diff", "ci_lower", "ci_upper", "p", "p_adj", "estimable"]
     lvl_rows = []
+    acc = _account_codes(s["customer_id"])
     for mname, (v, bounds) in meas.items():
         for w in waves:
             sel = s["_wave"] == w
-            m, lo, hi, _, n = _mean_ci(_unit_values(v[sel], s["customer_id"][sel], agg), st.ci, *bounds)
+            m, lo, hi, _, n = _mean_ci(_unit_values(v[sel], acc[sel], agg), st.ci, *bounds)
             ok = n >= st.min_n
             lvl_rows.append({"measure": mname, "wave": w, "estimate": m if ok else np.nan,
                              "ci_lower": lo if ok else np.nan, "ci_upper": hi if ok else np.nan, "n": n,
@@ -1104,10 +1113,10 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
     for mname, (v, bounds) in meas.items():
         for wa, wb_ in zip(waves[:-1], waves[1:]):
             sa, sb = s["_wave"] == wa, s["_wave"] == wb_
-            ua = _unit_values(v[sa], s["customer_id"][sa], agg)
-            ub = _unit_values(v[sb], s["customer_id"][sb], agg)
-            aa = v[sa].groupby(s["customer_id"][sa]).mean().dropna()
-            ab = v[sb].groupby(s["customer_id"][sb]).mean().dropna()
+            ua = _unit_values(v[sa], acc[sa], agg)
+            ub = _unit_values(v[sb], acc[sb], agg)
+            aa = v[sa].groupby(acc[sa]).mean().dropna()
+            ab = v[sb].groupby(acc[sb]).mean().dropna()
             both = aa.index.intersection(ab.index)
             row = {"measure": mname, "wave_a": wa, "wave_b": wb_, "level_a": ua.mean() if len(ua) else np.nan,
                    "level_b": ub.mean() if len(ub) else np.nan, "n_a": len(ua), "n_b": len(ub),
