@@ -13,8 +13,9 @@ stored as a pickle in the run-cache folder, keyed by a fingerprint of its params
 kamlib version, with a JSON summary (headline KPIs) beside it. The workbook also holds the results of the
 analyses that read order and invoice rows (tier migration, group roll-up, churn threshold sensitivity), so
 the stored workbook leaves those rows out: they are loaded from the stored scan if code touches
-``wb.ledger.orders`` or ``wb.ledger.invoices`` (:meth:`kamlib.ledger.Ledger.deferring`). The scanned ledger is stored too, keyed by
-:func:`kamlib.io.ledger_key`, so a rerun with other analysis params but the same data does not scan again.
+``wb.ledger.orders`` or ``wb.ledger.invoices`` (:meth:`kamlib.ledger.Ledger.deferring`). The scanned ledger
+is stored too, keyed by :func:`kamlib.io.ledger_key`, so a rerun with other analysis params but the same
+data does not scan again.
 With several workers the regions' workbooks are built in forked processes.
 Notebooks call :func:`open_workbook` with that folder (papermill parameter ``run_cache``) and get the cached
 workbook; outside a batch run (``run_cache=None``), or when the key does not match, it is built directly.
@@ -144,9 +145,9 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
                                                      weights=sc.weights, current_indicators=ind)
         except AnalysisError as e:   # e.g. the ledger does not reach back one period
             unavailable["migration"] = str(e)
-        ss_ = params.survival
-        sensitivity = survival.threshold_sensitivity(ledger, as_of, ss_.sensitivity_days,
-                                                     chosen=ss_.inactivity_days, window_start=ss_.window_start)
+        sv = params.survival   # the same observation window as the churn clock above
+        sensitivity = survival.threshold_sensitivity(ledger, as_of, sv.sensitivity_days,
+                                                     chosen=sv.inactivity_days, window_start=sv.window_start)
     return Workbook(params=params, ledger=ledger, as_of=as_of, customers=frame, scorecard=sc,
                     segmentation=seg, churn=churn, warnings=tuple(dict.fromkeys(notes)), groups=groups,
                     migration=migration, sensitivity=sensitivity, unavailable=unavailable)
