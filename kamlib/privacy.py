@@ -79,10 +79,10 @@ def _mask_phones(s: pd.Series) -> pd.Series:
     """:func:`mask_phone` for a whole column at once (``\\p{Nd}``: the digits Python's ``\\d`` matches)."""
     digits = s.str.replace(r"[^\p{Nd}]", "", regex=True)
     n = digits.str.len().to_numpy(dtype="int64", na_value=0)
-    last = digits.str[-4:].to_numpy(dtype=object, na_value=None)
+    last = digits.str[-4:].fillna("").to_numpy(dtype=object)
     out = s.to_numpy(dtype=object, na_value=None)
     valid = s.notna().to_numpy()
-    masked = np.where(n > 0, _stars(np.maximum(n - 4, 3)) + np.where(n > 0, last, ""), "***")
+    masked = np.where(n > 0, _stars(np.maximum(n - 4, 3)) + last, "***")
     out[valid] = masked[valid]
     return pd.Series(out, index=s.index)
 
