@@ -162,6 +162,18 @@ def test_numpy_and_duckdb_engines_agree(dl, demo_ind):
     assert (demo_ind["last_order_date"] == ind2["last_order_date"]).all()
 
 
+@pytest.mark.parametrize("as_of", ["2024-02-29", "2024-03-31", "2023-02-28", "2024-12-15", "2025-01-01"])
+def test_months_back_matches_calendar_definition(as_of):
+    """The lookup-table version equals whole months counted per date, at month ends and leap days."""
+    as_of = pd.Timestamp(as_of)
+    dates = pd.date_range("2019-12-25", as_of, freq="D")
+    dates = dates[np.random.default_rng(0).permutation(len(dates))]   # order must not matter
+    expected = [(as_of.year - d.year) * 12 + (as_of.month - d.month) - (d.day > as_of.day) for d in dates]
+    got = value._months_back(dates.to_numpy(), as_of)
+    assert got.tolist() == expected
+    assert value._months_back(np.array([], dtype="datetime64[ns]"), as_of).tolist() == []
+
+
 def test_unknown_customer_ids_warn():
     L = hand_ledger()
     o = pd.concat([L.orders, L.orders.iloc[[0]].assign(customer_id=_ids(["ZZ"]))], ignore_index=True)
