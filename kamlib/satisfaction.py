@@ -1329,14 +1329,17 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
 
 @functools.lru_cache(maxsize=None)
 def _logit_ordered_model():
-    """statsmodels' ordinal logit with the logistic cdf/pdf evaluated by ``scipy.special`` directly.
+    """statsmodels' ordinal logit with the logistic cdf/pdf from ``scipy.special`` and an analytic score.
 
-    The fit evaluates the likelihood ~1,600 times (numerical gradients); through the generic
-    ``scipy.stats.logistic`` wrapper that was 80 % of the driver model's time. ``expit`` is what that wrapper
-    computes, so the estimates are the same.
+    ``OrderedModel`` differentiates the likelihood numerically: ~1,600 likelihood evaluations per fit
+    (0.9 s on 20,000 responses and 7 items, half of it in the BFGS gradients, a quarter in the Hessian).
+    The analytic score (below) and a Hessian differentiated from it make a fit ~10 times cheaper; the
+    estimates are the same maximum (tested against the numerical-gradient fit and against Stata's
+    ``ologit``). ``expit`` is what the generic ``scipy.stats.logistic`` wrapper computes.
     """
     from scipy.special import expit
     from statsmodels.miscmodels.ordinal_model import OrderedModel
+    from statsmodels.tools.numdiff import approx_fprime
 
     class LogitOrderedModel(OrderedModel):
         def cdf(self, x):
@@ -1345,6 +1348,32 @@ def _logit_ordered_model():
         def pdf(self, x):
             e = expit(x)
             return e * (1.0 - e)
+
+        def score_obs(self, params):
+            """d log L_i / d params. Parameters: slopes b, then the first threshold t0 and the log increments
+            d_1.. of the others (t_m = t0 + sum_{l<=m} exp(d_l)). Response c lies between thresholds c-1
+            and c (infinite at the ends, where the pdf is 0)."""
+            params = np.asarray(params, dtype="float64")
+            low, upp = self._bounds(params)
+            prob = self.prob(low, upp) + 1e-20   # as in loglikeobs
+            f_low, f_upp = self.pdf(low) / prob, self.pdf(upp) / prob
+            c = np.asarray(self.endog)
+            k_th = self.k_levels - 1
+            d = params[-k_th:]
+            out = np.empty((len(c), len(params)))
+            out[:, :-k_th] = -(f_upp - f_low)[:, None] * np.asarray(self.exog)
+            out[:, -k_th] = f_upp - f_low
+            for m in range(1, k_th):   # d_m moves every threshold from t_m upwards by exp(d_m)
+                out[:, -k_th + m] = np.exp(d[m]) * (f_upp * (c >= m) - f_low * (c - 1 >= m))
+            return out
+
+        def score(self, params):
+            return self.score_obs(params).sum(0)
+
+        def hessian(self, params):
+            # central differences of the analytic score: 2p score evaluations instead of ~p^2 likelihoods
+            h = approx_fprime(np.asarray(params, dtype="float64"), self.score, centered=True)
+            return (h + h.T) / 2
 
     return LogitOrderedModel
 
