@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from . import fmt
-from .errors import AnalysisError, DataError, StatisticalWarning
+from .errors import AnalysisError, DataError, KamlibError, StatisticalWarning
 
 __all__ = [
     "LABELS", "LIKERT_LEVELS", "NPSResult", "TopBoxResult", "AlphaResult", "LikertResult", "SummaryResult",
@@ -915,6 +915,29 @@ def _measures(s: pd.DataFrame, st, constructs) -> dict[str, tuple[pd.Series, int
     return out
 
 
+def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
+    """Multiplicity-adjusted p-values: Holm's step-down ("holm") or Benjamini-Hochberg ("fdr_bh").
+
+    The same values as ``statsmodels.stats.multitest.multipletests(p, method=...)[1]`` (tested), without
+    its full garbage collection per Holm call (~0.1 s each in a notebook kernel holding a large book).
+    """
+    p = np.asarray(p, dtype="float64")
+    m = len(p)
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="mergesort")
+    ps = p[order]
+    if method == "holm":
+        adj = np.maximum.accumulate(ps * np.arange(m, 0, -1))
+    elif method == "fdr_bh":
+        adj = np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1]
+    else:
+        raise KamlibError(f"adjust_pvalues: method must be 'holm' or 'fdr_bh', got {method!r}")
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
 def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by: Sequence[str] | None = None,
                 settings=None, aggregate: str | None = None, wave=None) -> GroupTestResult:
     """Compare satisfaction across groups (tier, segment, region, respondent role ...).
@@ -941,7 +964,6 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
     ``settings.correction`` (Holm or Benjamini-Hochberg) across every rank test of the table, and separately
     across every chi-square test.
     """
-    from statsmodels.stats.multitest import multipletests
 
     st = _settings(settings)
     agg = aggregate or st.aggregate
@@ -1029,7 +1051,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
             adj = np.full(len(t), np.nan)
             ok = t[pc].notna().to_numpy()
             if ok.any():
-                adj[ok] = multipletests(t.loc[ok, pc].to_numpy(), method=st.correction)[1]
+                adj[ok] = adjust_pvalues(t.loc[ok, pc].to_numpy(), st.correction)
             t[pc + "_adj" if pc == "chi2_p" else "p_adj"] = adj
     t = t.reindex(columns=cols + ["unit"])
     gt = pd.DataFrame(grows, columns=["by", "measure", "group", "n", "mean", "ci_lower", "ci_upper", "top_box",
@@ -1074,7 +1096,6 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
     ``aggregate``). P-values are adjusted across the table with ``settings.correction``. With fewer than two
     waves the table is empty and a warning says so.
     """
-    from statsmodels.stats.multitest import multipletests
 
     st = _settings(settings)
     agg = aggregate or st.aggregate
@@ -1147,7 +1168,7 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
     ok = t["p"].notna().to_numpy()
     adj = np.full(len(t), np.nan)
     if ok.any():
-        adj[ok] = multipletests(t.loc[ok, "p"].to_numpy(), method=st.correction)[1]
+        adj[ok] = adjust_pvalues(t.loc[ok, "p"].to_numpy(), st.correction)
     t["p_adj"] = adj
     return WaveChangeResult(t.reindex(columns=cols), levels, tuple(waves), agg, st.correction,
                             tuple(dict.fromkeys(msgs)), st.overall)

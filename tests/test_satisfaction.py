@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from kamlib import satisfaction as S
-from kamlib.errors import AnalysisError, DataError, StatisticalWarning
+from kamlib.errors import AnalysisError, DataError, KamlibError, StatisticalWarning
 from kamlib.params import SatisfactionSection
 
 DATA = Path(__file__).resolve().parent / "data" / "satisfaction"
@@ -197,6 +197,18 @@ def test_ordinal_logit_analytic_score_matches_numerical_derivatives():
     b = stock.fit(method="bfgs", disp=False, maxiter=2000)
     np.testing.assert_allclose(a.params, b.params, atol=1e-5)
     np.testing.assert_allclose(a.bse, b.bse, rtol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["holm", "fdr_bh"])
+def test_adjust_pvalues_matches_statsmodels(method):
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(2)
+    for p in (rng.random(40) ** 3, np.array([0.01, 0.04, 0.04, 0.2, 0.01, 1.0, 0.0]), np.array([0.3])):
+        np.testing.assert_allclose(S.adjust_pvalues(p, method), multipletests(p, method=method)[1], rtol=1e-12)
+    assert S.adjust_pvalues(np.array([]), method).shape == (0,)
+    with pytest.raises(KamlibError, match="holm"):
+        S.adjust_pvalues(np.array([0.1]), "bonf")
 
 
 def test_drivers_not_estimable_and_constant_item():
