@@ -39,7 +39,7 @@ import pyarrow as pa
 
 from . import validation as V
 from .errors import DataError, KamlibError, ParamsError
-from .ledger import (CUSTOMER_ATTRIBUTES, LIKERT_LABELS, TABLES, DataQualityReport, Exclusion, Ledger)
+from .ledger import (CUSTOMER_ATTRIBUTES, LIKERT_LABELS, TABLES, DataQualityReport, Exclusion, Ledger, isin_mask)
 from .params import Params
 
 __all__ = ["load_ledger", "load_full_ledger", "filter_ledger", "ledger_key", "read_table", "format_quality",
@@ -988,7 +988,7 @@ def _derive_customers(attributes: pd.DataFrame, tables: dict[str, pd.DataFrame])
             extra.append(df["customer_id"].dropna())
     if extra:
         more = pd.concat(extra).drop_duplicates()
-        more = more[~more.isin(cust["customer_id"])]
+        more = more[~isin_mask(more, cust["customer_id"])]   # pandas' isin on Arrow strings loops in Python
         if len(more):
             cust = pd.concat([cust, pd.DataFrame({"customer_id": more.astype(V.STRING_DTYPE)})], ignore_index=True)
     cust = cust.sort_values("customer_id", kind="stable").reset_index(drop=True)

@@ -30,7 +30,7 @@ import pandas as pd
 from . import fmt
 from .errors import AnalysisError, DataQualityWarning, KamlibError, StatisticalWarning
 from .i18n import tier_label, tr
-from .ledger import CUSTOMER_ATTRIBUTES, Ledger
+from .ledger import CUSTOMER_ATTRIBUTES, Ledger, isin_mask
 
 __all__ = [
     "LABELS", "INDICATOR_GROUPS", "DIRECTIONS", "DEFAULT_SCORECARD_INDICATORS", "RFM_SEGMENTS", "TIERS",
@@ -1059,7 +1059,8 @@ class ScorecardResult:
     def top(self, n: int = 20, among=None) -> pd.DataFrame:
         """The ``n`` highest-scoring accounts with score and contributions (ties by id), optionally only
         ``among`` the given account ids (e.g. the active accounts)."""
-        s = self.scores if among is None else self.scores[self.scores.index.isin(pd.Index(among))]
+        # isin_mask: pandas' isin on an Arrow string index converts every allowed id in Python (0.4 s at 70k)
+        s = self.scores if among is None else self.scores[isin_mask(self.scores.index.to_series(), among)]
         order = _order_desc(s).index[:n]
         return pd.concat([self.scores.loc[order], self.contributions.loc[order]], axis=1)
 
