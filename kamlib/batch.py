@@ -51,6 +51,12 @@ from . import __version__
 from .errors import BatchError, ParamsError
 from .params import Params, discover, load_params
 
+# nbformat (papermill, nbconvert) imports jsonschema, which imports rfc3987_syntax when it is installed (a
+# Jupyter dependency) for its "iri" format checker only; building that grammar takes ~1 s in every process
+# (the parent and each worker, before any notebook runs). Notebook validation (JSON Schema draft 4) never
+# uses the format, and jsonschema skips it quietly when the module cannot be imported.
+sys.modules.setdefault("rfc3987_syntax", None)   # type: ignore[arg-type]
+
 #: parameters ``kam run`` injects into every notebook's ``parameters`` cell
 INJECTED = ("params_file", "run_cache", "distribute")
 #: math libraries' thread pools: one thread per kernel when kernels run in parallel

@@ -209,3 +209,34 @@ def test_unpaid_flag_examples_keep_file_row_numbers(tmp_path):
     led = load_full_ledger(load_params(make_params(tmp_path, invoices=invoices)))
     (flag,) = [f for f in led.quality.flags if f.rule == "unpaid"]
     assert flag.rows == 1 and flag.examples == ("row 4: 'I2'",)   # I2 is on line 4 of the file
+
+
+def test_trimmed_set_is_what_duckdb_trims():
+    """The id fast path skips trim() unless a value starts or ends with one of these code points."""
+    import duckdb
+
+    from kamlib.io import _TRIMMED
+
+    con = duckdb.connect()
+    chars = [chr(c) for c in range(1, 0x10000) if not 0xD800 <= c <= 0xDFFF]
+    got = con.execute("SELECT list(ascii(c)) FROM (SELECT unnest(?) AS c) WHERE trim(c || 'x') <> c || 'x'",
+                      [chars]).fetchall()[0][0]
+    assert sorted(got) == sorted(int(c) for c in _TRIMMED.split(", "))
+
+
+@pytest.mark.parametrize("kind", ["id", "str"])
+def test_id_and_text_fast_path_equals_full_cleaning(kind):
+    import duckdb
+
+    from kamlib.io import _typed_expr
+
+    values = [" a", "a ", "\u3000a", "a\u3000", "\u00a0", "", " ", "17850.0", "-3.00", "007", "a.b", "\ta",
+              "é", "Ａ", "客户 1", "1\u2003", None, "x"]
+    full = {"id": r"CASE WHEN contains(v, '.') THEN NULLIF(regexp_replace(NULLIF(trim(v), ''), "
+                  r"'^(-?\d+)\.0+$', '\1'), '') ELSE NULLIF(trim(v), '') END",
+            "str": "NULLIF(trim(v), '')"}[kind]
+    con = duckdb.connect()
+    rows = con.execute(f"SELECT v, {_typed_expr(kind, 'v', 'text', None, False)}, {full} "
+                       "FROM (SELECT unnest(?::VARCHAR[]) AS v)", [values]).fetchall()
+    assert [r[1] for r in rows] == [r[2] for r in rows]
+    assert dict((r[0], r[1]) for r in rows)["17850.0"] == ("17850" if kind == "id" else "17850.0")
