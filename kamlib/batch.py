@@ -153,8 +153,13 @@ def _cell_seconds(nb_path: Path) -> float:
 
 # ----------------------------------------------------------------------------------------- warm kernels
 
-#: a warm kernel runs at most this many notebooks, then a fresh one starts (bounds its memory growth)
-KERNEL_REUSE = 8
+#: a warm kernel runs at most this many notebooks, then a fresh one starts
+KERNEL_REUSE = 64
+#: ... and is replaced earlier when, reset between notebooks, it still holds more than this many bytes of
+#: resident memory (env KAMLIB_KERNEL_MAX_MB, default 1536 MiB): what bounds the memory growth of a
+#: long-lived kernel. Restarting after a fixed 8 notebooks instead cost ~3 s per restart, three times per
+#: 8-region pack, whatever the memory held.
+KERNEL_MAX_RSS = int(os.environ.get("KAMLIB_KERNEL_MAX_MB") or 1536) * 2**20
 
 #: imported once by a warm kernel before its first notebook: the modules the notebooks and kamlib's
 #: analyses use (some add warning filters when imported, which must be in place for every notebook)
@@ -196,7 +201,8 @@ __kamlib_reset()
 
 
 class _WarmKernel:
-    """One kernel per worker process, reused for up to :data:`KERNEL_REUSE` notebooks.
+    """One kernel per worker process, reused for up to :data:`KERNEL_REUSE` notebooks while it holds less
+    than :data:`KERNEL_MAX_RSS` of memory once reset.
 
     A fresh kernel per notebook costs ~0.7 s to start and ~1.5 s to import the scientific stack, which at
     8 regions × 4 notebooks was a fifth of the pack's compute (measured in benchmarks/bench_pack.py). The
@@ -256,8 +262,25 @@ class _WarmKernel:
         if reply["content"].get("status") != "ok":
             cls.discard()
             raise BatchError(f"could not reset the warm kernel: {reply['content'].get('evalue', '')}")
+        if wk.used and wk.rss() > KERNEL_MAX_RSS:   # what the last notebooks left behind: start afresh
+            print(f"kamlib: warm kernel holds {wk.rss() / 2**20:,.0f} MiB after its reset (limit "
+                  f"{KERNEL_MAX_RSS / 2**20:,.0f} MiB, KAMLIB_KERNEL_MAX_MB): replaced", file=sys.stderr, flush=True)
+            cls.discard()
+            return cls.get()
         wk.used += 1
         return wk
+
+    def rss(self) -> int:
+        """Resident memory of the kernel process (0 when unknown)."""
+        import psutil
+
+        pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+        if pid is None:
+            return 0
+        try:
+            return int(psutil.Process(pid).memory_info().rss)
+        except (psutil.Error, OSError):
+            return 0
 
     @classmethod
     def discard(cls) -> None:

@@ -349,3 +349,19 @@ def test_warm_kernels_give_the_same_outputs_as_fresh_ones(small_demo_dir, tmp_pa
     for key in a:
         assert any('"image/png"' in x for x in a[key]), key   # figures are part of the comparison
         assert a[key] == b[key], key
+
+
+def test_warm_kernel_holding_too_much_memory_is_replaced(tmp_path, monkeypatch):
+    """A reset kernel above KAMLIB_KERNEL_MAX_MB is replaced before the next notebook (and says so in the
+    worker log); the notebook then runs in the fresh kernel."""
+    monkeypatch.setenv("KAMLIB_KERNEL_MAX_MB", "1")   # the spawned worker reads it at import
+    east = _params(tmp_path, "east", "zh")
+    out = tmp_path / "reports"
+    res = batch.run([east], [DIRTY, CLEAN], out=out, workers=1, prepare_cache=False, progress=False)
+    assert not res.failed, [(j["id"], j["reason"]) for j in res.failed]
+    executed = out / ".kam" / "executed" / "east"
+    pids = {re.search(r"kernel pid (\d+)", _stream_text(executed / f"{n}.ipynb", "stdout")).group(1)
+            for n in ("kernel_1_dirty", "kernel_2_clean")}
+    assert len(pids) == 2
+    logs = "".join(f.read_text(encoding="utf-8") for f in (out / ".kam" / "logs").glob("worker-*.log"))
+    assert "replaced" in logs and "limit 1 MiB" in logs
