@@ -141,13 +141,15 @@ def _never_ran(nb_path: Path) -> bool:
                    for c in nb.cells if c.cell_type == "code")
 
 
-def _cell_seconds(nb_path: Path) -> float:
+def _cell_seconds(nb) -> float:
+    """Sum of the cells' run times recorded by papermill (``nb``: an executed notebook or its path)."""
     import nbformat
 
-    try:
-        nb = nbformat.read(str(nb_path), as_version=4)
-    except (OSError, ValueError):
-        return float("nan")
+    if not hasattr(nb, "cells"):
+        try:
+            nb = nbformat.read(str(nb), as_version=4)
+        except (OSError, ValueError):
+            return float("nan")
     return float(sum(c.get("metadata", {}).get("papermill", {}).get("duration") or 0 for c in nb.cells))
 
 
@@ -326,6 +328,7 @@ def run_job(job: Job) -> dict:
     out_nb.parent.mkdir(parents=True, exist_ok=True)
     params = {"params_file": job.params_file, "run_cache": job.run_cache, "distribute": True}
     error: str | None = None
+    executed = None   # the executed notebook papermill returns (also written to out_nb)
     for attempt in (1, 2):
         res["attempts"] = attempt
         out_nb.unlink(missing_ok=True)
@@ -334,7 +337,7 @@ def run_job(job: Job) -> dict:
             if job.reuse_kernel:
                 wk = _WarmKernel.get()
                 warm = {"km": wk.km}
-            pm.execute_notebook(
+            executed = pm.execute_notebook(
                 job.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME, language="python",
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 start_timeout=START_TIMEOUT, execution_timeout=job.timeout, shutdown_kernel="immediate", **warm)
@@ -357,14 +360,18 @@ def run_job(job: Job) -> dict:
         _WarmKernel.discard()   # a failed, timed-out or dead kernel is not trusted with the next notebook
     t1 = time.perf_counter()
     res["exec_seconds"] = round(t1 - t0, 3)
-    res["cell_seconds"] = round(_cell_seconds(out_nb), 3) if out_nb.exists() else None
+    if executed is not None or out_nb.exists():
+        res["cell_seconds"] = round(_cell_seconds(executed if executed is not None else out_nb), 3)
+    else:
+        res["cell_seconds"] = None
 
     if error is None:
         try:
             from . import report
 
             prov = {**job.provenance, "started": res["started"], "seconds": t1 - t0}
-            report.render_report(out_nb, job.html_path, lang=job.lang,
+            # the notebook papermill returned: reading the multi-MB file back (and validating it) is ~0.1 s
+            report.render_report(executed if executed is not None else out_nb, job.html_path, lang=job.lang,
                                  title=f"{job.title} · {report.notebook_title(job.stem, job.lang)}",
                                  subtitle=job.provenance.get("subtitle"), provenance=prov)
             res.update(status="ok", html=str(job.html_path))
@@ -740,6 +747,20 @@ def _execute(jobs: list[Job], workers: int, dask, log, on_done: Callable[[dict],
             raise
 
 
+def _order_jobs(jobs: list[Job], regions: dict, history: dict) -> list[Job]:
+    """Longest jobs first, so that no long job starts last and runs alone while the other workers idle.
+
+    When the manifest has a run time for every job (a rerun: analysts rerun the pack many times), jobs are
+    ordered by it (longest processing time first); otherwise by the size of their region's book, largest
+    first (a first run: at 10M lines the smallest region's satisfaction notebook then ran alone for ~4 s at
+    the end). Ties keep the given order (regions, then notebooks).
+    """
+    seconds = {j.id: (history.get(j.id) or {}).get("seconds") for j in jobs}
+    if jobs and all(isinstance(v, (int, float)) and v > 0 for v in seconds.values()):
+        return sorted(jobs, key=lambda j: -seconds[j.id])
+    return sorted(jobs, key=lambda j: -((regions.get(j.region) or {}).get("kpis") or {}).get("accounts", 0))
+
+
 def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path] | None = None, *,
         out: str | Path = "reports", workers: int | None = None, only: list[str] | None = None,
         resume: bool = False, dask=None, pdf: bool | None = None, prepare_cache: bool = True,
@@ -869,8 +890,7 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
                         single_thread=parallel, pdf=bool(p.report.pdf if pdf is None else pdf), provenance=prov,
                         reuse_kernel=dask is None and not fresh_kernels))
 
-    # the largest books first: a long job started last would run alone at the end while the others idle
-    jobs.sort(key=lambda j: -((regions.get(j.region) or {}).get("kpis") or {}).get("accounts", 0))
+    jobs = _order_jobs(jobs, regions, manifest["jobs"])
     n_workers = min(workers, max(1, len(jobs)))
     counts = Counter()
     bar = tqdm(total=len(jobs), unit="job", desc="kam run", file=stream, disable=not progress or not jobs,
