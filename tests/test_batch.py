@@ -366,20 +366,3 @@ def test_warm_kernel_holding_too_much_memory_is_replaced(tmp_path, monkeypatch):
     logs = "".join(f.read_text(encoding="utf-8") for f in (out / ".kam" / "logs").glob("worker-*.log"))
     assert "replaced" in logs and "limit 1 MiB" in logs
 
-
-def test_jobs_ordered_longest_first():
-    """A rerun orders jobs by their last run times; a first run by the size of the region's book."""
-    def job(region, stem):
-        return batch.Job(region=region, notebook=f"/nb/{stem}.ipynb", params_file="p.yaml", out_dir="/o",
-                         run_cache=None, timeout=60)
-
-    jobs = [job("east", "value"), job("east", "satisfaction"), job("west", "value"), job("west", "satisfaction")]
-    regions = {"east": {"kpis": {"accounts": 300}}, "west": {"kpis": {"accounts": 100}}}
-    first = batch._order_jobs(jobs, regions, {})
-    assert [j.id for j in first] == ["east/value", "east/satisfaction", "west/value", "west/satisfaction"]
-    history = {"east/value": {"seconds": 3.0}, "east/satisfaction": {"seconds": 2.0},
-               "west/value": {"seconds": 1.0}, "west/satisfaction": {"seconds": 4.0}}
-    rerun = batch._order_jobs(jobs, regions, history)
-    assert [j.id for j in rerun] == ["west/satisfaction", "east/value", "east/satisfaction", "west/value"]
-    del history["west/value"]   # one job without a recorded time (e.g. a new notebook): book sizes again
-    assert [j.id for j in batch._order_jobs(jobs, regions, history)] == [j.id for j in first]
