@@ -45,8 +45,8 @@ from .params import Params
 __all__ = ["load_ledger", "load_full_ledger", "filter_ledger", "ledger_key", "read_table", "format_quality",
            "add_arguments", "cli", "SUPPORTED_SUFFIXES"]
 
-#: bump when reading, checking or reducing the tables changes, so that stored scans (ledger-<key>.pkl in a run
-#: cache) and cached workbooks are rebuilt
+#: bump when reading, checking or reducing the tables changes, so that stored scans (ledger-<key>.pkl.lz4 in a
+#: run cache) and cached workbooks are rebuilt
 IO_VERSION = "3"
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")

@@ -31,12 +31,12 @@ def test_run_cache_scans_once_and_not_again_while_current(params, tmp_path, monk
     rebuilt = workbook.open_workbook(changed, tmp_path)
     fresh = workbook.build_workbook(changed, io.filter_ledger(real(changed, "day"), changed))
     pd.testing.assert_frame_equal(rebuilt.customers, fresh.customers)
-    assert third["east"] == first["east"] and len(list(tmp_path.glob("ledger-*.pkl"))) == 1
+    assert third["east"] == first["east"] and len(list(tmp_path.glob("ledger-*.pkl.lz4"))) == 1
     # a changed reading rule changes the ledger: scanned again, and the outdated stored scan is removed
     rules = changed.model_copy(update={"rules": changed.rules.model_copy(update={"exclude_zero_price": False})})
     workbook.prepare_run_cache([rules], tmp_path)
     assert scans == ["east", "east"]
-    assert [p.stem for p in tmp_path.glob("ledger-*.pkl")] == [f"ledger-{io.ledger_key(rules)}"]
+    assert [p.name for p in tmp_path.glob("ledger-*")] == [f"ledger-{io.ledger_key(rules)}.pkl.lz4"]
 
 
 def test_workbook_frame_has_tiers_segments_churn_and_satisfaction(params, tmp_path):
@@ -125,7 +125,7 @@ def test_cached_workbook_leaves_out_the_rows_and_loads_them_on_first_use(params,
     pd.testing.assert_frame_equal(wb.ledger.invoices, full.invoices)
     # the rows come from the stored scan: without it, a clear error says how to fix
     again = workbook.open_workbook(params, tmp_path)
-    for f in tmp_path.glob("ledger-*.pkl"):
+    for f in tmp_path.glob("ledger-*.pkl.lz4"):
         f.unlink()
     with pytest.raises(KamlibError, match="no longer in the run cache.*kam run again"):
         again.ledger.orders
