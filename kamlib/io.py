@@ -45,9 +45,9 @@ from .params import Params
 __all__ = ["load_ledger", "load_full_ledger", "filter_ledger", "ledger_key", "read_table", "format_quality",
            "add_arguments", "cli", "SUPPORTED_SUFFIXES"]
 
-#: bump when reading, checking or reducing the tables changes, so that stored scans (ledger-<key>.pkl.lz4 in a
-#: run cache) and cached workbooks are rebuilt
-IO_VERSION = "3"
+#: bump when reading, checking or reducing the tables, or the stored scan's format, changes, so that stored
+#: scans (ledger-<key>.pkl.lz4 in a run cache) and cached workbooks are rebuilt (4: LZ4-compressed scans)
+IO_VERSION = "4"
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
