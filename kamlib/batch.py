@@ -157,11 +157,22 @@ def _cell_seconds(nb) -> float:
 
 #: a warm kernel runs at most this many notebooks, then a fresh one starts
 KERNEL_REUSE = 64
-#: ... and is replaced earlier when, reset between notebooks, it still holds more than this many bytes of
-#: resident memory (env KAMLIB_KERNEL_MAX_MB, default 1536 MiB): what bounds the memory growth of a
-#: long-lived kernel. Restarting after a fixed 8 notebooks instead cost ~3 s per restart, three times per
-#: 8-region pack, whatever the memory held.
-KERNEL_MAX_RSS = int(os.environ.get("KAMLIB_KERNEL_MAX_MB") or 1536) * 2**20
+#: ... and is replaced earlier when, reset between notebooks, it still holds more than this many MiB of
+#: resident memory (environment variable KAMLIB_KERNEL_MAX_MB overrides it): what bounds the memory growth
+#: of a long-lived kernel. Restarting after a fixed 8 notebooks instead cost ~3 s per restart, three times
+#: per 8-region pack, whatever the memory held.
+KERNEL_MAX_MB = 1536
+
+
+def _kernel_max_mb() -> int:
+    raw = os.environ.get("KAMLIB_KERNEL_MAX_MB", "").strip()
+    if not raw:
+        return KERNEL_MAX_MB
+    if not raw.isdigit() or int(raw) < 1:
+        raise BatchError(f"KAMLIB_KERNEL_MAX_MB={raw!r} must be a whole number of MiB (e.g. 2048), the memory "
+                         "a warm kernel may keep between notebooks. Fix: set it so, or unset it for "
+                         f"{KERNEL_MAX_MB}.")
+    return int(raw)
 
 #: imported once by a warm kernel before its first notebook: the modules the notebooks and kamlib's
 #: analyses use (some add warning filters when imported, which must be in place for every notebook)
@@ -204,7 +215,7 @@ __kamlib_reset()
 
 class _WarmKernel:
     """One kernel per worker process, reused for up to :data:`KERNEL_REUSE` notebooks while it holds less
-    than :data:`KERNEL_MAX_RSS` of memory once reset.
+    than :data:`KERNEL_MAX_MB` of memory once reset.
 
     A fresh kernel per notebook costs ~0.7 s to start and ~1.5 s to import the scientific stack, which at
     8 regions × 4 notebooks was a fifth of the pack's compute (measured in benchmarks/bench_pack.py). The
@@ -264,9 +275,10 @@ class _WarmKernel:
         if reply["content"].get("status") != "ok":
             cls.discard()
             raise BatchError(f"could not reset the warm kernel: {reply['content'].get('evalue', '')}")
-        if wk.used and wk.rss() > KERNEL_MAX_RSS:   # what the last notebooks left behind: start afresh
-            print(f"kamlib: warm kernel holds {wk.rss() / 2**20:,.0f} MiB after its reset (limit "
-                  f"{KERNEL_MAX_RSS / 2**20:,.0f} MiB, KAMLIB_KERNEL_MAX_MB): replaced", file=sys.stderr, flush=True)
+        limit = _kernel_max_mb()
+        if wk.used and wk.rss() > limit * 2**20:   # what the last notebooks left behind: start afresh
+            print(f"kamlib: warm kernel holds {wk.rss() / 2**20:,.0f} MiB after its reset (limit {limit:,} MiB, "
+                  "KAMLIB_KERNEL_MAX_MB): replaced", file=sys.stderr, flush=True)
             cls.discard()
             return cls.get()
         wk.used += 1

@@ -1125,13 +1125,15 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
         summary["hr_upper"] = np.exp(summary["coef"] + z * summary["se"])
     summary["z"] = summary["coef"] / summary["se"]
     summary["p"] = 2 * stats.norm.sf(np.abs(summary["z"]))
-    loglik = float(model.loglike(params_z))
-    loglik_null = float(model.loglike(np.zeros(len(terms))))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # separated fits: flagged above
+        loglik = float(model.loglike(params_z))
+        loglik_null = float(model.loglike(np.zeros(len(terms))))
+        schoenfeld = model.schoenfeld(params_z)
     lp = Xa @ coef
     conc = concordance_index(time, status, lp, ent, strat if strata else None)
 
     class _Res:  # the residuals on the original scale: R = R_z * sd, V = V_z / sd sd'
-        schoenfeld_residuals = model.schoenfeld(params_z) * sd
+        schoenfeld_residuals = schoenfeld * sd
 
         @staticmethod
         def cov_params():

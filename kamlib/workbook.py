@@ -457,7 +457,8 @@ def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
         full = _scanned_ledger(cache_dir, key, stale[0], progress)
         out.update(_build_regions(full, key, stale, cache_dir, workers, progress))
     for old in Path(cache_dir).glob("ledger-*"):   # scans of data no longer used, and older formats
-        if not old.name.endswith(LEDGER_SUFFIX) or old.name[len("ledger-"):-len(LEDGER_SUFFIX)] not in by_source:
+        key = old.name[len("ledger-"):-len(LEDGER_SUFFIX)] if old.name.endswith(LEDGER_SUFFIX) else None
+        if key not in by_source:
             old.unlink(missing_ok=True)
     return out
 

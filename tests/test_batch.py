@@ -366,3 +366,13 @@ def test_warm_kernel_holding_too_much_memory_is_replaced(tmp_path, monkeypatch):
     logs = "".join(f.read_text(encoding="utf-8") for f in (out / ".kam" / "logs").glob("worker-*.log"))
     assert "replaced" in logs and "limit 1 MiB" in logs
 
+
+
+def test_kernel_memory_limit_setting(monkeypatch):
+    monkeypatch.delenv("KAMLIB_KERNEL_MAX_MB", raising=False)
+    assert batch._kernel_max_mb() == batch.KERNEL_MAX_MB
+    monkeypatch.setenv("KAMLIB_KERNEL_MAX_MB", "2048")
+    assert batch._kernel_max_mb() == 2048
+    monkeypatch.setenv("KAMLIB_KERNEL_MAX_MB", "2GB")
+    with pytest.raises(BatchError, match=r"KAMLIB_KERNEL_MAX_MB='2GB' must be a whole number of MiB"):
+        batch._kernel_max_mb()
