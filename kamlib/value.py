@@ -358,7 +358,11 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
     if "n_orders" in o.columns:   # day grain: distinct orders per account and day, already counted
         n_orders, order_codes = o["n_orders"].to_numpy(dtype="float64")[keep], None
     else:
-        n_orders, order_codes = None, pd.factorize(o["order_id"], sort=False)[0][keep]
+        order_codes = pd.factorize(o["order_id"], sort=False)[0][keep]
+        missing = order_codes < 0
+        if missing.any():   # a line without an order id (a ledger not from kamlib.io) is an order of its own
+            order_codes[missing] = order_codes.max() + 1 + np.arange(int(missing.sum()))
+        n_orders = None
 
     mb = _months_back(dates, as_of)
     if engine == "duckdb":

@@ -184,15 +184,17 @@ class _StoredRows:
         from .io import filter_ledger
 
         path = _ledger_file(self.cache_dir, self.ledger_key)
-        stored = None
+        stored, why = None, "is no longer in the run cache (a later run with other data replaced it)"
         if path.exists():
-            stored = _read_ledger_file(path)
+            try:
+                stored = _read_ledger_file(path)
+            except (OSError, EOFError, ValueError, pickle.UnpicklingError) as e:   # pyarrow: OSError/ValueError
+                why = f"cannot be read ({type(e).__name__}: {e}; an interrupted write or a damaged file)"
         if stored is None or stored.get("key") != self.ledger_key:
             raise KamlibError(
                 f"{path}: the scanned ledger this cached workbook of region {self.params.region!r} was built "
-                "from is no longer in the run cache (a later run with other data replaced it), so its order "
-                "and invoice rows cannot be loaded. Fix: run kam run again for this region, or call "
-                "open_workbook(params_file) without run_cache to build it from the data files.")
+                f"from {why}, so its order and invoice rows cannot be loaded. Fix: run kam run again for this "
+                "region, or call open_workbook(params_file) without run_cache to build it from the data files.")
         region = filter_ledger(stored["ledger"], self.params)
         return {"orders": region.orders, "invoices": region.invoices}
 

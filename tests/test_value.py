@@ -174,6 +174,15 @@ def test_months_back_matches_calendar_definition(as_of):
     assert value._months_back(np.array([], dtype="datetime64[ns]"), as_of).tolist() == []
 
 
+def test_order_lines_without_an_order_id_count_as_orders_of_their_own_account():
+    """A ledger built by hand (not through kamlib.io) may lack an order id: that line is one order of its own
+    account, never merged into a neighbouring account's count."""
+    L = hand_ledger()
+    o = L.orders.copy()
+    o["order_id"] = o["order_id"].mask(o["order_id"] == "O4")   # B's first order loses its id
+    ind = value.customer_indicators(Ledger(orders=o, customers=L.customers, invoices=L.invoices), AS_OF)
+    assert ind.loc["A", "order_count"] == 3 and ind.loc["B", "order_count"] == 2
+
 def test_unknown_customer_ids_warn():
     L = hand_ledger()
     o = pd.concat([L.orders, L.orders.iloc[[0]].assign(customer_id=_ids(["ZZ"]))], ignore_index=True)

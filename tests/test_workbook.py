@@ -124,6 +124,11 @@ def test_cached_workbook_leaves_out_the_rows_and_loads_them_on_first_use(params,
     pd.testing.assert_frame_equal(wb.ledger.orders, full.orders)
     pd.testing.assert_frame_equal(wb.ledger.invoices, full.invoices)
     # the rows come from the stored scan: without it, a clear error says how to fix
+    damaged = workbook.open_workbook(params, tmp_path)
+    for f in tmp_path.glob("ledger-*.pkl.lz4"):
+        f.write_bytes(f.read_bytes()[:1000])   # an interrupted copy
+    with pytest.raises(KamlibError, match="cannot be read.*kam run again"):
+        damaged.ledger.orders
     again = workbook.open_workbook(params, tmp_path)
     for f in tmp_path.glob("ledger-*.pkl.lz4"):
         f.unlink()
