@@ -83,6 +83,46 @@ def test_sql_rules_agree_with_pandas_rules(tmp_path, fmt):
     assert sql_examples == examples   # same rows, same wording ("row 4: 'CX2'")
 
 
+@pytest.mark.parametrize("mask_bits", [62, 2])
+def test_day_grain_scan_counts_and_examples_as_the_line_grain(tmp_path, monkeypatch, mask_bits):
+    """The day grain reduces the lines in one pass (excluded lines keep their row position, checks are
+    bits of mask columns): exclusions, amounts and examples are those of the lines and of pandas, also when
+    the flags need several mask columns."""
+    from kamlib import io
+
+    monkeypatch.setattr(io, "_MASK_BITS", mask_bits)
+    params = load_params(make_params(tmp_path, orders=MESSY, customers=CUSTOMERS, extra=RULES))
+    line, day = load_full_ledger(params), load_full_ledger(params, grain="day")
+    _, pandas, examples = _pandas_counts(params, params.data.orders)
+    got = {e.rule: (e.rows, e.amount) for e in day.quality.exclusions if e.table == "orders"}
+    assert got == pandas and {e.rule: e.examples for e in day.quality.exclusions if e.table == "orders"} == examples
+    assert day.quality == line.quality
+    o = day.orders.set_index(["customer_id", "order_date"])
+    assert o.loc[("007", pd.Timestamp("2024-01-05")), ["n_orders", "n_lines"]].tolist() == [1, 2]   # SO1: 2 lines
+    assert o["revenue"].sum() == pytest.approx(line.orders["revenue"].sum())
+
+
+@pytest.mark.parametrize("mask_bits", [62, 1])
+def test_day_grain_reports_the_problems_of_the_line_grain(tmp_path, monkeypatch, mask_bits):
+    from kamlib import io
+
+    monkeypatch.setattr(io, "_MASK_BITS", mask_bits)
+    orders = ("order_id,customer_id,order_date,revenue,quantity,unit_price\n"
+              "SO1,007,2024-01-05,100,1,100\n,007,2024-01-06,5,1,5\nSO3,ZZ,2024-01-07,5,1,5\n"
+              "SO4,C2,2024-01-08,-9,1,-9\nSO5,C2,2024-01-09,-3,-1,3\nSO6,C2,2024-01-10,x,1,2\n")
+    params = load_params(make_params(tmp_path, orders=orders, customers=CUSTOMERS,
+                                     extra="rules:\n  exclude_returns: false\n"))
+    problems = {}
+    for grain in ("line", "day"):
+        with pytest.raises(DataError) as ei:
+            load_full_ledger(params, grain=grain)
+        problems[grain] = _by_check(ei.value.problems, "orders")
+    assert problems["day"] == problems["line"]
+    assert set(problems["day"]) == {("order_id", "not_null"), ("customer_id", "unknown_customer"),
+                                    ("unit_price", "non_negative"), ("revenue", "non_negative"),
+                                    ("revenue", "wrong_type")}
+
+
 def test_sql_checks_agree_with_pandera(tmp_path):
     orders = ("order_id,customer_id,order_date,revenue,quantity,unit_price\n"
               "SO1,007,2024-01-05,100,1,100\n,007,2024-01-06,5,1,5\nSO3,ZZ,2024-01-07,5,1,5\n"
