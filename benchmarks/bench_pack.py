@@ -8,7 +8,9 @@ compare like with like on a shared, noisy machine:
    GROUP BY of the same aggregates (the practical limit): seconds, orders/s, peak memory, ratios;
 2. each analysis' compute time at that scale;
 3. the full pack (``kam run``, every region × notebook and HTML) with 1 and 2 workers;
-4. how cost grows with the number of orders (``--growth``).
+4. how cost grows with the number of orders (``--growth``);
+5. a ledger larger than a given memory (``--big K``: K copies of the ledger, e.g. ~100M order lines;
+   ``--memory-cap 8G`` runs each path in a memory cgroup of that size, a stand-in for a smaller machine).
 
 Each measured path runs in a fresh Python process so that its peak memory (max RSS) is its own; scan paths run
 twice, interleaved, and the faster run is kept (the shared VM evicts file-cache pages on its own schedule).
@@ -17,6 +19,7 @@ Usage::
 
     python benchmarks/bench_pack.py --customers 100000 --regions 8          # ~10M order lines
     python benchmarks/bench_pack.py --customers 10000 --growth 10000,30000,100000 --skip-pack
+    python benchmarks/bench_pack.py --skip-pack --skip-analyses --big 10 --memory-cap 8G   # ~100M lines, root
 """
 from __future__ import annotations
 
@@ -54,6 +57,31 @@ def ledger_dir(n_customers: int, seed: int = 0) -> Path:
         write_demo(out, n_customers=n_customers, seed=seed, fmt="parquet")
         print(f"built demo ledger with {n_customers:,} customers in {time.perf_counter() - t:.1f}s -> {out}",
               flush=True)
+    return out
+
+
+def big_ledger(n_customers: int, factor: int) -> Path:
+    """``factor`` copies of the cached demo ledger's orders and customers (ids suffixed per copy), written
+    as Parquet by DuckDB without loading them: e.g. 10 copies of the 10M-line ledger = 102M order lines."""
+    import duckdb
+
+    src = ledger_dir(n_customers)
+    out = CACHE / f"{src.name}-x{factor}"
+    if not (out / "customers.parquet").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"SET temp_directory = '{out / 'tmp'}'")
+        # copy k of account C0001 is C0001-k: the same ledger, k times over, with no id shared between copies
+        con.execute(f"""COPY (SELECT * REPLACE (order_id || '-' || k AS order_id, customer_id || '-' || k AS customer_id)
+                             FROM read_parquet('{src}/orders.parquet'), range({factor}) AS r(k))
+                        TO '{out}/orders.parquet' (FORMAT parquet)""")
+        con.execute(f"""COPY (SELECT * REPLACE (customer_id || '-' || k AS customer_id, parent_id || '-' || k AS parent_id)
+                             FROM read_parquet('{src}/customers.parquet'), range({factor}) AS r(k))
+                        TO '{out}/customers.parquet.part' (FORMAT parquet)""")
+        (out / "customers.parquet.part").rename(out / "customers.parquet")   # last: marks the copy complete
+        print(f"built {factor} copies of {src.name} in {time.perf_counter() - t:.1f}s -> {out}", flush=True)
     return out
 
 
@@ -192,19 +220,70 @@ def stage_pack(params_dir: str, workers: int, out_dir: str) -> dict:
     return res
 
 
-def _child(stage: str, *args) -> dict:
-    """Run ``stage`` in a fresh interpreter; return its figures plus its peak RSS (MiB)."""
-    code = ("import json,sys,resource; sys.path.insert(0, %r); import bench_pack as b; "
-            "r = getattr(b, %r)(*%r); "
+def _child(stage: str, *args, env: dict | None = None, cgroup: Path | None = None) -> dict:
+    """Run ``stage`` in a fresh interpreter; return its figures plus its peak RSS (MiB).
+
+    ``env``: extra environment variables; ``cgroup``: a memory cgroup folder the child joins before it
+    starts (see :func:`memory_cgroup`)."""
+    code = ("import json,sys,resource,warnings; warnings.simplefilter('ignore'); sys.path.insert(0, %r); "
+            "import bench_pack as b; r = getattr(b, %r)(*%r); "
             "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))"
             % (str(Path(__file__).parent), stage, list(args)))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+
+    def join_cgroup():
+        (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, preexec_fn=join_cgroup if cgroup else None)
+    if proc.returncode == -9:
+        return {"error": "killed (out of memory)" + (" in the cgroup" if cgroup else "")}
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
     res = json.loads([line for line in proc.stdout.splitlines() if line.startswith("{")][-1])
     # a pack's kernels are grandchildren: count them too
     res["children_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return res
+
+
+def memory_cgroup(cap: str) -> Path:
+    """A memory cgroup (v1 or v2) capped at ``cap`` (e.g. "8G"), for a child to run in: a stand-in for a
+    machine with that much memory. Needs write access to /sys/fs/cgroup (root)."""
+    name = f"kam-bench-{os.getpid()}"
+    v2 = Path("/sys/fs/cgroup/cgroup.controllers").exists()
+    folder = Path("/sys/fs/cgroup") / name if v2 else Path("/sys/fs/cgroup/memory") / name
+    try:
+        folder.mkdir(exist_ok=True)
+        (folder / ("memory.max" if v2 else "memory.limit_in_bytes")).write_text(cap)
+    except OSError as e:
+        raise SystemExit(f"--memory-cap needs a writable memory cgroup under /sys/fs/cgroup (run as root), "
+                         f"or run without it: {e}") from None
+    return folder
+
+
+def big_rows(n_customers: int, factor: int, duckdb_memory: str, cap: str | None, work: Path) -> list[list]:
+    """Scan + indicators on ``factor`` copies of the ledger (orders + customers), each path in a fresh
+    process, optionally inside a memory cgroup of ``cap``."""
+    data = big_ledger(n_customers, factor)
+    params = write_params(data, work / f"params-big-{factor}", 8, ("orders", "customers"))[-1]
+    cgroup = memory_cgroup(cap) if cap else None
+    rows = []
+    try:
+        for label, stage, arg, env in (
+                ("kamlib: orders + customers, validated + indicators", "stage_project", str(params),
+                 {"KAMLIB_DUCKDB_MEMORY": duckdb_memory}),
+                ("bare DuckDB GROUP BY", "stage_duckdb", str(data), {}),
+                ("naive pandas", "stage_pandas", str(data), {})):
+            f = _child(stage, arg, env=env, cgroup=cgroup)
+            if "error" in f:
+                rows.append([label, f["error"], "", ""])
+            else:
+                rows.append([label, f"{f['seconds']:.1f}", f"{f['peak_mib'] / 1024:.1f}",
+                             f"load {f['load_seconds']:.1f} s" if "load_seconds" in f else ""])
+            print(f"  {label}: {rows[-1][1]}", flush=True)
+    finally:
+        if cgroup:
+            cgroup.rmdir()
+    return rows
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -270,6 +349,11 @@ def main(argv=None) -> int:
     ap.add_argument("--growth", default="", help="comma-separated customer counts for the growth curve")
     ap.add_argument("--skip-pack", action="store_true", help="skip the kam run measurements")
     ap.add_argument("--skip-analyses", action="store_true")
+    ap.add_argument("--big", type=int, default=0, metavar="K",
+                    help="also scan K copies of the ledger (10 -> ~100M order lines at the default size)")
+    ap.add_argument("--big-duckdb-memory", default="3GB", help="KAMLIB_DUCKDB_MEMORY for the --big scan")
+    ap.add_argument("--memory-cap", default=None, metavar="SIZE",
+                    help="run the --big paths in a memory cgroup of SIZE (e.g. 8G; needs root)")
     args = ap.parse_args(argv)
 
     print(f"# kam-workbook benchmark — {time.strftime('%Y-%m-%d')}, {platform.node() or 'machine'}: "
@@ -326,6 +410,12 @@ def main(argv=None) -> int:
             r, f = scan_rows(n, work)
             rows.append([f"{n:,}", f"{f['project'].get('orders', 0):,}", r[0][1], r[1][1], r[2][1], r[0][3]])
         print(table(rows, ["customers", "order lines", "kamlib s", "pandas s", "DuckDB s", "kamlib peak MiB"]))
+
+    if args.big:
+        print(f"\n## 5. Larger ledgers: {args.big} copies of the ledger, orders + customers"
+              + (f", each path in a {args.memory_cap} memory cgroup" if args.memory_cap else "") + "\n", flush=True)
+        rows = big_rows(args.customers, args.big, args.big_duckdb_memory, args.memory_cap, work)
+        print(table(rows, ["path", "seconds", "peak GiB", "note"]))
     return 0
 
 

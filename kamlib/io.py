@@ -538,12 +538,21 @@ def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None,
 
 
 def _arrow_to_pandas(tbl: pa.Table) -> pd.DataFrame:
-    """Arrow → pandas with canonical dtypes: strings as pandas ``string`` (pyarrow), dates datetime64[ns]."""
+    """Arrow → pandas with canonical dtypes: strings as pandas ``string`` (pyarrow), dates datetime64[ns].
+
+    ``tbl`` is consumed: do not use it afterwards."""
     strings = pd.StringDtype("pyarrow")
     mapper = {pa.string(): strings, pa.large_string(): strings}
     if hasattr(pa, "string_view"):
         mapper[pa.string_view()] = strings
-    df = tbl.to_pandas(types_mapper=mapper.get)
+    # Arrow batches exported by DuckDB keep their whole result alive while any column of them is referenced
+    # (a zero-copy string column would hold the numeric ones too): copy into one chunk per column first,
+    # which frees DuckDB's batches, then convert one block per column, numeric columns without NULLs in
+    # place (read-only, as pandas' copy-on-write expects). At 100M order lines the day-grain orders then
+    # take 3 GiB after loading instead of 6.
+    tbl = tbl.combine_chunks()
+    df = tbl.to_pandas(types_mapper=mapper.get, split_blocks=True, self_destruct=True)
+    del tbl
     for c in df.columns:
         if pd.api.types.is_datetime64_any_dtype(df[c]) and df[c].dtype != "datetime64[ns]":
             df[c] = df[c].astype("datetime64[ns]")

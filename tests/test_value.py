@@ -183,6 +183,25 @@ def test_order_lines_without_an_order_id_count_as_orders_of_their_own_account():
     ind = value.customer_indicators(Ledger(orders=o, customers=L.customers, invoices=L.invoices), AS_OF)
     assert ind.loc["A", "order_count"] == 3 and ind.loc["B", "order_count"] == 2
 
+@pytest.mark.parametrize("as_of", [AS_OF, pd.Timestamp("2026-01-31")])   # O6 out of / in the window
+def test_indicators_leave_the_ledger_untouched_and_ignore_row_order(as_of):
+    """Rows kept whole are used as views of the ledger's columns (no copies): a missing revenue must not be
+    zeroed in the ledger itself. First / last dates per account are the same whether an account's rows are
+    contiguous (day grain, sorted) or scattered."""
+    L = hand_ledger()
+    o = L.orders.assign(revenue=L.orders["revenue"].where(L.orders.index != 2))   # A's O2 revenue missing
+    before = o.copy()
+    led = Ledger(orders=o, customers=L.customers, invoices=L.invoices)
+    ind = value.customer_indicators(led, as_of)
+    pd.testing.assert_frame_equal(o, before)
+    contiguous = o.sort_values(["customer_id", "order_date"], ignore_index=True)
+    ind2 = value.customer_indicators(Ledger(orders=contiguous, customers=L.customers, invoices=L.invoices), as_of)
+    pd.testing.assert_frame_equal(ind, ind2, rtol=1e-12)
+    a = ind.loc["A"]
+    assert a["first_order_date"] == pd.Timestamp("2024-06-30")
+    assert a["revenue"] == pytest.approx(250 if as_of == AS_OF else 1249)
+
+
 def test_unknown_customer_ids_warn():
     L = hand_ledger()
     o = pd.concat([L.orders, L.orders.iloc[[0]].assign(customer_id=_ids(["ZZ"]))], ignore_index=True)
