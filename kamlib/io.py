@@ -978,8 +978,10 @@ def _scan_table(con, table: str, path: Path, params: Params, cutoff: dt.date, kn
         if TABLES[table].key and key in cols:   # the key must be unique among the kept rows (not orders)
             dup = f"SELECT {_q(key)} FROM {line_src} WHERE __rule__ = 0 AND {_q(key)} IS NOT NULL " \
                   f"GROUP BY {_q(key)} HAVING count(*) > 1"
-            rows_dup, n_dup = con.sql(f"SELECT count(*), count(DISTINCT {_q(key)}) FROM {line_src} "
-                                      f"WHERE __rule__ = 0 AND {_q(key)} IN ({dup})").fetchall()[0]
+            # one grouped pass gives both counts (a semi-join back to the rows only for the examples)
+            rows_dup, n_dup = con.sql(f"SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM "
+                                      f"{line_src} WHERE __rule__ = 0 AND {_q(key)} IS NOT NULL GROUP BY {_q(key)} "
+                                      f"HAVING count(*) > 1)").fetchall()[0]
             if rows_dup:
                 got = con.sql(f"SELECT __pos__, {_q(key)} FROM {line_src} WHERE __rule__ = 0 AND {_q(key)} IN "
                               f"({dup}) ORDER BY __pos__ LIMIT 5").fetchall()
