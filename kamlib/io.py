@@ -548,8 +548,8 @@ def _arrow_to_pandas(tbl: pa.Table) -> pd.DataFrame:
     # Arrow batches exported by DuckDB keep their whole result alive while any column of them is referenced
     # (a zero-copy string column would hold the numeric ones too): copy into one chunk per column first,
     # which frees DuckDB's batches, then convert one block per column, numeric columns without NULLs in
-    # place (read-only, as pandas' copy-on-write expects). At 100M order lines the day-grain orders then
-    # take 3 GiB after loading instead of 6.
+    # place (read-only, as pandas' copy-on-write expects). Loading the day grain of 100M order lines (a
+    # 2.9 GiB frame) then leaves the process at 3.7 GiB instead of 6.0.
     tbl = tbl.combine_chunks()
     df = tbl.to_pandas(types_mapper=mapper.get, split_blocks=True, self_destruct=True)
     del tbl
@@ -794,11 +794,13 @@ def _scan_table(con, table: str, path: Path, params: Params, cutoff: dt.date, kn
                 grain: str, problems: list, notes: list, fetch: bool = True) -> _Scan:
     """Type, rule-check, contract-check and fetch a large table (orders, invoices) inside DuckDB.
 
-    The typed rows are materialised once inside DuckDB (compressed; spilled to its temp folder beyond the
-    memory limit). One grouped pass then counts every soft rule (rows, amount) and every hard check, a
-    second fetches example rows of the rules and checks that fired, and a last one returns the kept rows -
-    orders as lines (``grain='line'``) or summed per account and order date (``grain='day'``; a ledger
-    larger than memory still loads), invoices as rows. Nothing is loaded whole into pandas first.
+    Each typed row gets its soft rule and a bit per typing flag and hard check. Invoices and order lines
+    (``grain='line'``) are then materialised once inside DuckDB (compressed; spilled to its temp folder
+    beyond the memory limit); orders at ``grain='day'`` are instead reduced to one row per account, order
+    date and rule in one streaming pass (excluded lines stay rows of their own), so a ledger larger than
+    memory still loads. One grouped pass over that relation counts every soft rule (rows, amount) and every
+    hard check, example rows are fetched for the rules and checks that fired, and a last query returns the
+    kept rows: lines or invoices in file order, or the day grain. Nothing is loaded whole into pandas first.
 
     Parameters
     ----------
