@@ -931,7 +931,7 @@ def _scan_table(con, table: str, path: Path, params: Params, cutoff: dt.date, kn
         kept = rule_rows.get(0, 0)
         failed = {j: bits_kept[nf + i] for i, j in enumerate(row_checks)}
         for j, ch in enumerate(checks):
-            if j not in failed:
+            if j not in failed:   # the unknown-customer check: counted on the reduced rows
                 failed[j] = con.sql(f"SELECT coalesce({n_rows}, 0) FROM {rel} WHERE __rule__ = 0 AND ({ch[2]})"
                                     ).fetchall()[0][0] if kept else 0
         key = _KEY[table]
