@@ -9,6 +9,7 @@ compare like with like on a shared, noisy machine:
 2. each analysis' compute time at that scale;
 3. the full pack (``kam run``, every region × notebook and HTML) with 1 and 2 workers;
 4. how cost grows with the number of orders (``--growth``);
+   (``--csv``: part 1 again with the orders and customers as CSV, the format ERP exports usually arrive in)
 5. a ledger larger than a given memory (``--big K``: K copies of the ledger, e.g. ~100M order lines;
    ``--memory-cap 8G`` runs each path in a memory cgroup of that size, a stand-in for a smaller machine).
 
@@ -19,6 +20,7 @@ Usage::
 
     python benchmarks/bench_pack.py --customers 100000 --regions 8          # ~10M order lines
     python benchmarks/bench_pack.py --customers 10000 --growth 10000,30000,100000 --skip-pack
+    python benchmarks/bench_pack.py --csv --skip-pack --skip-analyses                # Parquet vs CSV scan
     python benchmarks/bench_pack.py --skip-pack --skip-analyses --big 10 --memory-cap 8G   # ~100M lines, root
 """
 from __future__ import annotations
@@ -86,16 +88,36 @@ def big_ledger(n_customers: int, factor: int) -> Path:
     return out
 
 
+def csv_ledger(n_customers: int) -> Path:
+    """The cached demo ledger's orders and customers as CSV files (UTF-8, written by DuckDB from the Parquet
+    files): the same rows in the format ERP exports usually arrive in."""
+    import duckdb
+
+    src = ledger_dir(n_customers)
+    out = CACHE / f"{src.name}-csv"
+    if not (out / "customers.csv").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"COPY (FROM read_parquet('{src}/orders.parquet')) TO '{out}/orders.csv' (HEADER)")
+        con.execute(f"COPY (FROM read_parquet('{src}/customers.parquet')) TO '{out}/customers.csv.part' (HEADER)")
+        (out / "customers.csv.part").rename(out / "customers.csv")   # last: marks the copy complete
+        print(f"wrote {src.name} as CSV in {time.perf_counter() - t:.1f}s -> {out}", flush=True)
+    return out
+
+
 def write_params(data: Path, folder: Path, n_units: int,
-                 tables: tuple[str, ...] = ("orders", "customers", "invoices", "surveys")) -> list[Path]:
-    """One params file per report unit, all reading the same ledger (``tables`` of it)."""
+                 tables: tuple[str, ...] = ("orders", "customers", "invoices", "surveys"),
+                 ext: str = "parquet") -> list[Path]:
+    """One params file per report unit, all reading the same ledger (``tables`` of it, as ``<table>.<ext>``)."""
     import yaml
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for region, filt in UNITS[:n_units]:
         doc = {"region": region, "language": "zh", "random_state": 0,
-               "data": {t: str(data / f"{t}.parquet") for t in tables},
+               "data": {t: str(data / f"{t}.{ext}") for t in tables},
                "filter": filt,
                "satisfaction": {"constructs": {
                    "产品": ["q_product_quality", "q_product_reliability"],
@@ -110,7 +132,7 @@ def write_params(data: Path, folder: Path, n_units: int,
 # ------------------------------------------------------------------------------------------ stages
 # Each stage function runs inside a child process (see `_child`) and returns a dict of figures.
 
-def stage_duckdb(data: str) -> dict:
+def stage_duckdb(data: str, ext: str = "parquet") -> dict:
     import duckdb
 
     t = time.perf_counter()
@@ -119,15 +141,18 @@ def stage_duckdb(data: str) -> dict:
     df = con.execute(f"""
         SELECT customer_id, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
                count(DISTINCT order_id) AS order_count, min(order_date) AS first_order, max(order_date) AS last_order
-        FROM read_parquet('{data}/orders.parquet') WHERE revenue > 0 GROUP BY customer_id""").df()
+        FROM read_{ext}('{data}/orders.{ext}') WHERE revenue > 0 GROUP BY customer_id""").df()
     return {"seconds": time.perf_counter() - t, "customers": len(df)}
 
 
-def stage_pandas(data: str) -> dict:
+def stage_pandas(data: str, ext: str = "parquet") -> dict:
     import pandas as pd
 
     t = time.perf_counter()
-    o = pd.read_parquet(f"{data}/orders.parquet")
+    if ext == "csv":   # pandas' C parser, dates parsed on read (DuckDB detects the types itself)
+        o = pd.read_csv(f"{data}/orders.csv", parse_dates=["order_date"])
+    else:
+        o = pd.read_parquet(f"{data}/orders.parquet")
     o = o[o["revenue"] > 0]
     df = o.groupby("customer_id").agg(revenue=("revenue", "sum"), gross_profit=("gross_profit", "sum"),
                                       order_count=("order_id", "nunique"), first_order=("order_date", "min"),
@@ -310,30 +335,34 @@ def _warm(data: Path) -> None:
                 pass
 
 
-def scan_rows(n_customers: int, work: Path) -> tuple[list[list], dict]:
-    data = ledger_dir(n_customers)
+def scan_rows(n_customers: int, work: Path, ext: str = "parquet") -> tuple[list[list], dict]:
+    """Part 1: the scan paths on the ledger as Parquet, or (``ext='csv'``) its orders and customers as CSV."""
+    data = ledger_dir(n_customers) if ext == "parquet" else csv_ledger(n_customers)
     _warm(data)
-    params = write_params(data, work / f"params-{n_customers}", 8)
-    # like for like: the baselines read only the orders; kamlib also with its whole ledger (4 tables)
-    orders_only = write_params(data, work / f"params-{n_customers}-orders", 8, ("orders", "customers"))
+    # like for like: the baselines read only the orders; kamlib also with its whole ledger (4 tables, Parquet)
+    orders_only = write_params(data, work / f"params-{n_customers}-orders-{ext}", 8, ("orders", "customers"), ext)
+    paths = [("duckdb", "stage_duckdb", str(data), ext), ("pandas", "stage_pandas", str(data), ext),
+             ("project_orders", "stage_project", str(orders_only[-1]))]
+    if ext == "parquet":
+        paths.append(("project", "stage_project", str(write_params(data, work / f"params-{n_customers}", 8)[-1])))
     # each path twice, interleaved, keeping the faster run: this shared VM reclaims file cache pages on its
     # own schedule, so a single run can pay disk reads that have nothing to do with the path measured
     # (second round in reverse order: the process started right after a large one exits runs slower here)
     figures: dict[str, dict] = {}
-    paths = [("duckdb", "stage_duckdb", str(data)), ("pandas", "stage_pandas", str(data)),
-             ("project_orders", "stage_project", str(orders_only[-1])), ("project", "stage_project", str(params[-1]))]
     for order in (paths, paths[::-1]):
-        for name, stage, arg in order:
-            f = _child(stage, arg)
+        for name, stage, *args in order:
+            f = _child(stage, *args)
             best = figures.get(name)
             if best is None or "error" in best or ("error" not in f and f["seconds"] < best["seconds"]):
                 figures[name] = f
-    n_orders = figures["project"].get("orders")
+    n_orders = figures["project_orders"].get("orders")
     rows = []
     base = figures["duckdb"].get("seconds")
     for name, label in (("project_orders", "kamlib: orders + customers, validated + indicators"),
                         ("project", "kamlib: whole ledger (+ invoices, surveys)"), ("pandas", "naive pandas"),
                         ("duckdb", "bare DuckDB GROUP BY")):
+        if name not in figures:
+            continue
         f = figures[name]
         if "error" in f:
             rows.append([label, "error: " + f["error"][:60], "", "", ""])
@@ -344,6 +373,17 @@ def scan_rows(n_customers: int, work: Path) -> tuple[list[list], dict]:
     return rows, figures
 
 
+def _scan_summary(figures: dict) -> str | None:
+    p, d, n = (figures[k].get("seconds") for k in ("project_orders", "pandas", "duckdb"))
+    if not (p and d and n):
+        return None
+    vs_pandas = f"{d / p:.1f}× faster than" if p <= d else f"{p / d:.1f}× slower than"
+    whole = f"; whole ledger {figures['project']['seconds']:.2f}s" if figures.get("project", {}).get("seconds") else ""
+    return (f"kamlib on the same tables (which also validates and counts every exclusion) is {vs_pandas} "
+            f"naive pandas and {p / n:.2f}× the bare DuckDB time (load alone: "
+            f"{figures['project_orders']['load_seconds']:.2f}s{whole})")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--customers", type=int, default=100_000, help="accounts (~100 order lines each)")
@@ -351,6 +391,7 @@ def main(argv=None) -> int:
     ap.add_argument("--growth", default="", help="comma-separated customer counts for the growth curve")
     ap.add_argument("--skip-pack", action="store_true", help="skip the kam run measurements")
     ap.add_argument("--skip-analyses", action="store_true")
+    ap.add_argument("--csv", action="store_true", help="also run part 1 on the orders and customers as CSV")
     ap.add_argument("--big", type=int, default=0, metavar="K",
                     help="also scan K copies of the ledger (10 -> ~100M order lines at the default size)")
     ap.add_argument("--big-duckdb-memory", default="3GB", help="KAMLIB_DUCKDB_MEMORY for the --big scan")
@@ -363,17 +404,20 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="kam-bench-"))
 
     rows, figures = scan_rows(args.customers, work)
-    n_orders = figures["project"].get("orders", "?")
+    n_orders = figures["project_orders"].get("orders", "?")
     print(f"## 1. Ledger scan + customer indicators ({args.customers:,} customers, "
           f"{n_orders:,} order lines kept)\n" if isinstance(n_orders, int) else "## 1. Ledger scan\n")
     print(table(rows, ["path", "seconds", "orders/s", "peak MiB", "vs DuckDB"]))
-    p, d, n = (figures[k].get("seconds") for k in ("project_orders", "pandas", "duckdb"))
-    if p and d and n:
-        vs_pandas = f"{d / p:.1f}× faster than" if p <= d else f"{p / d:.1f}× slower than"
-        print(f"\nkamlib on the same tables (which also validates and counts every exclusion) is {vs_pandas} "
-              f"naive pandas and {p / n:.2f}× the bare DuckDB time (load alone: "
-              f"{figures['project_orders']['load_seconds']:.2f}s; whole ledger "
-              f"{figures['project'].get('seconds', float('nan')):.2f}s)", flush=True)
+    summary = _scan_summary(figures)
+    if summary:
+        print("\n" + summary, flush=True)
+    if args.csv:
+        rows, figures = scan_rows(args.customers, work, "csv")
+        print("\n## 1b. The same, orders and customers as CSV\n")
+        print(table(rows, ["path", "seconds", "orders/s", "peak MiB", "vs DuckDB"]))
+        summary = _scan_summary(figures)
+        if summary:
+            print("\n" + summary, flush=True)
 
     data = ledger_dir(args.customers)
     params = write_params(data, work / "params", args.regions)
@@ -409,8 +453,12 @@ def main(argv=None) -> int:
         print("\n## 4. Growth: scan + indicators by ledger size\n", flush=True)
         rows = []
         for n in [int(x) for x in args.growth.split(",") if x]:
-            r, f = scan_rows(n, work)
-            rows.append([f"{n:,}", f"{f['project'].get('orders', 0):,}", r[0][1], r[1][1], r[2][1], r[0][3]])
+            _, f = scan_rows(n, work)
+
+            def sec(name):
+                return "error" if "error" in f[name] else f"{f[name]['seconds']:.2f}"
+            rows.append([f"{n:,}", f"{f['project_orders'].get('orders', 0):,}", sec("project_orders"), sec("pandas"),
+                         sec("duckdb"), f"{f['project_orders'].get('peak_mib', float('nan')):.0f}"])
         print(table(rows, ["customers", "order lines", "kamlib s", "pandas s", "DuckDB s", "kamlib peak MiB"]))
 
     if args.big:
