@@ -192,3 +192,50 @@ def test_pdf_export_with_headless_chromium_when_installed(tmp_path, monkeypatch)
     assert pdf == tmp_path / "r.pdf" and pdf.read_bytes().startswith(b"%PDF")
     args = (bindir / "args").read_text()
     assert "--headless" in args and html_file.resolve().as_uri() in args
+
+
+_INLINE_FIGURE = r"""
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+published = []
+shell.display_pub.publish = lambda data, metadata=None, **kw: published.append(data)
+draws = []
+shell.run_cell("%matplotlib inline")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+_draw = Figure.draw
+Figure.draw = lambda self, renderer: (draws.append(1), _draw(self, renderer))[1]
+from kamlib import plotting
+plotting.set_theme("zh")
+hooked = [getattr(f, "__name__", "") for f in shell.events.callbacks["post_execute"]]
+cell = "import matplotlib.pyplot as plt; fig, ax = plt.subplots(); ax.bar(['核心', '重点', '一般'], [3, 2, 1]); ax.set_title('客户分层')"
+out = {"after_set_theme": hooked}
+for mode in ("without_hook", "with_hook"):
+    if mode == "with_hook":
+        # pyplot's redraw after each cell where %matplotlib inline puts it: before the inline backend's flush
+        shell.events.callbacks["post_execute"].insert(0, plt._draw_all_if_interactive)
+    draws.clear(); published.clear()
+    assert shell.run_cell(cell).success
+    out[mode] = {"draws": len(draws), "png": [d["image/png"] for d in published if "image/png" in d]}
+print(json.dumps(out))
+"""
+
+
+def test_set_theme_drops_pyplot_redraw_under_inline_backend_same_images(tmp_path):
+    """Under the inline backend set_theme removes pyplot's post-cell redraw: one full draw less per figure
+    (the inline backend draws each figure itself when the cell ends), and the published PNG is the same."""
+    import json
+    import subprocess
+    import sys
+
+    script = tmp_path / "inline.py"
+    script.write_text(_INLINE_FIGURE, encoding="utf-8")
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert "_draw_all_if_interactive" not in out["after_set_theme"]
+    assert "flush_figures" in out["after_set_theme"]             # figures are still shown at the cell's end
+    without, with_hook = out["without_hook"], out["with_hook"]
+    assert len(without["png"]) == 1 and without["png"] == with_hook["png"]
+    assert with_hook["draws"] == without["draws"] + 1

@@ -55,6 +55,12 @@ def set_theme(lang: str = "zh", context: str = "notebook") -> None:
     plt.rcParams["figure.dpi"] = 100
     plt.rcParams["savefig.dpi"] = 110
     plt.rcParams["figure.figsize"] = (8, 4.5)
+    if "inline" in matplotlib.get_backend():
+        # The inline backend renders every figure itself when the cell ends. pyplot's REPL hook also redraws
+        # each new figure just before that, a full draw whose pixels nobody sees: ~7 figures per notebook,
+        # 0.3-0.5 s per notebook (same images without it). %matplotlib inline installs the hook again, and
+        # the next set_theme removes it again.
+        plt.uninstall_repl_displayhook()
 
 
 def get_ax(ax=None, figsize=None):
