@@ -63,48 +63,47 @@ def ledger_dir(n_customers: int, seed: int = 0) -> Path:
     return out
 
 
-def big_ledger(n_customers: int, factor: int) -> Path:
-    """``factor`` copies of the cached demo ledger's orders and customers (ids suffixed per copy), written
-    as Parquet by DuckDB without loading them: e.g. 10 copies of the 10M-line ledger = 102M order lines."""
+def _rewritten_ledger(n_customers: int, name: str, ext: str, options: str, orders: str, customers: str,
+                      what: str) -> Path:
+    """The cached demo ledger's orders and customers rewritten by DuckDB ``COPY`` (nothing loaded into Python):
+    ``orders`` / ``customers`` are the queries (``{src}``: the demo ledger's folder), ``options`` the COPY options.
+    Cached in ``<demo folder>-<name>``; the customers file is written last and marks the copy complete."""
     import duckdb
 
     src = ledger_dir(n_customers)
-    out = CACHE / f"{src.name}-x{factor}"
-    if not (out / "customers.parquet").exists():
+    out = CACHE / f"{src.name}-{name}"
+    if not (out / f"customers.{ext}").exists():
         out.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
         con = duckdb.connect()
         con.execute("SET enable_progress_bar = false")
         con.execute(f"SET temp_directory = '{out / 'tmp'}'")
-        # copy k of account C0001 is C0001-k: the same ledger, k times over, with no id shared between copies
-        con.execute(f"""COPY (SELECT * REPLACE (order_id || '-' || k AS order_id, customer_id || '-' || k AS customer_id)
-                             FROM read_parquet('{src}/orders.parquet'), range({factor}) AS r(k))
-                        TO '{out}/orders.parquet' (FORMAT parquet)""")
-        con.execute(f"""COPY (SELECT * REPLACE (customer_id || '-' || k AS customer_id, parent_id || '-' || k AS parent_id)
-                             FROM read_parquet('{src}/customers.parquet'), range({factor}) AS r(k))
-                        TO '{out}/customers.parquet.part' (FORMAT parquet)""")
-        (out / "customers.parquet.part").rename(out / "customers.parquet")   # last: marks the copy complete
-        print(f"built {factor} copies of {src.name} in {time.perf_counter() - t:.1f}s -> {out}", flush=True)
+        con.execute(f"COPY ({orders.format(src=src)}) TO '{out}/orders.{ext}' ({options})")
+        con.execute(f"COPY ({customers.format(src=src)}) TO '{out}/customers.{ext}.part' ({options})")
+        (out / f"customers.{ext}.part").rename(out / f"customers.{ext}")
+        print(f"{what} {src.name} in {time.perf_counter() - t:.1f}s -> {out}", flush=True)
     return out
+
+
+def big_ledger(n_customers: int, factor: int) -> Path:
+    """``factor`` copies of the cached demo ledger's orders and customers (ids suffixed per copy), written
+    as Parquet by DuckDB without loading them: e.g. 10 copies of the 10M-line ledger = 102M order lines."""
+    # copy k of account C0001 is C0001-k: the same ledger, k times over, with no id shared between copies
+    return _rewritten_ledger(
+        n_customers, f"x{factor}", "parquet", "FORMAT parquet",
+        f"SELECT * REPLACE (order_id || '-' || k AS order_id, customer_id || '-' || k AS customer_id) "
+        f"FROM read_parquet('{{src}}/orders.parquet'), range({factor}) AS r(k)",
+        f"SELECT * REPLACE (customer_id || '-' || k AS customer_id, parent_id || '-' || k AS parent_id) "
+        f"FROM read_parquet('{{src}}/customers.parquet'), range({factor}) AS r(k)",
+        f"built {factor} copies of")
 
 
 def csv_ledger(n_customers: int) -> Path:
     """The cached demo ledger's orders and customers as CSV files (UTF-8, written by DuckDB from the Parquet
     files): the same rows in the format ERP exports usually arrive in."""
-    import duckdb
-
-    src = ledger_dir(n_customers)
-    out = CACHE / f"{src.name}-csv"
-    if not (out / "customers.csv").exists():
-        out.mkdir(parents=True, exist_ok=True)
-        t = time.perf_counter()
-        con = duckdb.connect()
-        con.execute("SET enable_progress_bar = false")
-        con.execute(f"COPY (FROM read_parquet('{src}/orders.parquet')) TO '{out}/orders.csv' (HEADER)")
-        con.execute(f"COPY (FROM read_parquet('{src}/customers.parquet')) TO '{out}/customers.csv.part' (HEADER)")
-        (out / "customers.csv.part").rename(out / "customers.csv")   # last: marks the copy complete
-        print(f"wrote {src.name} as CSV in {time.perf_counter() - t:.1f}s -> {out}", flush=True)
-    return out
+    return _rewritten_ledger(n_customers, "csv", "csv", "FORMAT csv, HEADER",
+                             "FROM read_parquet('{src}/orders.parquet')",
+                             "FROM read_parquet('{src}/customers.parquet')", "wrote as CSV:")
 
 
 def write_params(data: Path, folder: Path, n_units: int,
