@@ -242,6 +242,26 @@ def test_silhouette_sample_is_seeded_and_close_to_full(blobs):
     assert samp.scores.loc[4, "silhouette"] == pytest.approx(full.scores.loc[4, "silhouette"], abs=0.05)
 
 
+
+@pytest.mark.parametrize("n, sample", [(1500, 400), (300, 400)])   # sampled; every row (n <= sample)
+def test_silhouette_on_one_distance_matrix_equals_sklearn(n, sample):
+    """The k candidates share one seeded sample and its distances: each score is exactly sklearn's own
+    silhouette_score with the same sample size and seed."""
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(n, 5))
+    sil = seg._SilhouetteSample(X, sample, 7)
+    for k in (2, 3, 5, 8):
+        labels = rng.integers(0, k, size=n)
+        want = silhouette_score(X, labels, sample_size=sample if n > sample else None, random_state=7)
+        assert sil.score(labels) == want
+    one = np.zeros(n, dtype=int)
+    one[0] = 1   # two labels in X, but (almost surely) one in the sample
+    if n > sample and not one[sil.idx].any():
+        assert np.isnan(sil.score(one))
+
+
 # ------------------------------------------------------------------------------------------ known answers
 
 def test_iris_indices_match_textbook_formulas():
@@ -250,7 +270,7 @@ def test_iris_indices_match_textbook_formulas():
     exp = json.loads((DATA / "iris_expected.json").read_text())
     X = iris.iloc[:, :4].to_numpy(float)
     lab = pd.factorize(iris["species"])[0]
-    got = seg._scores(X, lab, sample=10_000, random_state=0)
+    got = seg._scores(X, lab, seg._SilhouetteSample(X, 10_000, 0))
     for key, val in exp["species_partition_raw"].items():
         assert got[key] == pytest.approx(val, rel=1e-9), key
     assert got["silhouette"] == pytest.approx(exp["published_silhouette"], abs=5e-4)
