@@ -512,14 +512,13 @@ class _SilhouetteSample:
             return float("nan")
 
 
-def _scores(X: np.ndarray, labels: np.ndarray, sil: _SilhouetteSample) -> dict:
+def _scores(X: np.ndarray, labels: np.ndarray, silhouette: _SilhouetteSample) -> dict:
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     n_lab = len(np.unique(labels))
     if n_lab < 2:
         return {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
-    sil = sil.score(labels)
-    return {"silhouette": sil, "calinski_harabasz": float(calinski_harabasz_score(X, labels)),
+    return {"silhouette": silhouette.score(labels), "calinski_harabasz": float(calinski_harabasz_score(X, labels)),
             "davies_bouldin": float(davies_bouldin_score(X, labels))}
 
 
