@@ -47,7 +47,11 @@ def cjk_font() -> str:
 
 
 def set_theme(lang: str = "zh", context: str = "notebook") -> None:
-    """Apply the report theme (call once per notebook; plot functions do not change global state)."""
+    """Apply the report theme (call once per notebook; plot functions do not change global state).
+
+    Under Jupyter's inline backend it also removes pyplot's post-cell redraw of new figures (the inline
+    backend renders them itself; the images are the same).
+    """
     sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
     plt.rcParams["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
     plt.rcParams["font.family"] = "sans-serif"
