@@ -9,12 +9,13 @@ DEMO   := data/demo/orders.csv
 PARAMS ?= params/*.yaml
 WORKERS ?=
 
-.PHONY: help install demo report test test-fast lab bench clean clean-reports
+.PHONY: help install demo report test test-fast lint lab bench clean clean-reports
 
 help:
 	@echo "make report     build the demo ledger if missing and render every region into reports/"
 	@echo "make test       run the whole test suite (set-up included)"
 	@echo "make test-fast  unit and known-answer tests only (no notebook runs)"
+	@echo "make lint       ruff and mypy (the gate .ci/run runs before the tests)"
 	@echo "make lab        open JupyterLab on notebooks/ with kamlib importable"
 	@echo "make bench      run the performance benchmark (see benchmarks/README)"
 
@@ -42,6 +43,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check kamlib tests benchmarks
+	$(BIN)/mypy
 
 lab: $(STAMP) $(DEMO)
 	$(BIN)/jupyter lab notebooks/
