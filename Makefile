@@ -17,7 +17,7 @@ help:
 	@echo "make test-fast  unit and known-answer tests only (no notebook runs)"
 	@echo "make lint       ruff and mypy (the gate .ci/run runs before the tests)"
 	@echo "make lab        open JupyterLab on notebooks/ with kamlib importable"
-	@echo "make bench      run the performance benchmark (see benchmarks/README)"
+	@echo "make bench      run the performance benchmark (see docs/performance.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
