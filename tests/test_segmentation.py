@@ -251,7 +251,7 @@ def test_silhouette_on_one_distance_matrix_equals_sklearn(n, sample):
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(n, 5))
-    sil = seg._SilhouetteSample(X, sample, 7)
+    sil = seg.fitting.SilhouetteSample(X, sample, 7)
     for k in (2, 3, 5, 8):
         labels = rng.integers(0, k, size=n)
         want = silhouette_score(X, labels, sample_size=sample if n > sample else None, random_state=7)
@@ -270,7 +270,7 @@ def test_iris_indices_match_textbook_formulas():
     exp = json.loads((DATA / "iris_expected.json").read_text())
     X = iris.iloc[:, :4].to_numpy(float)
     lab = pd.factorize(iris["species"])[0]
-    got = seg._scores(X, lab, seg._SilhouetteSample(X, 10_000, 0))
+    got = seg.fitting.k_scores(X, lab, seg.fitting.SilhouetteSample(X, 10_000, 0))
     for key, val in exp["species_partition_raw"].items():
         assert got[key] == pytest.approx(val, rel=1e-9), key
     assert got["silhouette"] == pytest.approx(exp["published_silhouette"], abs=5e-4)

@@ -169,9 +169,9 @@ def test_months_back_matches_calendar_definition(as_of):
     dates = pd.date_range("2019-12-25", as_of, freq="D")
     dates = dates[np.random.default_rng(0).permutation(len(dates))]   # order must not matter
     expected = [(as_of.year - d.year) * 12 + (as_of.month - d.month) - (d.day > as_of.day) for d in dates]
-    got = value._months_back(dates.to_numpy(), as_of)
+    got = value.indicators._months_back(dates.to_numpy(), as_of)
     assert got.tolist() == expected
-    assert value._months_back(np.array([], dtype="datetime64[ns]"), as_of).tolist() == []
+    assert value.indicators._months_back(np.array([], dtype="datetime64[ns]"), as_of).tolist() == []
 
 
 def test_order_lines_without_an_order_id_count_as_orders_of_their_own_account():

@@ -1,0 +1,102 @@
+"""Report texts of the segmentation: headings, feature names, trait words, rule and method names."""
+from __future__ import annotations
+
+from ..errors import ParamsError
+from ..fmt import Lang
+
+LABELS: dict[str, dict[str, str]] = {
+    "segmentation.title": {"zh": "客户细分", "en": "Customer segmentation"},
+    "segmentation.k_choice": {"zh": "细分数量 k 的选择", "en": "Choosing the number of segments k"},
+    "segmentation.projection": {"zh": "细分分布（主成分投影）", "en": "Segments in two dimensions (PCA)"},
+    "segmentation.heatmap": {"zh": "细分画像（标准化中位数）", "en": "Segment profiles (standardized medians)"},
+    "segmentation.table": {"zh": "细分一览", "en": "Segments at a glance"},
+    "segmentation.profiles": {"zh": "细分特征中位数", "en": "Segment medians"},
+    "segmentation.crosstab": {"zh": "细分 × 价值层级", "en": "Segments × value tiers"},
+    "segmentation.stability": {"zh": "稳定性", "en": "Stability"},
+    "segmentation.unavailable": {"zh": "本区域未能进行客户细分", "en": "No segmentation for this region"},
+    "segmentation.segment": {"zh": "细分", "en": "Segment"},
+    "segmentation.name": {"zh": "名称", "en": "Name"},
+    "segmentation.customers": {"zh": "客户数", "en": "Customers"},
+    "segmentation.customer_share": {"zh": "客户占比", "en": "Share of customers"},
+    "segmentation.revenue": {"zh": "收入", "en": "Revenue"},
+    "segmentation.revenue_share": {"zh": "收入占比", "en": "Revenue share"},
+    "segmentation.overrepresented": {"zh": "显著偏多的类别", "en": "Over-represented"},
+    "segmentation.total": {"zh": "合计", "en": "Total"},
+    "segmentation.chosen": {"zh": "选定", "en": "chosen"},
+    "segmentation.silhouette": {"zh": "轮廓系数（越高越好）", "en": "Silhouette (higher is better)"},
+    "segmentation.calinski_harabasz": {"zh": "CH 指数（越高越好）", "en": "Calinski-Harabasz (higher is better)"},
+    "segmentation.davies_bouldin": {"zh": "DB 指数（越低越好）", "en": "Davies-Bouldin (lower is better)"},
+    "segmentation.bic": {"zh": "BIC（越低越好）", "en": "BIC (lower is better)"},
+    "segmentation.pc": {"zh": "主成分", "en": "PC"},
+    "segmentation.method": {"zh": "方法说明", "en": "Method"},
+    "segmentation.typical": {"zh": "中等、表现平稳", "en": "Mid-range, typical"},
+}
+
+# feature -> (zh label, en label)
+FEATURE_LABELS = {
+    "revenue": ("收入", "Revenue"), "gross_profit": ("毛利", "Gross profit"), "margin": ("毛利率", "Margin"),
+    "order_count": ("订单数", "Orders"), "avg_order_value": ("平均订单额", "Avg order value"),
+    "recency_days": ("距上次下单天数", "Days since last order"), "tenure_days": ("合作天数", "Tenure (days)"),
+    "frequency": ("年订单频次", "Orders per year"), "revenue_growth": ("收入增长", "Revenue growth"),
+    "revenue_yoy": ("收入同比", "Revenue YoY"), "revenue_last_12m": ("近12个月收入", "Revenue, last 12 months"),
+    "days_to_pay": ("回款天数", "Days to pay"), "dso": ("应收账款周转天数", "DSO"),
+    "overdue_amount": ("逾期金额", "Overdue amount"), "outstanding_amount": ("未收金额", "Outstanding amount"),
+    "late_share": ("逾期付款占比", "Late-paid share"), "revenue_share": ("收入占比", "Revenue share"),
+    "profit_share": ("毛利占比", "Profit share"), "value_fit": ("价值需求匹配度", "Value fit"),
+    "procurement_fit": ("采购流程匹配度", "Procurement fit"), "industry": ("行业", "Industry"),
+    "region": ("区域", "Region"), "size_band": ("规模", "Size band"), "business_unit": ("事业部", "Business unit"),
+}
+
+# feature -> ((zh high, en high), (zh low, en low)); the revenue-like ones lead a name
+TRAITS = {
+    "revenue": (("高价值", "high-value"), ("小额", "small")),
+    "revenue_last_12m": (("高价值", "high-value"), ("小额", "small")),
+    "gross_profit": (("高毛利额", "high-profit"), ("低毛利额", "low-profit")),
+    "order_count": (("高频", "frequent"), ("低频", "occasional")),
+    "frequency": (("高频", "frequent"), ("低频", "occasional")),
+    "avg_order_value": (("大单", "large orders"), ("小单", "small orders")),
+    "margin": (("高毛利", "high-margin"), ("低毛利", "low-margin")),
+    "recency_days": (("久未下单", "dormant"), ("近期活跃", "recently active")),
+    "tenure_days": (("合作久", "long-standing"), ("新客户", "new")),
+    "revenue_growth": (("增长快", "growing"), ("收入下滑", "declining")),
+    "revenue_yoy": (("同比增长", "growing year on year"), ("同比下滑", "shrinking year on year")),
+    "days_to_pay": (("回款慢", "slow payers"), ("回款快", "prompt payers")),
+    "dso": (("回款慢", "slow payers"), ("回款快", "prompt payers")),
+    "late_share": (("常逾期", "often late"), ("按时付款", "pays on time")),
+    "overdue_amount": (("逾期多", "large overdue"), ("逾期少", "little overdue")),
+    "value_fit": (("需求匹配高", "good fit"), ("需求匹配低", "poor fit")),
+    "procurement_fit": (("采购匹配高", "easy to buy from us"), ("采购匹配低", "hard procurement fit")),
+}
+LEAD_TRAITS = ("revenue", "revenue_last_12m", "gross_profit")
+RULE_TEXT = {
+    "silhouette": ("轮廓系数最高（差距在 {tol} 以内时取较小的 k）",
+                   "highest silhouette (a smaller k wins when within {tol} of the best)"),
+    "consensus": ("三项指标排名之和最小（并列时取较小的 k）",
+                  "best sum of ranks of the three indices (ties: smaller k)"),
+    "bic": ("BIC 最低", "lowest BIC"),
+    "given": ("参数中指定", "set in the params file"),
+}
+METHOD_TEXT = {"kmeans": ("k-means 聚类", "k-means"), "gmm": ("高斯混合模型", "a Gaussian mixture"),
+               "ward": ("Ward 层次聚类", "Ward hierarchical clustering")}
+
+
+def text(key: str, lang: str) -> str:
+    return LABELS[key][lang]
+
+
+def feature_label(col: str, lang: str = "zh") -> str:
+    """Display label of an indicator column (``"days_to_pay"`` -> ``"回款天数"`` / ``"Days to pay"``)."""
+    pair = FEATURE_LABELS.get(col)
+    return col if pair is None else pair[0 if lang == "zh" else 1]
+
+
+_LANGS: dict[str, Lang] = {"zh": "zh", "en": "en"}
+
+
+def check_lang(lang: str) -> Lang:
+    """``lang`` as a report language (ParamsError when it is not one)."""
+    try:
+        return _LANGS[lang]
+    except KeyError:
+        raise ParamsError(f"unknown report language {lang!r}; use 'zh' or 'en' ('language:' in the params file)"
+                          ) from None
