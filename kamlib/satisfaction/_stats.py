@@ -71,7 +71,7 @@ def _numeric(s: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
 
 def _account_codes(ids: pd.Series) -> pd.Series:
     """Account ids as float codes (NaN where missing), for the many per-account groupbys of one table:
-    grouping on Arrow-string ids factorizes them every time (20 ms per call on 179,000 responses)."""
+    grouping on Arrow-string ids would factorize them again on every call."""
     codes = pd.factorize(ids)[0]
     return pd.Series(np.where(codes >= 0, codes, np.nan), index=ids.index)
 

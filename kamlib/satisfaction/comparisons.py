@@ -54,7 +54,7 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     """Multiplicity-adjusted p-values: Holm's step-down ("holm") or Benjamini-Hochberg ("fdr_bh").
 
     The same values as ``statsmodels.stats.multitest.multipletests(p, method=...)[1]`` (tested), without
-    its full garbage collection per Holm call (~0.1 s each in a notebook kernel holding a large book).
+    its full garbage collection on every Holm call, which is slow in a notebook kernel holding a large book.
     """
     p = np.asarray(p, dtype="float64")
     m = len(p)

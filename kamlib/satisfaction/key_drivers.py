@@ -188,8 +188,8 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
 def _logit_ordered_model():
     """statsmodels' ordinal logit with the logistic cdf/pdf from ``scipy.special`` and an analytic score.
 
-    ``OrderedModel`` differentiates the likelihood numerically: ~1,600 likelihood evaluations per fit
-    (0.9 s on 20,000 responses and 7 items, half of it in the BFGS gradients, a quarter in the Hessian).
+    ``OrderedModel`` differentiates the likelihood numerically: ~1,600 likelihood evaluations per fit, most
+    of them in the BFGS gradients and the Hessian.
     The analytic score (below) and a Hessian differentiated from it make a fit ~10 times cheaper; the
     estimates are the same maximum (tested against the numerical-gradient fit and against Stata's
     ``ologit``). ``expit`` is what the generic ``scipy.stats.logistic`` wrapper computes.
