@@ -33,6 +33,26 @@ def _check_lang(lang: str) -> Lang:
     return cast(Lang, lang)
 
 
+def _significance(ci: float, alpha: float | None, where: str) -> float:
+    """The significance level ``1 - ci`` of the confidence intervals; ``alpha`` is its deprecated spelling.
+
+    A ``ci`` of 0.5 or less is refused: it is almost surely an ``alpha`` passed by position.
+    """
+    if alpha is not None:
+        warnings.warn(f"{where}(alpha=...) is deprecated and will be removed in the next release; pass the "
+                      f"confidence level instead (ci={1 - alpha:g})", DeprecationWarning, stacklevel=3)
+        if ci != 0.95:
+            raise KamlibError(f"{where}: give the confidence level ci or the deprecated alpha, not both")
+        if not 0 < alpha < 1:
+            raise KamlibError(f"alpha must be in (0, 1), got {alpha!r}")
+        return float(alpha)
+    if not 0.5 < ci < 1:
+        raise KamlibError(f"{where}: ci is the confidence level, strictly between 0.5 and 1 (e.g. 0.95), "
+                          f"got {ci!r}")
+    # rounded so that ci=0.95 gives alpha 0.05 exactly, not 0.050000000000000044
+    return round(1 - ci, 12)
+
+
 def _prep(durations, events, entry=None, groups=None, strata=None) -> tuple[pd.DataFrame, list[str]]:
     """Align inputs into one frame (time, event, entry, group, stratum); drop unusable rows, say how many."""
     notes: list[str] = []

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import KamlibError
-from ._common import _warn
+from ._common import _significance, _warn
 from .km import _km_one
 
 
@@ -46,12 +46,18 @@ class CoxResult:
     baseline: dict = field(repr=False)          # stratum -> DataFrame(time, cumhaz)
     encoding: dict = field(repr=False)          # covariate -> list of levels (categorical) or None
     converged: bool = True
+    #: significance level, ``1 - ci``
     alpha: float = 0.05
     warnings: tuple[str, ...] = ()
     #: terms coded 0/1 (read as "accounts with ..." rather than "per unit")
     binary_terms: tuple[str, ...] = ()
     #: terms with extreme / undetermined estimates (separation): not interpretable
     separated: tuple[str, ...] = ()
+
+    @property
+    def ci(self) -> float:
+        """Confidence level of the hazard-ratio intervals."""
+        return round(1 - self.alpha, 12)
 
     @property
     def lr_test(self) -> tuple[float, int, float]:
@@ -411,8 +417,8 @@ class _CoxPartialLikelihood:
 
 
 def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ties: str = "efron",
-        strata: str | None = None, entry: str | None = None, alpha: float = 0.05,
-        reference: dict | None = None, ph_transform: str = "km") -> CoxResult:
+        strata: str | None = None, entry: str | None = None, ci: float = 0.95,
+        reference: dict | None = None, ph_transform: str = "km", *, alpha: float | None = None) -> CoxResult:
     """Cox proportional-hazards regression with checks (Newton-Raphson on the partial likelihood; the same
     estimates as statsmodels ``PHReg`` and R's ``coxph``, tested, several times faster on large books).
 
@@ -432,12 +438,15 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
         Column whose levels get their own baseline hazard.
     entry : str, optional
         Column with late-entry times (left truncation).
-    alpha : float
-        For the hazard-ratio confidence intervals.
+    ci : float
+        Confidence level of the hazard-ratio intervals (default 0.95); a term is called significant in the
+        sentences and the forest plot when its p-value is below ``1 - ci``.
     reference : dict, optional
         Covariate -> reference level.
     ph_transform : {"km", "rank", "identity"}
         Time transform of the proportional-hazards test.
+    alpha : float, optional
+        Deprecated: ``1 - ci``. Still accepted for one release, with a DeprecationWarning.
 
     Returns
     -------
@@ -449,6 +458,7 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
     """
     if ties not in ("efron", "breslow"):
         raise KamlibError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    alpha = _significance(ci, alpha, "cox")
     covariates = list(covariates)
     missing = [c for c in [duration, event, *covariates, *(x for x in (strata, entry) if x)] if c not in data]
     if missing:

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError, KamlibError
-from ._common import CONF_TYPES, ConfType, _prep, _warn
+from ._common import CONF_TYPES, ConfType, _prep, _significance, _warn
 
 
 def _km_one(time: np.ndarray, event: np.ndarray, entry: np.ndarray) -> pd.DataFrame:
@@ -110,10 +110,16 @@ class KaplanMeierResult:
     median: pd.DataFrame
     risk_table: pd.DataFrame
     conf_type: str = "log-log"
+    #: significance level of the bands, ``1 - ci``
     alpha: float = 0.05
     groups: tuple = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+    @property
+    def ci(self) -> float:
+        """Confidence level of the bands and the median's interval."""
+        return round(1 - self.alpha, 12)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table
@@ -152,8 +158,9 @@ def _nice_times(tmax: float, n: int = 6) -> np.ndarray:
     return np.arange(0, tmax + 1e-9, step)
 
 
-def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log", alpha: float = 0.05,
-                 entry=None, risk_times: Sequence[float] | None = None) -> KaplanMeierResult:
+def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log", ci: float = 0.95,
+                 entry=None, risk_times: Sequence[float] | None = None, *,
+                 alpha: float | None = None) -> KaplanMeierResult:
     """Kaplan-Meier survival curves, overall or per group, with confidence bands and medians.
 
     Parameters
@@ -168,12 +175,14 @@ def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log"
     conf_type : {"log-log", "log", "plain"}
         Pointwise confidence band: ``log-log`` (default; never leaves [0, 1]), ``log`` (R survival's
         default) or ``plain`` (linear, clipped). Variances are Greenwood's.
-    alpha : float
-        1 - confidence level.
+    ci : float
+        Confidence level of the bands and of the median's interval (default 0.95).
     entry : array-like, optional
         Late-entry (left-truncation) times: an account is in the risk set only on ``(entry, duration]``.
     risk_times : sequence of float, optional
         Times for the number-at-risk table (default: about six round times over the follow-up).
+    alpha : float, optional
+        Deprecated: ``1 - ci``. Still accepted for one release, with a DeprecationWarning.
 
     Returns
     -------
@@ -190,8 +199,7 @@ def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log"
     """
     if conf_type not in CONF_TYPES:
         raise KamlibError(f"conf_type must be one of {', '.join(CONF_TYPES)}, got {conf_type!r}")
-    if not 0 < alpha < 1:
-        raise KamlibError(f"alpha must be in (0, 1), got {alpha!r}")
+    alpha = _significance(ci, alpha, "kaplan_meier")
     df, notes = _prep(durations, events, entry, groups)
     warn: list[str] = []
     for m in notes:

@@ -110,6 +110,7 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
     _check_lang(lang)
     zh = lang == "zh"
     out: list[str] = []
+    lvl = f"{round(100 * result.ci, 6):g}%" if isinstance(result, (KaplanMeierResult, CoxResult)) else ""
     if isinstance(result, KaplanMeierResult):
         for g, r in result.median.iterrows():
             name = _t("survival.all", lang) if g == "all" else tier_label(g, lang)
@@ -120,9 +121,9 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
                            "are still active, so the median retention time is not reached.")
             else:
                 ci = f"{_days_text(r['ci_lower'], lang)}–{_days_text(r['ci_upper'], lang)}"
-                out.append(f"- **{name}**：一半客户在{_days_text(r['median'], lang)}内流失（95% 置信区间 {ci}）。"
+                out.append(f"- **{name}**：一半客户在{_days_text(r['median'], lang)}内流失（{lvl} 置信区间 {ci}）。"
                            if zh else f"- **{name}**: half of the accounts are lost within "
-                           f"{_days_text(r['median'], lang)} (95% CI {ci}).")
+                           f"{_days_text(r['median'], lang)} ({lvl} CI {ci}).")
     elif isinstance(result, LogrankResult):
         what = group_name or ("各组" if zh else "the groups")
         if not np.isfinite(result.statistic):
@@ -156,17 +157,17 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
             ci = f"{r['hr_lower']:.2f}–{r['hr_upper']:.2f}"
             p = _p(r["p"], lang)
             if r["p"] >= result.alpha:
-                out.append(f"- {who}：与流失没有显著关系（风险比 {r['hr']:.2f}，95% CI {ci}，{p}）。" if zh
-                           else f"- {who}: no significant link with churn (HR {r['hr']:.2f}, 95% CI {ci}, {p}).")
+                out.append(f"- {who}：与流失没有显著关系（风险比 {r['hr']:.2f}，{lvl} CI {ci}，{p}）。" if zh
+                           else f"- {who}: no significant link with churn (HR {r['hr']:.2f}, {lvl} CI {ci}, {p}).")
             elif r["hr"] >= 1:
                 out.append(f"- {who}：流失速度是其他客户的 **{r['hr']:.1f} 倍**"
-                           f"（风险比 {r['hr']:.2f}，95% CI {ci}，{p}）。"
-                           if zh else f"- {who} leave **{r['hr']:.1f} times as fast** (HR {r['hr']:.2f}, 95% CI {ci}, "
-                           f"{p}).")
+                           f"（风险比 {r['hr']:.2f}，{lvl} CI {ci}，{p}）。"
+                           if zh else f"- {who} leave **{r['hr']:.1f} times as fast** (HR {r['hr']:.2f}, "
+                           f"{lvl} CI {ci}, {p}).")
             else:
                 out.append(f"- {who}：流失风险低 **{fmt.pct(1 - r['hr'], 0)}**"
-                           f"（风险比 {r['hr']:.2f}，95% CI {ci}，{p}）。"
-                           if zh else f"- {who} churn **{fmt.pct(1 - r['hr'], 0)} less** (HR {r['hr']:.2f}, 95% CI "
+                           f"（风险比 {r['hr']:.2f}，{lvl} CI {ci}，{p}）。"
+                           if zh else f"- {who} churn **{fmt.pct(1 - r['hr'], 0)} less** (HR {r['hr']:.2f}, {lvl} CI "
                            f"{ci}, {p}).")
         out.append(ph_note(result, lang))
         out.append(f"模型区分度（C 指数）为 {result.concordance:.2f}：随机抽取一对客户，模型判断谁先流失的准确率约为 "
