@@ -452,3 +452,8 @@ def test_minimal_surveys_only_overall_and_dates():
     assert w.waves == ("2024H2", "2025H1") and (w.table["n_paired"] == 40).all()
     a = S.account_satisfaction(s, st)
     assert a["nps"].isna().all() and (a["n_waves"] == 2).all() and (a["last_wave"] == "2025H1").all()
+
+
+def test_results_compare_by_identity_without_raising(surveys):
+    a, b = S.headline(surveys), S.headline(surveys)
+    assert a == a and a != b and S.nps(surveys["nps"]) != S.nps(surveys["nps"])
