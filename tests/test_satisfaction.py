@@ -13,6 +13,7 @@ import pytest
 from kamlib import satisfaction as S
 from kamlib.errors import AnalysisError, DataError, KamlibError, StatisticalWarning
 from kamlib.params import SatisfactionSection
+from kamlib.satisfaction.key_drivers import _logit_ordered_model
 
 DATA = Path(__file__).resolve().parent / "data" / "satisfaction"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
@@ -128,7 +129,8 @@ def test_cronbach_alpha_variance_form_and_item_statistics():
     rest = x[["i0", "i1", "i2"]]
     assert r.items.loc["i3", "alpha_if_deleted"] == pytest.approx(
         3 / 2 * (1 - rest.var().sum() / rest.sum(axis=1).var()))
-    assert r.items.loc["i0", "item_total_r"] == pytest.approx(np.corrcoef(x["i0"], x.drop(columns="i0").sum(axis=1))[0, 1])
+    rest_total = x.drop(columns="i0").sum(axis=1)
+    assert r.items.loc["i0", "item_total_r"] == pytest.approx(np.corrcoef(x["i0"], rest_total)[0, 1])
 
 
 def test_cronbach_alpha_missing_handling():
@@ -187,7 +189,7 @@ def test_ordinal_logit_analytic_score_matches_numerical_derivatives():
     x = rng.normal(size=(n, 3))
     latent = x @ np.array([0.8, -0.5, 0.1]) + rng.logistic(size=n)
     y = np.digitize(latent, [-1.5, 0.0, 0.7, 2.0])   # 5 ordered levels
-    fast = S._logit_ordered_model()(y, x, distr="logit")
+    fast = _logit_ordered_model()(y, x, distr="logit")
     stock = OrderedModel(y, x, distr="logit")
     p = np.r_[0.3, -0.2, 0.05, -1.2, np.log([1.1, 0.6, 1.4])]
     np.testing.assert_allclose(fast.score(p), approx_fprime(p, stock.loglike, centered=True), rtol=1e-6, atol=1e-6)
@@ -392,7 +394,7 @@ def test_wave_change_detects_paired_shift():
 def test_sentences_languages(surveys):
     r = S.nps(surveys["nps"])
     assert "推荐者" in S.sentences(r, "zh") and "promoters" in S.sentences(r, "en")
-    with pytest.raises(Exception):
+    with pytest.raises(KamlibError):
         S.sentences(r, "fr")
     assert S.likert_label(5, "zh") == "非常满意" and S.likert_label(1, "en") == "Very dissatisfied"
 
@@ -450,3 +452,8 @@ def test_minimal_surveys_only_overall_and_dates():
     assert w.waves == ("2024H2", "2025H1") and (w.table["n_paired"] == 40).all()
     a = S.account_satisfaction(s, st)
     assert a["nps"].isna().all() and (a["n_waves"] == 2).all() and (a["last_wave"] == "2025H1").all()
+
+
+def test_results_compare_by_identity_without_raising(surveys):
+    a, b = S.headline(surveys), S.headline(surveys)
+    assert a == a and a != b and S.nps(surveys["nps"]) != S.nps(surveys["nps"])

@@ -33,7 +33,7 @@ def test_satisfaction_notebook_runs_on_small_demo(small_params_file, tmp_path):
 
 def test_satisfaction_notebook_without_surveys(small_params_file, tmp_path):
     text = small_params_file.read_text(encoding="utf-8")
-    lines = [l for l in text.splitlines() if not l.strip().startswith("surveys:")]
+    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("surveys:")]
     p = tmp_path / "east_nosurveys.yaml"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     outputs = _run(p, tmp_path / "satisfaction_nosurveys.ipynb")

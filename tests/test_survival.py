@@ -13,6 +13,7 @@ import pytest
 from kamlib import survival as sv
 from kamlib.errors import KamlibError, StatisticalWarning
 from kamlib.ledger import Ledger
+from kamlib.survival.cox_model import _CoxPartialLikelihood
 
 DATA = Path(__file__).parent / "data" / "survival"
 KA = json.loads((DATA / "known_answers.json").read_text(encoding="utf-8"))
@@ -135,7 +136,7 @@ def test_partial_likelihood_matches_statsmodels_phreg(ties, with_strata):
         e[strata == 2] = 0.0   # no events in this stratum: it drops out of the likelihood
     ref = PHReg(t, Z, status=e, entry=entry, strata=strata if with_strata else None, ties=ties)
     fit = ref.fit(method="newton")
-    pl = sv._CoxPartialLikelihood(t, e, entry, strata, Z, ties)
+    pl = _CoxPartialLikelihood(t, e, entry, strata, Z, ties)
     beta, cov, converged, grad = pl.fit()
     assert converged and np.max(np.abs(grad)) < 1e-6
     np.testing.assert_allclose(beta, fit.params, atol=1e-8)
@@ -438,6 +439,27 @@ def test_threshold_sensitivity_monotone_with_precision_recall():
     assert list(t["inactivity_days"]) == [90, 180, 365, 800]
     assert t["churn_rate"].is_monotonic_decreasing and {"precision", "recall"} <= set(t.columns)
     assert "180" in sv.sentences(res, "en")
+
+
+def test_ci_is_the_confidence_level_and_alpha_still_works_deprecated(lung, gehan):
+    km = sv.kaplan_meier(lung["time"], lung["event"])
+    assert (km.alpha, km.ci) == (0.05, 0.95)
+    km90 = sv.kaplan_meier(lung["time"], lung["event"], ci=0.9)
+    with pytest.warns(DeprecationWarning, match="ci=0.9"):
+        old = sv.kaplan_meier(lung["time"], lung["event"], alpha=0.1)
+    pd.testing.assert_frame_equal(km90.table, old.table)
+    assert (km90.table["ci_upper"] - km90.table["ci_lower"] <= km.table["ci_upper"] - km.table["ci_lower"]).all()
+    cox = sv.cox(gehan, "weeks", "relapse", ["treated"], ci=0.9)
+    with pytest.warns(DeprecationWarning):
+        old_cox = sv.cox(gehan, "weeks", "relapse", ["treated"], alpha=0.1)
+    pd.testing.assert_frame_equal(cox.summary, old_cox.summary)
+    assert cox.ci == 0.9
+    with pytest.raises(KamlibError, match="confidence level"):
+        sv.kaplan_meier(lung["time"], lung["event"], None, "log-log", 0.05)   # an alpha passed by position
+    with pytest.raises(KamlibError, match="not both"), pytest.warns(DeprecationWarning):
+        sv.cox(gehan, "weeks", "relapse", ["treated"], ci=0.9, alpha=0.1)
+    assert km != km90 and cox != old_cox and km == km       # results compare by identity, never raise
+    assert "90% CI" in sv.sentences(cox, "en") and "95% CI" in sv.sentences(km, "en")
 
 
 # ============================================================================== sentences, labels, plots

@@ -56,9 +56,9 @@ def plot_likert(result, ax=None, lang: str = "zh", neutral: str = "split", **kws
     ax.set_xlim(-1, 1.05 + (1.0 if neutral == "separate" else 0))
     ax.set_xlabel(_lab("share", lang))
     handles, labels = ax.get_legend_handles_labels()
-    order = dict(zip(labels, handles))
-    ax.legend([order[_lab(f"likert_{l}", lang)] for l in (1, 2, 3, 4, 5)],
-              [_lab(f"likert_{l}", lang) for l in (1, 2, 3, 4, 5)], ncol=5, loc="upper center",
+    order = dict(zip(labels, handles, strict=True))
+    ax.legend([order[_lab(f"likert_{k}", lang)] for k in (1, 2, 3, 4, 5)],
+              [_lab(f"likert_{k}", lang) for k in (1, 2, 3, 4, 5)], ncol=5, loc="upper center",
               bbox_to_anchor=(0.5, -0.15), frameon=False, fontsize="small")
     return ax
 

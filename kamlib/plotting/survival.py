@@ -100,7 +100,7 @@ def plot_forest(result, ax=None, lang: str = "zh", labels: dict | None = None, t
     y = np.arange(len(s))[::-1]
     sig = (s["p"] < result.alpha).to_numpy()
     cols = np.where(s["hr"] >= 1, "#C0392B", "#2E86C1")
-    for yi, (_, r), c, sg in zip(y, s.iterrows(), cols, sig):
+    for yi, (_, r), c, sg in zip(y, s.iterrows(), cols, sig, strict=True):
         ax.plot([r["hr_lower"], r["hr_upper"]], [yi, yi], color=c, lw=2, alpha=1 if sg else 0.4)
         ax.plot(r["hr"], yi, "s", color=c, ms=8, alpha=1 if sg else 0.4)
         ax.annotate(f"{r['hr']:.2f} ({r['hr_lower']:.2f}–{r['hr_upper']:.2f})", xy=(1, yi),

@@ -1,0 +1,308 @@
+"""Group comparisons, wave-to-wave change and p-value adjustment."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import KamlibError
+from ._stats import _account_codes, _frame_html, _mean_ci, _nps_points, _numeric, _top_flag, _unit_values, _warn
+from .surveys import _item_columns, _prepare, _settings, _sorted_waves
+
+
+@dataclass(frozen=True, eq=False)
+class GroupTestResult:
+    """Group comparisons: one row per (grouping, measure) in ``table``; group levels in ``groups``.
+
+    ``table`` columns: ``by``, ``measure``, ``test`` (Kruskal-Wallis / Mann-Whitney), ``k`` (groups
+    compared), ``n``, ``statistic``, ``p``, ``p_adj``, ``effect`` and ``effect_name`` (epsilon² or
+    rank-biserial r), ``chi2``, ``chi2_p``, ``chi2_p_adj``, ``cramers_v`` (top-2-box share by group),
+    ``unit``. ``correction`` names the multiple-testing method, applied across all rank tests of the table
+    and, separately, across all chi-square tests.
+    """
+
+    table: pd.DataFrame
+    groups: pd.DataFrame
+    correction: str = "holm"
+    aggregate: str = "account"
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return _frame_html(self.table)
+
+
+def _measures(s: pd.DataFrame, st, constructs) -> dict[str, tuple[pd.Series, int | None]]:
+    """measure name -> (response-level values, scale for top-box or None)."""
+    out: dict[str, tuple[pd.Series, int | None]] = {}
+    if st.overall in s.columns:
+        out[st.overall] = (pd.to_numeric(s[st.overall], errors="coerce").astype("float64"), 5)
+    if st.nps in s.columns:
+        out[st.nps] = (pd.to_numeric(s[st.nps], errors="coerce").astype("float64"), None)
+    for cname, items in constructs.items():
+        out[cname] = (_numeric(s, items).mean(axis=1), 5)
+    return out
+
+
+def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
+    """Multiplicity-adjusted p-values: Holm's step-down ("holm") or Benjamini-Hochberg ("fdr_bh").
+
+    The same values as ``statsmodels.stats.multitest.multipletests(p, method=...)[1]`` (tested), without
+    its full garbage collection on every Holm call, which is slow in a notebook kernel holding a large book.
+    """
+    p = np.asarray(p, dtype="float64")
+    m = len(p)
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="mergesort")
+    ps = p[order]
+    if method == "holm":
+        adj = np.maximum.accumulate(ps * np.arange(m, 0, -1))
+    elif method == "fdr_bh":
+        adj = np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1]
+    else:
+        raise KamlibError(f"adjust_pvalues: method must be 'holm' or 'fdr_bh', got {method!r}")
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by: Sequence[str] | None = None,
+                settings=None, aggregate: str | None = None, wave=None) -> GroupTestResult:
+    """Compare satisfaction across groups (tier, segment, region, respondent role ...).
+
+    Parameters
+    ----------
+    surveys : DataFrame
+        Canonical surveys table.
+    customers : DataFrame, optional
+        Account attributes indexed by ``customer_id`` (e.g. ``wb.customers`` with ``tier``, ``segment``).
+        A grouping column found in ``surveys`` (e.g. ``respondent_role``) is taken from there instead.
+    by : list of str, optional
+        Grouping columns; default ``settings.group_by``. Missing columns are skipped with a warning.
+    aggregate : {"account", "respondent"}, optional
+        Account: the unit is the account (respondents of one account in one group averaged first); for a
+        respondent attribute such as role, the unit is (account, role).
+
+    Notes
+    -----
+    Rank tests compare the measure's distribution (Kruskal-Wallis with epsilon² = H / (n - 1) for 3+ groups;
+    Mann-Whitney U with rank-biserial r = 2 U / (n1 n2) - 1 for 2, positive when the first group listed is
+    higher). The chi-square test compares the share in the top-2-box (unit mean ≥ 4 for account units).
+    Groups with fewer than ``min_n`` units are left out of the test (warning). P-values are adjusted with
+    ``settings.correction`` (Holm or Benjamini-Hochberg) across every rank test of the table, and separately
+    across every chi-square test.
+    """
+
+    st = _settings(settings)
+    agg = aggregate or st.aggregate
+    s = _prepare(surveys, "group_tests", wave)
+    constructs = _item_columns(s, st.constructs, "group_tests")
+    msgs: list[str] = []
+    by = list(st.group_by if by is None else by)
+    meas = _measures(s, st, constructs)
+    acc = _account_codes(s["customer_id"])
+    rows, grows = [], []
+    warned: set[str] = set()
+    for b in by:
+        respondent_attr = b in s.columns
+        if respondent_attr:
+            g = s[b].astype("string")
+        elif customers is not None and b in customers.columns:
+            g = s["customer_id"].map(customers[b].astype("string"))
+        else:
+            _warn(msgs, f"Group comparison by {b!r} skipped: no such column in the surveys or customer frame.")
+            continue
+        for mname, (v, scale) in meas.items():
+            d = pd.DataFrame({"acc": acc, "g": g, "v": v}).dropna()
+            if agg == "account":
+                d = d.groupby(["acc", "g"], as_index=False)["v"].mean()
+            sizes = d.groupby("g")["v"].size()
+            small = sizes[sizes < st.min_n]
+            if len(small) and b not in warned:
+                warned.add(b)  # one warning per grouping, not per measure
+                _warn(msgs, f"{b}: group(s) {[str(x) for x in small.index]} have fewer than {st.min_n} "
+                            f"{'accounts' if agg == 'account' else 'responses'} and are left out of the tests "
+                            "(shown as not estimable).")
+            keep = [k for k in sizes.index if sizes[k] >= st.min_n]
+            for lvl in sizes.index:
+                vv = d.loc[d["g"] == lvl, "v"]
+                m, lo, hi, _, n = _mean_ci(vv, st.ci)
+                grows.append({"by": b, "measure": mname, "group": str(lvl), "n": n,
+                              "mean": m if n >= st.min_n else np.nan,
+                              "ci_lower": lo if n >= st.min_n else np.nan,
+                              "ci_upper": hi if n >= st.min_n else np.nan,
+                              "top_box": float((vv >= 4).mean()) if scale and n >= st.min_n else np.nan,
+                              "estimable": n >= st.min_n})
+            row = {"by": b, "measure": mname, "test": "", "k": len(keep), "n": 0, "statistic": np.nan,
+                   "unit": ("responses" if agg == "respondent" else f"account×{b}" if respondent_attr
+                            else "accounts"),
+                   "p": np.nan, "effect": np.nan, "effect_name": "", "chi2": np.nan, "chi2_p": np.nan,
+                   "cramers_v": np.nan}
+            if len(keep) < 2:
+                row["test"] = "not estimable"
+                rows.append(row)
+                continue
+            d = d[d["g"].isin(keep)]
+            samples = [d.loc[d["g"] == k_, "v"].to_numpy() for k_ in keep]
+            n = int(len(d))
+            row["n"] = n
+            if np.ptp(d["v"].to_numpy()) == 0:
+                _warn(msgs, f"{b} / {mname}: every unit has the same value; no test is possible.")
+                row["test"] = "not estimable"
+                rows.append(row)
+                continue
+            if len(keep) == 2:
+                u = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
+                row.update(test=f"Mann-Whitney ({keep[0]} vs {keep[1]})", statistic=float(u.statistic),
+                           p=float(u.pvalue), effect=float(2 * u.statistic / (len(samples[0]) * len(samples[1])) - 1),
+                           effect_name="rank-biserial r")
+            else:
+                h = stats.kruskal(*samples)
+                row.update(test="Kruskal-Wallis", statistic=float(h.statistic), p=float(h.pvalue),
+                           effect=float(h.statistic / (n - 1)), effect_name="epsilon²")
+            if scale:
+                top = (d["v"] >= 4)
+                tab = pd.crosstab(d["g"], top)
+                if tab.shape == (len(keep), 2):
+                    chi2, p, _, expected = stats.chi2_contingency(tab.to_numpy(), correction=False)
+                    if (expected < 5).any() and f"chi2:{b}" not in warned:
+                        warned.add(f"chi2:{b}")
+                        _warn(msgs, f"{b}: some expected top-2-box counts are below 5, so the chi-square "
+                                    "p-values are approximate.")
+                    row.update(chi2=float(chi2), chi2_p=float(p), cramers_v=float(np.sqrt(chi2 / n)))
+            rows.append(row)
+    cols = ["by", "measure", "test", "k", "n", "statistic", "p", "p_adj", "effect", "effect_name", "chi2",
+            "chi2_p", "chi2_p_adj", "cramers_v"]
+    t = pd.DataFrame(rows)
+    if len(t):
+        for pc in ("p", "chi2_p"):
+            adj = np.full(len(t), np.nan)
+            ok = t[pc].notna().to_numpy()
+            if ok.any():
+                adj[ok] = adjust_pvalues(t.loc[ok, pc].to_numpy(), st.correction)
+            t[pc + "_adj" if pc == "chi2_p" else "p_adj"] = adj
+    t = t.reindex(columns=cols + ["unit"])
+    gt = pd.DataFrame(grows, columns=["by", "measure", "group", "n", "mean", "ci_lower", "ci_upper", "top_box",
+                                      "estimable"])
+    return GroupTestResult(t, gt, st.correction, agg, tuple(dict.fromkeys(msgs)))
+
+
+@dataclass(frozen=True, eq=False)
+class WaveChangeResult:
+    """Change of each measure between consecutive waves (``table``) and the level per wave (``levels``).
+
+    ``table`` columns: ``measure``, ``wave_a``, ``wave_b``, ``level_a``, ``level_b``, ``change``
+    (level_b - level_a over all units), ``n_a``, ``n_b``, ``n_paired``, ``test``, ``diff`` (the difference
+    the test estimates: mean within-account change for the paired test), ``ci_lower``, ``ci_upper``, ``p``,
+    ``p_adj``, ``estimable``.
+    """
+
+    table: pd.DataFrame
+    levels: pd.DataFrame
+    waves: tuple[str, ...] = ()
+    aggregate: str = "account"
+    correction: str = "holm"
+    warnings: tuple[str, ...] = ()
+    overall: str = "overall"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return _frame_html(self.table)
+
+
+def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = None) -> WaveChangeResult:
+    """Change in CSAT, NPS, mean overall and each construct between consecutive survey waves.
+
+    Accounts surveyed in both waves are compared with themselves: a paired t-test on the account-level
+    values (mean score, top-2-box share, account NPS) when at least ``min_n`` accounts answered both waves.
+    Otherwise the two waves are compared as independent samples (Welch's t-test on the units chosen by
+    ``aggregate``). P-values are adjusted across the table with ``settings.correction``. With fewer than two
+    waves the table is empty and a warning says so.
+    """
+
+    st = _settings(settings)
+    agg = aggregate or st.aggregate
+    s = _prepare(surveys, "wave_change")
+    constructs = _item_columns(s, st.constructs, "wave_change")
+    msgs: list[str] = []
+    waves = _sorted_waves(s["_wave"])
+    meas: dict[str, tuple[pd.Series, tuple[float, float]]] = {}
+    if st.overall in s.columns:
+        o = pd.to_numeric(s[st.overall], errors="coerce").astype("float64")
+        meas["csat"] = (_top_flag(o, 2, 5), (0.0, 1.0))
+        meas[st.overall] = (o, (1.0, 5.0))
+    if st.nps in s.columns:
+        meas["nps"] = (_nps_points(pd.to_numeric(s[st.nps], errors="coerce").astype("float64")), (-100.0, 100.0))
+    for cname, items in constructs.items():
+        meas[cname] = (_numeric(s, items).mean(axis=1), (1.0, 5.0))
+    cols = ["measure", "wave_a", "wave_b", "level_a", "level_b", "change", "n_a", "n_b", "n_paired", "test",
+            "diff", "ci_lower", "ci_upper", "p", "p_adj", "estimable"]
+    lvl_rows = []
+    acc = _account_codes(s["customer_id"])
+    for mname, (v, bounds) in meas.items():
+        for w in waves:
+            sel = s["_wave"] == w
+            m, lo, hi, _, n = _mean_ci(_unit_values(v[sel], acc[sel], agg), st.ci, *bounds)
+            ok = n >= st.min_n
+            lvl_rows.append({"measure": mname, "wave": w, "estimate": m if ok else np.nan,
+                             "ci_lower": lo if ok else np.nan, "ci_upper": hi if ok else np.nan, "n": n,
+                             "estimable": ok})
+    levels = pd.DataFrame(lvl_rows, columns=["measure", "wave", "estimate", "ci_lower", "ci_upper", "n", "estimable"])
+    if len(waves) < 2:
+        _warn(msgs, f"Wave comparison not possible: the surveys hold {len(waves)} wave(s) "
+                    f"({', '.join(waves) or 'none'}); at least two are needed.")
+        return WaveChangeResult(pd.DataFrame(columns=cols), levels, tuple(waves), agg, st.correction, tuple(msgs),
+                                st.overall)
+    rows = []
+    for mname, (v, _bounds) in meas.items():
+        for wa, wb_ in zip(waves[:-1], waves[1:], strict=True):
+            sa, sb = s["_wave"] == wa, s["_wave"] == wb_
+            ua = _unit_values(v[sa], acc[sa], agg)
+            ub = _unit_values(v[sb], acc[sb], agg)
+            aa = v[sa].groupby(acc[sa]).mean().dropna()
+            ab = v[sb].groupby(acc[sb]).mean().dropna()
+            both = aa.index.intersection(ab.index)
+            row: dict[str, Any] = {
+                "measure": mname, "wave_a": wa, "wave_b": wb_, "level_a": ua.mean() if len(ua) else np.nan,
+                "level_b": ub.mean() if len(ub) else np.nan, "n_a": len(ua), "n_b": len(ub),
+                "n_paired": len(both), "test": "not estimable", "diff": np.nan, "ci_lower": np.nan,
+                "ci_upper": np.nan, "p": np.nan, "estimable": False}
+            row["change"] = row["level_b"] - row["level_a"]
+            tq = 0.5 + st.ci / 2
+            if len(both) >= st.min_n:
+                dd = (ab[both] - aa[both]).to_numpy()
+                m, lo, hi, se, n = _mean_ci(dd, st.ci)
+                p = float(stats.ttest_1samp(dd, 0.0).pvalue) if se > 0 else (1.0 if m == 0 else 0.0)
+                row.update(test="paired t (accounts in both waves)", diff=m, ci_lower=lo, ci_upper=hi, p=p,
+                           estimable=True)
+            elif len(ua) >= st.min_n and len(ub) >= st.min_n:
+                r = stats.ttest_ind(ub, ua, equal_var=False)
+                va, vb = ua.var(ddof=1) / len(ua), ub.var(ddof=1) / len(ub)
+                se = float(np.sqrt(va + vb))
+                dfw = (va + vb) ** 2 / (va ** 2 / (len(ua) - 1) + vb ** 2 / (len(ub) - 1)) if se > 0 else 1.0
+                h = float(stats.t.ppf(tq, dfw)) * se
+                diff = float(ub.mean() - ua.mean())
+                row.update(test="Welch t (independent waves)", diff=diff, ci_lower=diff - h, ci_upper=diff + h,
+                           p=float(r.pvalue) if se > 0 else np.nan, estimable=se > 0)
+            else:
+                _warn(msgs, f"{mname} {wa}→{wb_}: too few units ({len(ua)}, {len(ub)}; {len(both)} paired) for "
+                            f"a test (minimum {st.min_n}).")
+            rows.append(row)
+    t = pd.DataFrame(rows)
+    ok = t["p"].notna().to_numpy()
+    adj = np.full(len(t), np.nan)
+    if ok.any():
+        adj[ok] = adjust_pvalues(t.loc[ok, "p"].to_numpy(), st.correction)
+    t["p_adj"] = adj
+    return WaveChangeResult(t.reindex(columns=cols), levels, tuple(waves), agg, st.correction,
+                            tuple(dict.fromkeys(msgs)), st.overall)
+

@@ -1,0 +1,286 @@
+"""Headline, item and Likert summaries, and the account-level frame joined to the customer table."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ._stats import (
+    _check_range,
+    _frame_html,
+    _mean_ci,
+    _mean_stat,
+    _nps_points,
+    _numeric,
+    _share_stat,
+    _top_flag,
+    _unit_values,
+    _warn,
+)
+from .labels import likert_label
+from .scores import nps
+from .surveys import _check_surveys, _item_columns, _prepare, _settings, _settings_fields, _waves
+
+#: Likert scale points 5..1 with their labels
+LIKERT_LEVELS = (5, 4, 3, 2, 1)
+
+
+def account_satisfaction(surveys: pd.DataFrame, settings=None) -> pd.DataFrame:
+    """One row per surveyed account: the account-level satisfaction that joins the customer frame.
+
+    Respondents of an account are averaged first (so an account weighs once, whatever its number of
+    respondents). ``kamlib.workbook`` joins this frame onto ``wb.customers`` with the prefix ``sat_``.
+
+    Parameters
+    ----------
+    surveys : DataFrame
+        Canonical ``surveys`` table (``customer_id``, ``survey_date``, ``wave``, ``overall``, ``nps`` and the
+        Likert items named in ``settings.constructs``).
+    settings : SatisfactionSection, optional
+        ``params.satisfaction``; defaults when omitted.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` with columns
+
+    * ``n_responses`` (int), ``n_waves`` (int), ``first_survey_date``, ``last_survey_date``, ``last_wave``
+    * ``overall``: mean overall satisfaction (1-5) over all the account's responses
+    * ``overall_last_wave``: the same within the account's latest wave
+    * ``csat``: share of the account's responses with overall 4-5
+    * ``nps``: the account's NPS in points (share of promoters - detractors among its respondents, ×100)
+    * ``nps_score``: mean 0-10 likelihood to recommend
+    * ``dissatisfied``: 1.0 when ``overall`` < 3 (the survival covariate), else 0.0
+    * ``construct_<name>``: mean of the construct's items (each response's items averaged first)
+
+    Columns whose source column is absent are NaN. Accounts with one respondent are kept: the frame
+    describes accounts, it does not claim precision (use the summary functions for intervals).
+    """
+    _check_surveys(surveys, "account_satisfaction")
+    st = _settings_fields(settings)
+    constructs = _item_columns(surveys, st.constructs, "account_satisfaction")
+    s = surveys.copy()
+    s["customer_id"] = s["customer_id"].astype("string")
+    s = s[s["customer_id"].notna()]
+    s["_wave"] = _waves(s)
+    cols: dict[str, pd.Series] = {}
+    g = s.groupby("customer_id", sort=True)
+    cols["n_responses"] = g.size().astype("int64")
+    cols["n_waves"] = g["_wave"].nunique().astype("int64")
+    if "survey_date" in s.columns:
+        d = pd.to_datetime(s["survey_date"])
+        cols["first_survey_date"] = d.groupby(s["customer_id"]).min()
+        cols["last_survey_date"] = d.groupby(s["customer_id"]).max()
+        # latest wave = wave of the latest response (wave labels need not sort as strings)
+        last = s.assign(_d=d).sort_values(["customer_id", "_d"]).groupby("customer_id")["_wave"].last()
+    else:
+        last = s.sort_values(["customer_id", "_wave"]).groupby("customer_id")["_wave"].last()
+    cols["last_wave"] = last.astype("string")
+    idx = cols["n_responses"].index
+    ov = st.overall
+    if ov in s.columns:
+        o = pd.to_numeric(s[ov], errors="coerce").astype("float64")
+        _check_range(o.to_numpy(), 1, 5, f"surveys.{ov}")
+        cols["overall"] = o.groupby(s["customer_id"]).mean()
+        in_last = s["_wave"] == s["customer_id"].map(last)
+        cols["overall_last_wave"] = o[in_last].groupby(s["customer_id"][in_last]).mean().reindex(idx)
+        sat = (o >= 4).astype("float64").where(o.notna())
+        cols["csat"] = sat.groupby(s["customer_id"]).mean()
+        cols["dissatisfied"] = (cols["overall"] < 3).astype("float64").where(cols["overall"].notna())
+    else:
+        for c in ("overall", "overall_last_wave", "csat", "dissatisfied"):
+            cols[c] = pd.Series(np.nan, index=idx)
+    nc = st.nps
+    if nc in s.columns:
+        x = pd.to_numeric(s[nc], errors="coerce").astype("float64")
+        _check_range(x.to_numpy(), 0, 10, f"surveys.{nc}")
+        cat = pd.Series(np.select([x >= 9, x <= 6], [100.0, -100.0], 0.0), index=s.index).where(x.notna())
+        cols["nps"] = cat.groupby(s["customer_id"]).mean()
+        cols["nps_score"] = x.groupby(s["customer_id"]).mean()
+    else:
+        cols["nps"] = pd.Series(np.nan, index=idx)
+        cols["nps_score"] = pd.Series(np.nan, index=idx)
+    for name, items in constructs.items():
+        resp = s[items].apply(pd.to_numeric, errors="coerce").astype("float64").mean(axis=1)
+        cols[f"construct_{name}"] = resp.groupby(s["customer_id"]).mean()
+    out = pd.DataFrame({k: v.reindex(idx) for k, v in cols.items()})
+    out.index = out.index.astype("string")
+    out.index.name = "customer_id"
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class SummaryResult:
+    """A table of estimates with intervals (``estimate``, ``ci_lower``, ``ci_upper``, ``n``, ``estimable``)."""
+
+    table: pd.DataFrame
+    aggregate: str = "account"
+    ci: float = 0.95
+    kind: str = "summary"
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return _frame_html(self.table)
+
+
+def headline(surveys: pd.DataFrame, settings=None, aggregate: str | None = None, wave=None) -> SummaryResult:
+    """CSAT (top-2-box of overall), NPS and mean overall satisfaction, each with interval and n.
+
+    Parameters
+    ----------
+    surveys : DataFrame
+        Canonical surveys table.
+    settings : SatisfactionSection, optional
+    aggregate : {"account", "respondent"}, optional
+        Default ``settings.aggregate`` (account: respondents averaged within an account first).
+    wave : str or "latest", optional
+        Restrict to one wave (``"latest"``: the last wave label); default all responses.
+
+    Returns
+    -------
+    SummaryResult
+        Rows ``csat`` (share), ``nps`` (points), ``overall`` (1-5 mean); columns ``estimate``, ``se``,
+        ``ci_lower``, ``ci_upper``, ``n``, ``unit``, ``estimable``.
+    """
+    st = _settings(settings)
+    agg = aggregate or st.aggregate
+    s = _prepare(surveys, "headline", wave)
+    msgs: list[str] = []
+    acc = s["customer_id"]
+    rows = {}
+    unit = "accounts" if agg == "account" else "responses"
+    if st.overall in s.columns:
+        o = pd.to_numeric(s[st.overall], errors="coerce").astype("float64")
+        rows["csat"] = _share_stat(_top_flag(o, 2, 5), acc, agg, st.ci, st.min_n, "CSAT", msgs)
+        rows["overall"] = _mean_stat(o, acc, agg, st.ci, st.min_n, "Mean overall satisfaction", msgs, (1, 5))
+    if st.nps in s.columns:
+        x = pd.to_numeric(s[st.nps], errors="coerce").astype("float64")
+        if agg == "respondent":
+            r = nps(x, ci=st.ci, min_n=st.min_n)
+            msgs.extend(r.warnings)
+            rows["nps"] = {"estimate": r.nps, "se": r.se, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
+                           "n": r.n, "estimable": r.estimable}
+        else:
+            v = _unit_values(_nps_points(x), acc, "account")
+            if len(v) < st.min_n:
+                _warn(msgs, f"NPS: not estimable ({len(v)} accounts < minimum {st.min_n}).")
+                rows["nps"] = {"estimate": np.nan, "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
+                               "n": int(len(v)), "estimable": False}
+            else:
+                m, lo, hi, se, n = _mean_ci(v, st.ci, -100.0, 100.0)
+                if se == 0:
+                    _warn(msgs, f"NPS: all {n} accounts have the same NPS, so the interval is degenerate.")
+                rows["nps"] = {"estimate": m, "se": se, "ci_lower": lo, "ci_upper": hi, "n": n,
+                               "estimable": True}
+    t = pd.DataFrame.from_dict(rows, orient="index",
+                               columns=["estimate", "se", "ci_lower", "ci_upper", "n", "estimable"])
+    t["unit"] = unit
+    t.index.name = "measure"
+    if len(t) and (t["n"] < 30).any() and t["estimable"].all():
+        _warn(msgs, f"Headline figures rest on fewer than 30 {unit}: intervals are wide.")
+    return SummaryResult(t, agg, st.ci, "headline", tuple(msgs))
+
+
+@dataclass(frozen=True, eq=False)
+class LikertResult:
+    """Answer distribution per item: ``shares`` (rows = items, columns = 1..scale, rows sum to 1),
+    ``counts`` (responses) and ``n`` (units: accounts or responses)."""
+
+    shares: pd.DataFrame
+    counts: pd.DataFrame
+    n: pd.Series
+    aggregate: str = "account"
+    scale: int = 5
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self, lang: str = "en") -> pd.DataFrame:
+        out = self.shares.copy()
+        if self.scale == 5:
+            out.columns = [likert_label(c, lang) for c in out.columns]
+        out["n"] = self.n
+        return out
+
+    def _repr_html_(self) -> str:
+        return _frame_html(self.to_frame())
+
+
+def likert_distribution(surveys: pd.DataFrame, items: Sequence[str], aggregate: str = "account",
+                        scale: int = 5, wave=None) -> LikertResult:
+    """Distribution of answers (1..scale) per item.
+
+    With ``aggregate="account"`` each account carries weight 1 per item, split evenly over its respondents
+    who answered the item, so a chatty account does not dominate; with ``"respondent"`` every answer counts
+    once. ``wave`` restricts to one wave (``"latest"``: the last wave label).
+    """
+    s = _prepare(surveys, "likert_distribution", wave)
+    missing = [i for i in items if i not in s.columns]
+    if missing:
+        raise DataError(f"likert_distribution: item column(s) {missing} not in the surveys table.")
+    x = _numeric(s, items)
+    _check_range(x.to_numpy().ravel(), 1, scale, f"Likert items (1-{scale})")
+    levels = list(range(1, scale + 1))
+    shares, counts, ns = {}, {}, {}
+    for it in items:
+        v = x[it]
+        ok = v.notna()
+        r = v[ok].round()
+        acc = s["customer_id"][ok]
+        counts[it] = r.value_counts().reindex(levels, fill_value=0).astype("int64")
+        if aggregate == "account":
+            w = 1.0 / acc.map(acc.value_counts())
+            tot = w.groupby(r).sum().reindex(levels, fill_value=0.0)
+            ns[it] = int(acc.nunique())
+        else:
+            tot = counts[it].astype("float64")
+            ns[it] = int(ok.sum())
+        shares[it] = tot / tot.sum() if tot.sum() > 0 else tot * np.nan
+    sh = pd.DataFrame(shares).T
+    sh.columns = levels
+    ct = pd.DataFrame(counts).T
+    ct.columns = levels
+    return LikertResult(sh, ct, pd.Series(ns, name="n"), aggregate, scale, ())
+
+
+def item_summary(surveys: pd.DataFrame, settings=None, aggregate: str | None = None, box: int = 2,
+                 scale: int = 5, wave=None) -> SummaryResult:
+    """Top-box share and mean (each with interval) per item and per construct.
+
+    A construct's score for a response is the mean of its answered items. Rows are indexed by name with a
+    ``level`` column ("item" / "construct") and the ``construct`` each item belongs to; columns
+    ``mean``, ``mean_lower``, ``mean_upper``, ``top_box``, ``top_box_lower``, ``top_box_upper``, ``n``,
+    ``estimable``. Units below ``settings.min_n`` give NaN with ``estimable=False``.
+    """
+    st = _settings(settings)
+    agg = aggregate or st.aggregate
+    s = _prepare(surveys, "item_summary", wave)
+    constructs = _item_columns(s, st.constructs, "item_summary")
+    msgs: list[str] = []
+    acc = s["customer_id"]
+    rows = []
+
+    def one(name, level, construct, v):
+        m = _mean_stat(v, acc, agg, st.ci, st.min_n, f"Mean of {name}", msgs, (1, scale))
+        tb = _share_stat(_top_flag(v, box, scale), acc, agg, st.ci, st.min_n, f"Top-{box}-box of {name}", msgs)
+        rows.append({"name": name, "level": level, "construct": construct, "mean": m["estimate"],
+                     "mean_lower": m["ci_lower"], "mean_upper": m["ci_upper"], "top_box": tb["estimate"],
+                     "top_box_lower": tb["ci_lower"], "top_box_upper": tb["ci_upper"], "n": m["n"],
+                     "estimable": bool(m["estimable"] and tb["estimable"])})
+
+    for cname, items in constructs.items():
+        x = _numeric(s, items)
+        _check_range(x.to_numpy().ravel(), 1, scale, f"construct {cname}")
+        for it in items:
+            one(it, "item", cname, x[it])
+        if len(items) > 1:
+            one(cname, "construct", cname, x.mean(axis=1))
+    if st.overall in s.columns:
+        one(st.overall, "overall", "", pd.to_numeric(s[st.overall], errors="coerce").astype("float64"))
+    t = pd.DataFrame(rows, columns=["name", "level", "construct", "mean", "mean_lower", "mean_upper", "top_box",
+                                    "top_box_lower", "top_box_upper", "n", "estimable"]).set_index("name")
+    return SummaryResult(t, agg, st.ci, "items", tuple(dict.fromkeys(msgs)))
+

@@ -1,0 +1,103 @@
+"""Survival results as display tables (formatted strings, readable labels)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import fmt
+from ..i18n import tier_label
+from ._common import _check_lang, _t
+from .cox_model import CoxResult
+from .durations import SensitivityResult
+from .km import KaplanMeierResult
+from .prose import term_label
+
+
+def median_display(result: KaplanMeierResult, lang: str = "zh", label: str | None = None) -> pd.DataFrame:
+    """The median table as display strings ("not reached" where the curve stays above 50%)."""
+    _check_lang(lang)
+    nr = _t("i18n.not_reached", lang)
+    m = result.median.reset_index()
+    out = pd.DataFrame({
+        label or _t("survival.group", lang): [_t("survival.all", lang) if g == "all" else tier_label(g, lang)
+                                              for g in m["group"]],
+        _t("survival.n", lang): [fmt.integer(v) for v in m["n"]],
+        _t("survival.events", lang): [fmt.integer(v) for v in m["events"]],
+    })
+    for col, key in (("median", "survival.median_col"), ("ci_lower", "survival.ci_lower"),
+                     ("ci_upper", "survival.ci_upper")):
+        out[_t(key, lang)] = [nr if pd.isna(v) else fmt.integer(v) for v in m[col]]
+    return out
+
+
+def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
+    """The Cox summary as display strings with readable term labels."""
+    _check_lang(lang)
+    s = result.summary.copy()
+    s.loc[list(result.separated), ["hr", "hr_lower", "hr_upper", "coef", "se", "p"]] = np.nan
+    return pd.DataFrame({
+        _t("survival.covariate", lang): [term_label(result, t, lang) for t in s.index],
+        _t("survival.hr", lang): [fmt.number(v, 2) for v in s["hr"]],
+        "95% CI": [f"{fmt.number(a, 2)}–{fmt.number(b, 2)}" for a, b in zip(s["hr_lower"], s["hr_upper"], strict=True)],
+        "coef": [fmt.number(v, 3) for v in s["coef"]],
+        "se": [fmt.number(v, 3) for v in s["se"]],
+        _t("survival.p", lang): [fmt.pvalue(v) for v in s["p"]],
+        "PH p": [fmt.pvalue(result.ph_test.loc[t, "p"]) if t in result.ph_test.index else "—" for t in s.index],
+    })
+
+
+def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The at-risk list formatted for display (probabilities as %, money in 万 / k)."""
+    lg = _check_lang(lang)
+    t = table.reset_index()
+    if "tier" in t:
+        t["tier"] = [tier_label(v, lang) for v in t["tier"]]
+    t["beyond_follow_up"] = ["*" if v else "" for v in t["beyond_follow_up"]]
+    zh = lang == "zh"
+    return fmt.format_frame(t, {"churn_probability": "pct", "revenue_at_stake": "money", "expected_loss": "money",
+                                "relative_risk": "number"}, lang=lg,
+                            labels={"customer_id": "客户编号" if zh else "Account",
+                                    "name": "客户名称" if zh else "Name",
+                                    "tier": "等级" if zh else "Tier", "segment_name": "细分" if zh else "Segment",
+                                    "account_manager": "客户经理" if zh else "Account manager",
+                                    "churn_probability": _t("survival.probability", lang),
+                                    "relative_risk": "相对风险" if zh else "Relative risk",
+                                    "revenue_at_stake": _t("survival.revenue_at_stake", lang),
+                                    "expected_loss": _t("survival.expected_loss", lang),
+                                    "beyond_follow_up": "超出观测期*" if zh else "Beyond follow-up*"})
+
+
+def sensitivity_display(result: SensitivityResult, lang: str = "zh") -> pd.DataFrame:
+    """The threshold-sensitivity table formatted for display."""
+    lg = _check_lang(lang)
+    zh = lang == "zh"
+    labels = {"inactivity_days": _t("survival.inactivity_days", lang), "accounts": _t("survival.n", lang),
+              "churned": _t("survival.events", lang), "churn_rate": _t("survival.churn_rate", lang),
+              "churned_revenue_share": "流失客户收入占比" if zh else "Revenue share of churned accounts",
+              "precision": "判定准确率（合同口径）" if zh else "Precision vs contracts",
+              "recall": "流失识别率（合同口径）" if zh else "Recall vs contracts"}
+    return fmt.format_frame(result.table, {"inactivity_days": "int", "accounts": "int", "churned": "int",
+                                           "churn_rate": "pct", "churned_revenue_share": "pct", "precision": "pct",
+                                           "recall": "pct"}, lang=lg, labels=labels)
+
+
+def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2, 3), lang: str = "zh") -> pd.DataFrame:
+    """Share of accounts retained 1, 2, 3 ... years after the start, per group, with the confidence interval.
+
+    "—" beyond the longest follow-up of a group (the curve is not estimated there).
+    """
+    _check_lang(lang)
+    at = result.survival_at([365.25 * y for y in years])
+    rows = []
+    for g in result.groups:
+        sub = at[at["group"] == g]
+        row = {_t("survival.group", lang): _t("survival.all", lang) if g == "all" else tier_label(g, lang)}
+        for y, (_, r) in zip(years, sub.iterrows(), strict=True):
+            key = f"{y:g} 年留存" if lang == "zh" else f"{y:g}-year retention"
+            row[key] = "—" if pd.isna(r["survival"]) else (
+                f"{fmt.pct(r['survival'])} ({fmt.pct(r['ci_lower'], 0)}–{fmt.pct(r['ci_upper'], 0)})")
+        rows.append(row)
+    return pd.DataFrame(rows)
+

@@ -1,0 +1,216 @@
+"""Churn durations per account, the churn covariates and the inactivity-threshold sensitivity."""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import KamlibError, StatisticalWarning
+from ..ledger import take_rows
+
+
+def _first_last_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    g = orders.groupby("customer_id", observed=True)["order_date"]
+    return pd.DataFrame({"first_order_date": g.min(), "last_order_date": g.max()})
+
+
+def _has_values(customers: pd.DataFrame, col: str) -> bool:
+    return col in customers.columns and customers[col].notna().any()
+
+
+def _prepare(ledger, as_of: pd.Timestamp, window_start) -> tuple:
+    """Customers (unique index), first/last order per account and the window start: scanned once."""
+    cust = ledger.customers.set_index("customer_id")
+    cust = cust[~cust.index.duplicated()]
+    orders = take_rows(ledger.orders, (ledger.orders["order_date"] <= as_of).to_numpy(dtype=bool))
+    fl = _first_last_orders(orders).reindex(cust.index)
+    ws = pd.Timestamp(window_start) if window_start is not None else pd.Timestamp(ledger.orders["order_date"].min())
+    ws = ws.normalize() if not pd.isna(ws) else as_of
+    return cust, fl, ws
+
+
+def churn_durations(ledger, as_of, inactivity_days: int = 180,
+                    definition: Literal["auto", "contractual", "inactivity"] = "auto",
+                    window_start=None, _prepared: tuple | None = None) -> pd.DataFrame:
+    """One churn duration per account: time at risk, churn flag and late-entry time.
+
+    Parameters
+    ----------
+    ledger : kamlib.ledger.Ledger
+        Validated ledger (``customers`` and ``orders`` are used).
+    as_of : date-like
+        Period end: churn after it is not known (censoring).
+    inactivity_days : int
+        Non-contractual definition: an account with no order in the ``inactivity_days`` days up to
+        ``as_of`` is churned, at its last order date.
+    definition : {"auto", "contractual", "inactivity"}
+        ``auto`` uses contractual dates when the customers table has ``churn_date`` or
+        ``contract_end_date`` values, else inactivity.
+    window_start : date-like, optional
+        First day covered by the ledger (default: first order date). Accounts whose clock starts before it
+        enter the risk set late, at ``entry_days``.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` with ``start_date``, ``end_date``, ``duration_days`` (float),
+    ``churned`` (bool), ``entry_days`` (float, 0 when the account started inside the window),
+    ``last_order_date`` and ``definition``. Accounts whose clock starts after ``as_of`` or who have no start
+    date at all are left out (a :class:`StatisticalWarning` counts them).
+
+    Raises
+    ------
+    KamlibError
+        Unknown ``definition``, non-positive ``inactivity_days``, or a contractual definition requested on
+        a ledger without churn / contract end dates.
+    """
+    if definition not in ("auto", "contractual", "inactivity"):
+        raise KamlibError(f"survival.definition must be 'auto', 'contractual' or 'inactivity', got {definition!r}")
+    if inactivity_days is None or int(inactivity_days) <= 0:
+        raise KamlibError(f"survival.inactivity_days must be a positive number of days, got {inactivity_days!r}")
+    as_of = pd.Timestamp(as_of).normalize()
+    cust, fl, ws = _prepared if _prepared is not None else _prepare(ledger, as_of, window_start)
+
+    contractual_cols = [c for c in ("churn_date", "contract_end_date") if _has_values(cust, c)]
+    if definition == "auto":
+        definition = "contractual" if contractual_cols else "inactivity"
+    if definition == "contractual" and not contractual_cols:
+        raise KamlibError("survival.definition is 'contractual' but the customers table has no churn_date or "
+                          "contract_end_date values. Map those columns in the params file (columns: customers:) "
+                          "or set survival.definition: inactivity.")
+
+    fcd = cust["first_contract_date"] if "first_contract_date" in cust.columns else \
+        pd.Series(pd.NaT, index=cust.index, dtype="datetime64[ns]")
+    first_order = fl["first_order_date"]
+    # the clock starts at the first contract when known (earlier of contract and first order), else at
+    # the first observed order
+    start = fcd.where(fcd.notna() & ~(first_order < fcd), first_order)
+    last_order = fl["last_order_date"]
+
+    if definition == "contractual":
+        # without churn dates an expired, not renewed contract is a loss
+        ev_date = cust["churn_date"] if "churn_date" in contractual_cols else cust["contract_end_date"]
+        churned = (ev_date.notna() & (ev_date <= as_of)).astype(bool)
+        end = ev_date.where(churned, as_of)
+    else:
+        gap = (as_of - last_order).dt.days
+        churned = (gap >= int(inactivity_days)).fillna(False).astype(bool)
+        end = last_order.where(churned, as_of)
+
+    out = pd.DataFrame({"start_date": start, "end_date": end, "churned": churned,
+                        "last_order_date": last_order})
+    bad = out["start_date"].isna() | (out["start_date"] > as_of)
+    if bad.any():
+        warnings.warn(f"churn durations: {int(bad.sum())} account(s) have no start date (no first_contract_date "
+                      f"and no order) or start after {as_of.date()}; they are left out of the survival analysis.",
+                      StatisticalWarning, stacklevel=2)
+        out = out[~bad]
+    out["duration_days"] = (out["end_date"] - out["start_date"]).dt.days.astype("float64").clip(lower=0.0)
+    entry = (ws - out["start_date"]).dt.days.astype("float64").clip(lower=0.0)
+    out["entry_days"] = np.minimum(entry, out["duration_days"])
+    out["churned"] = out["churned"].astype(bool)
+    out["definition"] = definition
+    out.index.name = "customer_id"
+    out.attrs.update({"as_of": str(as_of.date()), "window_start": str(ws.date()), "definition": definition,
+                      "inactivity_days": int(inactivity_days)})
+    return out[["start_date", "end_date", "duration_days", "churned", "entry_days", "last_order_date",
+                "definition"]]
+
+
+@dataclass(frozen=True, eq=False)
+class SensitivityResult:
+    """Churn rate under several inactivity thresholds.
+
+    ``table``: one row per threshold: ``inactivity_days, accounts, churned, churn_rate,
+    churned_revenue_share`` and, when the ledger also has contractual churn dates, ``precision`` (share of
+    inactivity-churned accounts that really churned) and ``recall`` (share of real churn detected).
+    """
+
+    table: pd.DataFrame
+    chosen: int | None = None
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def _repr_html_(self) -> str:
+        return self.table.to_html(index=False, escape=True)
+
+
+def threshold_sensitivity(ledger, as_of, days: Iterable[int] = (90, 120, 180, 270, 365),
+                          chosen: int | None = None, window_start=None) -> SensitivityResult:
+    """How the non-contractual churn rate depends on the inactivity threshold.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    as_of : date-like
+    days : iterable of int
+        Inactivity thresholds to compare (e.g. ``params.survival.sensitivity_days``).
+    chosen : int, optional
+        The threshold used in the report (marked in the figure).
+
+    Returns
+    -------
+    SensitivityResult
+    """
+    days = sorted({int(d) for d in days})
+    if not days or days[0] <= 0:
+        raise KamlibError(f"sensitivity thresholds must be positive numbers of days, got {days}")
+    as_of = pd.Timestamp(as_of)
+    o = ledger.orders
+    rev = take_rows(o, (o["order_date"] <= as_of).to_numpy(dtype=bool)).groupby("customer_id")["revenue"].sum()
+    cust = ledger.customers.set_index("customer_id")
+    truth = None
+    if _has_values(cust, "churn_date"):
+        truth = cust["churn_date"].notna() & (cust["churn_date"] <= as_of)
+    rows = []
+    prepared = _prepare(ledger, as_of.normalize(), window_start)   # one scan of the orders for all thresholds
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)  # the same exclusions repeat for every threshold
+        for d in days:
+            cd = churn_durations(ledger, as_of, d, definition="inactivity", _prepared=prepared)
+            ch = cd["churned"]
+            r = rev.reindex(cd.index).fillna(0.0)
+            row = {"inactivity_days": d, "accounts": int(len(cd)), "churned": int(ch.sum()),
+                   "churn_rate": float(ch.mean()) if len(cd) else float("nan"),
+                   "churned_revenue_share": float(r[ch].sum() / r.sum()) if r.sum() > 0 else float("nan")}
+            if truth is not None:
+                tr_ = truth.reindex(cd.index).fillna(False).astype(bool)
+                row["precision"] = float((ch & tr_).sum() / ch.sum()) if ch.sum() else float("nan")
+                row["recall"] = float((ch & tr_).sum() / tr_.sum()) if tr_.sum() else float("nan")
+            rows.append(row)
+    return SensitivityResult(table=pd.DataFrame(rows), chosen=chosen)
+
+
+def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissatisfied_below: float = 3.0,
+                     satisfaction: str | None = None, large_bands: Sequence[str] = ("大型", "large")) -> pd.DataFrame:
+    """Readable churn covariates from the customer frame (``wb.customers``).
+
+    * ``late_payer``: ``late_share >= late_threshold`` (share of invoices paid late or overdue);
+    * ``dissatisfied``: mean overall satisfaction below ``dissatisfied_below`` (NaN when never surveyed);
+      ``satisfaction`` names the column (default: the first of ``sat_overall``, ``overall``, ``sat_csat``
+      present);
+    * ``large``: ``size_band`` in ``large_bands``.
+
+    Only covariates whose source column exists are returned (float 0/1, NaN when unknown), so the same
+    code runs on ledgers without invoices or surveys.
+    """
+    out = pd.DataFrame(index=customers.index)
+    if "late_share" in customers:
+        ls = customers["late_share"].astype(float)
+        out["late_payer"] = (ls >= late_threshold).astype(float).where(ls.notna())
+    sat = satisfaction
+    if sat is None:
+        sat = next((c for c in ("sat_overall", "overall", "sat_csat", "sat_overall_mean") if c in customers), None)
+    if sat is not None and sat in customers:
+        sv = customers[sat].astype(float)
+        out["dissatisfied"] = (sv < dissatisfied_below).astype(float).where(sv.notna())
+    if "size_band" in customers:
+        sb = customers["size_band"]
+        out["large"] = sb.isin(list(large_bands)).astype(float).where(sb.notna())
+    return out
+

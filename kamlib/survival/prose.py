@@ -1,0 +1,271 @@
+"""Plain-language sentences (zh/en) for survival results, and the survival texts (LABELS)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import fmt
+from ..errors import KamlibError
+from ..i18n import tier_label
+from ._common import _check_lang, _t
+from .cox_model import CoxResult
+from .durations import SensitivityResult
+from .km import KaplanMeierResult
+from .log_rank import LogrankResult
+
+LABELS: dict[str, dict[str, str]] = {
+    "survival.title": {"zh": "客户流失与留存分析", "en": "Account churn and retention"},
+    "survival.definition": {"zh": "流失定义", "en": "Churn definition"},
+    "survival.km_tier": {"zh": "按客户等级的留存曲线", "en": "Retention curves by tier"},
+    "survival.km_segment": {"zh": "按客户细分的留存曲线", "en": "Retention curves by segment"},
+    "survival.km_overall": {"zh": "整体留存曲线", "en": "Overall retention curve"},
+    "survival.median": {"zh": "中位留存时间", "en": "Median retention time"},
+    "survival.logrank": {"zh": "组间差异检验（Log-rank）", "en": "Group differences (log-rank test)"},
+    "survival.cox": {"zh": "流失风险因素（Cox 回归）", "en": "Churn risk factors (Cox regression)"},
+    "survival.ph": {"zh": "比例风险假设检验", "en": "Proportional-hazards check"},
+    "survival.sensitivity": {"zh": "流失阈值敏感性", "en": "Churn threshold sensitivity"},
+    "survival.at_risk": {"zh": "高流失风险客户清单", "en": "Accounts at risk of churning"},
+    "survival.warnings": {"zh": "注意事项", "en": "Warnings"},
+    "survival.survival": {"zh": "留存概率", "en": "Share of accounts retained"},
+    "survival.time_years": {"zh": "合作时长（年）", "en": "Time since start (years)"},
+    "survival.time_days": {"zh": "合作时长（天）", "en": "Time since start (days)"},
+    "survival.number_at_risk": {"zh": "在册客户数", "en": "Number at risk"},
+    "survival.hazard_ratio": {"zh": "风险比（HR，对数刻度）", "en": "Hazard ratio (log scale)"},
+    "survival.inactivity_days": {"zh": "无订单天数阈值", "en": "Inactivity threshold (days)"},
+    "survival.churn_rate": {"zh": "流失率", "en": "Churn rate"},
+    "survival.all": {"zh": "全部客户", "en": "All accounts"},
+    "survival.group": {"zh": "分组", "en": "Group"},
+    "survival.n": {"zh": "客户数", "en": "Accounts"},
+    "survival.events": {"zh": "流失数", "en": "Churned"},
+    "survival.median_col": {"zh": "中位数（天）", "en": "Median (days)"},
+    "survival.ci_lower": {"zh": "95%置信下限", "en": "95% CI lower"},
+    "survival.ci_upper": {"zh": "95%置信上限", "en": "95% CI upper"},
+    "survival.covariate": {"zh": "因素", "en": "Factor"},
+    "survival.hr": {"zh": "风险比", "en": "Hazard ratio"},
+    "survival.p": {"zh": "p 值", "en": "p-value"},
+    "survival.probability": {"zh": "流失概率", "en": "Churn probability"},
+    "survival.revenue_at_stake": {"zh": "风险收入", "en": "Revenue at stake"},
+    "survival.expected_loss": {"zh": "预期损失收入", "en": "Expected revenue loss"},
+    "survival.tier_caveat": {
+        "zh": "注意：客户等级按观察期内的收入和评分划定，较早流失的客户收入少、往往被划为“一般”，因此等级之间的留存差异"
+              "有一部分是流失本身造成的（反向因果）；判断哪些因素导致流失请看下方 Cox 回归。",
+        "en": "Caution: tiers are assigned from revenue and scores within the window, and accounts that churned early "
+              "bought less and tend to land in 'ordinary', so part of the gap between tiers is caused by churn itself "
+              "(reverse causation); use the Cox regression below for drivers of churn."},
+    "survival.term.late_payer": {"zh": "逾期付款客户（半数以上发票逾期）",
+                                 "en": "Accounts that pay late (half or more of invoices overdue)"},
+    "survival.term.dissatisfied": {"zh": "不满意客户（总体满意度低于 3 分）",
+                                   "en": "Dissatisfied accounts (overall satisfaction below 3)"},
+    "survival.term.large": {"zh": "大型客户", "en": "Large accounts"},
+    "survival.contractual": {"zh": "合同制流失：以流失日期/合同终止日期为准",
+                             "en": "Contractual churn: from churn / contract end dates"},
+    "survival.inactivity": {"zh": "非合同制流失：连续 {days} 天无订单即视为流失",
+                            "en": "Non-contractual churn: no order for {days} days counts as churned"},
+}
+
+
+def _p(p: float, lang: str) -> str:
+    """'p = 0.012' or 'p < 0.001'."""
+    txt = fmt.pvalue(p, _check_lang(lang))
+    return f"p {txt[0]} {txt[1:]}" if txt.startswith("<") else f"p = {txt}"
+
+
+def _days_text(d: float, lang: str) -> str:
+    if pd.isna(d):
+        return _t("i18n.not_reached", lang)
+    if d >= 365:
+        y = d / 365.25
+        return f"{y:.1f}年" if lang == "zh" else f"{y:.1f} years"
+    return f"{d:.0f}天" if lang == "zh" else f"{d:.0f} days"
+
+
+def _term_phrase(result: CoxResult, term: str, lang: str, labels: dict | None) -> str:
+    if labels and term in labels:
+        return labels[term]
+    if f"survival.term.{term}" in LABELS:
+        return LABELS[f"survival.term.{term}"][lang]
+    if "[" in term and term.endswith("]"):
+        cov, lvl = term[:-1].split("[", 1)
+        ref = result.reference.get(cov)
+        lv, rf = tier_label(lvl, lang), tier_label(ref, lang)
+        return (f"{cov} 为「{lv}」（相对于「{rf}」）的客户" if lang == "zh"
+                else f"accounts with {cov} = {lv} (vs {rf})")
+    if term in result.binary_terms:
+        return f"「{term}」客户" if lang == "zh" else f"Accounts flagged {term}"
+    return f"{term} 每增加 1 个单位" if lang == "zh" else f"Each one-unit increase in {term}"
+
+
+def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: str | None = None) -> str:
+    """Plain-language Markdown sentences for a survival result, numbers formatted with :mod:`kamlib.fmt`.
+
+    Parameters
+    ----------
+    result : KaplanMeierResult, LogrankResult, CoxResult or SensitivityResult
+    lang : {"zh", "en"}
+    labels : dict, optional
+        Cox term -> phrase, e.g. ``{"late_payer": "accounts that pay late"}``.
+    group_name : str, optional
+        What the groups are (e.g. "tier"), for log-rank sentences.
+    """
+    _check_lang(lang)
+    zh = lang == "zh"
+    out: list[str] = []
+    lvl = f"{round(100 * result.ci, 6):g}%" if isinstance(result, (KaplanMeierResult, CoxResult)) else ""
+    if isinstance(result, KaplanMeierResult):
+        for g, r in result.median.iterrows():
+            name = _t("survival.all", lang) if g == "all" else tier_label(g, lang)
+            n_, k_ = int(r["n"]), int(r["events"])
+            if pd.isna(r["median"]):
+                out.append(f"- **{name}**：{n_:,} 家客户中 {k_:,} 家已流失，过半客户仍在合作，中位留存时间未达到。"
+                           if zh else f"- **{name}**: {k_:,} of {n_:,} accounts churned; more than half "
+                           "are still active, so the median retention time is not reached.")
+            else:
+                ci = f"{_days_text(r['ci_lower'], lang)}–{_days_text(r['ci_upper'], lang)}"
+                out.append(f"- **{name}**：一半客户在{_days_text(r['median'], lang)}内流失（{lvl} 置信区间 {ci}）。"
+                           if zh else f"- **{name}**: half of the accounts are lost within "
+                           f"{_days_text(r['median'], lang)} ({lvl} CI {ci}).")
+    elif isinstance(result, LogrankResult):
+        what = group_name or ("各组" if zh else "the groups")
+        if not np.isfinite(result.statistic):
+            out.append("组间差异无法检验（只有一个组或没有流失）。" if zh
+                       else "No test was possible (a single group or no churn).")
+        else:
+            sig = result.pvalue < 0.05
+            p = _p(result.pvalue, lang)
+            if result.stratified:
+                p = ("分层检验，" if zh else "stratified, ") + p
+            worst = result.table["o_e_ratio"].idxmax()
+            wl = tier_label(worst, lang)
+            if zh:
+                out.append(f"{what}的留存曲线{'存在' if sig else '没有'}显著差异"
+                           f"（log-rank χ² = {result.statistic:.1f}，"
+                           f"自由度 {result.df}，{p}）。" + (f"流失最多的是「{wl}」：实际流失为预期的 "
+                           f"{result.table.loc[worst, 'o_e_ratio']:.1f} 倍。" if sig else ""))
+            else:
+                out.append(f"Retention {'differs' if sig else 'does not differ significantly'} between {what} "
+                           f"(log-rank χ² = {result.statistic:.1f}, df = {result.df}, {p})."
+                           + (f" Most churn is in “{wl}”: {result.table.loc[worst, 'o_e_ratio']:.1f} times the "
+                              "churn expected if all groups were alike." if sig else ""))
+    elif isinstance(result, CoxResult):
+        s = result.summary
+        for term, r in s.iterrows():
+            who = _term_phrase(result, term, lang, labels)
+            if not np.isfinite(r["hr"]) or term in result.separated:
+                out.append(f"- {who}：无法估计（这类客户全部流失或全部未流失，样本不足）。" if zh
+                           else f"- {who}: not estimable (all or none of these accounts churned; too few data).")
+                continue
+            ci = f"{r['hr_lower']:.2f}–{r['hr_upper']:.2f}"
+            p = _p(r["p"], lang)
+            if r["p"] >= result.alpha:
+                out.append(f"- {who}：与流失没有显著关系（风险比 {r['hr']:.2f}，{lvl} CI {ci}，{p}）。" if zh
+                           else f"- {who}: no significant link with churn (HR {r['hr']:.2f}, {lvl} CI {ci}, {p}).")
+            elif r["hr"] >= 1:
+                out.append(f"- {who}：流失速度是其他客户的 **{r['hr']:.1f} 倍**"
+                           f"（风险比 {r['hr']:.2f}，{lvl} CI {ci}，{p}）。"
+                           if zh else f"- {who} leave **{r['hr']:.1f} times as fast** (HR {r['hr']:.2f}, "
+                           f"{lvl} CI {ci}, {p}).")
+            else:
+                out.append(f"- {who}：流失风险低 **{fmt.pct(1 - r['hr'], 0)}**"
+                           f"（风险比 {r['hr']:.2f}，{lvl} CI {ci}，{p}）。"
+                           if zh else f"- {who} churn **{fmt.pct(1 - r['hr'], 0)} less** (HR {r['hr']:.2f}, {lvl} CI "
+                           f"{ci}, {p}).")
+        out.append(ph_note(result, lang))
+        out.append(f"模型区分度（C 指数）为 {result.concordance:.2f}：随机抽取一对客户，模型判断谁先流失的准确率约为 "
+                   f"{fmt.pct(result.concordance, 0)}。" if zh else
+                   f"Concordance (C-index) {result.concordance:.2f}: for a random pair of accounts the model ranks "
+                   f"the one that churns first correctly {fmt.pct(result.concordance, 0)} of the time.")
+    elif isinstance(result, SensitivityResult):
+        t = result.table
+        if len(t):
+            lo, hi = t.iloc[0], t.iloc[-1]
+            out.append(f"无订单阈值从 {int(lo['inactivity_days'])} 天放宽到 {int(hi['inactivity_days'])} 天，流失率从 "
+                       f"{fmt.pct(lo['churn_rate'])} 降到 {fmt.pct(hi['churn_rate'])}。" if zh else
+                       f"Moving the inactivity threshold from {int(lo['inactivity_days'])} to "
+                       f"{int(hi['inactivity_days'])} days "
+                       f"moves the churn rate from {fmt.pct(lo['churn_rate'])} to {fmt.pct(hi['churn_rate'])}.")
+            if "precision" in t and result.chosen in set(t["inactivity_days"]):
+                r = t.set_index("inactivity_days").loc[result.chosen]
+                out.append(f"以 {result.chosen} 天为阈值时，被判为流失的客户中 {fmt.pct(r['precision'])} "
+                           "确实已终止合同，"
+                           f"真实流失客户中有 {fmt.pct(r['recall'])} 被识别。" if zh else
+                           f"At {result.chosen} days, {fmt.pct(r['precision'])} of the accounts flagged as churned had "
+                           f"really ended their contract, and {fmt.pct(r['recall'])} of real churn was caught.")
+    else:
+        raise KamlibError(f"sentences: no sentences for {type(result).__name__}")
+    return "\n".join(out)
+
+
+def ph_note(result: CoxResult, lang: str = "zh") -> str:
+    """One plain-language sentence on the proportional-hazards check of a Cox fit."""
+    _check_lang(lang)
+    ph = result.ph_test.drop(index="GLOBAL", errors="ignore")
+    bad = [t for t in ph.index if ph.loc[t, "p"] < 0.05 and t not in result.separated]
+    if not len(ph) or not np.isfinite(ph["p"]).any():
+        return "比例风险假设无法检验。" if lang == "zh" else "The proportional-hazards assumption could not be checked."
+    if not bad:
+        return ("比例风险假设检验通过（Schoenfeld 残差检验各因素 p ≥ 0.05）：各因素的影响在合作期内大致稳定。"
+                if lang == "zh" else "Proportional-hazards check passed (Schoenfeld residual test p ≥ 0.05 for every "
+                "factor): each factor's effect is roughly constant over the relationship.")
+    bad = [term_label(result, t, lang) for t in bad]
+    names = "、".join(bad) if lang == "zh" else ", ".join(bad)
+    return (f"注意：{names} 未通过比例风险检验（p < 0.05），其影响随合作年限变化，表中风险比是整个期间的平均效应；"
+            "可按该因素分层（strata）或分时段分析。" if lang == "zh" else
+            f"Note: {names} fail the proportional-hazards check (p < 0.05): their effect changes with account age, "
+            "so the hazard ratio shown is an average over time; consider stratifying on them or splitting time.")
+
+
+def term_label(result: CoxResult, term: str, lang: str = "zh") -> str:
+    """Short display label of a Cox term (LABELS ``survival.term.<name>`` or ``covariate: level``)."""
+    key = f"survival.term.{term}"
+    if key in LABELS:
+        return LABELS[key][lang].split("（")[0].split(" (")[0]
+    if "[" in term and term.endswith("]"):
+        cov, lvl = term[:-1].split("[", 1)
+        return f"{cov}: {tier_label(lvl, lang)} vs {tier_label(result.reference.get(cov), lang)}"
+    return term
+
+
+def describe_churn(churn: pd.DataFrame, lang: str = "zh") -> str:
+    """Markdown paragraph: churn definition used, accounts, churned share, late-entry note."""
+    _check_lang(lang)
+    if churn is None or not len(churn):
+        return "没有可用于流失分析的客户。" if lang == "zh" else "No accounts available for churn analysis."
+    definition = str(churn["definition"].iloc[0])
+    days = churn.attrs.get("inactivity_days", "")
+    head = _t(f"survival.{definition}", lang).format(days=days)
+    n, k = len(churn), int(churn["churned"].sum())
+    late = int((churn["entry_days"] > 0).sum())
+    ws = churn.attrs.get("window_start", "")
+    if lang == "zh":
+        txt = (f"{head}。共 {n:,} 家客户，其中 {k:,} 家（{fmt.pct(k / n)}）在 {churn.attrs.get('as_of', '')} 前流失。")
+        if late:
+            txt += (f" {late:,} 家客户的合作早于数据起始日 {ws}：它们能出现在数据中，本身就说明已经“存活”到该日，"
+                    "因此分析采用延迟进入（左截断）处理，只从数据起始日起把它们计入风险集，避免高估留存。")
+        return txt
+    txt = (f"{head}. {n:,} accounts, of which {k:,} ({fmt.pct(k / n)}) churned by {churn.attrs.get('as_of', '')}.")
+    if late:
+        txt += (f" {late:,} accounts started before the data window ({ws}); they are in the data only because they "
+                "survived to that date, so they enter the risk set late (left truncation) rather than from their "
+                "start, which would overstate retention.")
+    return txt
+
+
+def at_risk_sentence(table: pd.DataFrame, horizon_days: float, lang: str = "zh") -> str:
+    """One sentence on the at-risk list: how many accounts, expected revenue loss, the top account."""
+    _check_lang(lang)
+    if table is None or not len(table):
+        return "没有可评估流失风险的在册客户。" if lang == "zh" else "No active account could be scored."
+    n = len(table)
+    loss = float(table["expected_loss"].sum(skipna=True))
+    stake = float(table["revenue_at_stake"].sum(skipna=True))
+    top = table.iloc[0]
+    name = top["name"] if "name" in table and pd.notna(top.get("name")) else str(table.index[0])
+    if lang == "zh":
+        return (f"未来 {int(horizon_days)} 天流失风险最高的 {n} 家客户合计近 12 个月收入 {fmt.money(stake, 'zh')}，"
+                f"按流失概率折算的预期损失约 {fmt.money(loss, 'zh')}；风险最高的是 {name}"
+                f"（流失概率 {fmt.pct(top['churn_probability'])}）。")
+    return (f"The {n} accounts most likely to churn in the next {int(horizon_days)} days bought "
+            f"{fmt.money(stake, 'en')} in the last 12 months; weighted by churn probability about "
+            f"{fmt.money(loss, 'en')} is expected to be lost. Highest risk: {name} "
+            f"({fmt.pct(top['churn_probability'])}).")
+
