@@ -116,7 +116,8 @@ def fit_mle(negll: Callable[[np.ndarray], tuple[float, np.ndarray]], starts: lis
         nan = np.full(k, np.nan)
         return MLE(nan, nan, nan, nan, float("nan"), False, "the likelihood is not finite at any start", ())
     theta = best.x
-    at_bound = tuple(int(i) for i in np.flatnonzero(np.abs(theta) > LOG_BOUND - 1e-3))
+    # within e^1 of the box edge the optimiser was still walking toward 0 or infinity
+    at_bound = tuple(int(i) for i in np.flatnonzero(np.abs(theta) > LOG_BOUND - 1.0))
     with np.errstate(all="ignore"):
         H = _hessian(lambda t: negll(t)[1], theta)
     se_log = np.full(theta.size, np.nan)
@@ -144,7 +145,7 @@ def fit_notes(model: str, names: tuple[str, ...], fit: MLE, hints: dict[str, str
     """Keyed warnings for a fit that ran to a parameter's edge, did not converge or has no standard errors."""
     if fit.at_bound:
         which = ", ".join(names[i] for i in fit.at_bound)
-        hint = " ".join(hints[names[i]] for i in fit.at_bound if names[i] in hints)
+        hint = " ".join(dict.fromkeys(hints[names[i]] for i in fit.at_bound if names[i] in hints))
         warn("at_bound", f"{model}: {which} ran to 0 or infinity (the maximum lies on the edge of the parameter "
              f"space), so it is not identified by these data. {hint}".rstrip(), sink)
     elif not fit.converged:

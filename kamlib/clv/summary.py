@@ -45,6 +45,10 @@ def rfm_summary(orders: pd.DataFrame, as_of, time_unit: str = "W") -> pd.DataFra
     if np.isnat(orders["order_date"].to_numpy(dtype="datetime64[ns]")[keep]).any():
         raise DataError("rfm_summary: order_date has missing values")
     codes, ids = pd.factorize(orders["customer_id"].to_numpy()[keep], sort=True)
+    if codes.size == 0:
+        out = pd.DataFrame({c: np.zeros(0) for c in SUMMARY_COLUMNS}, index=pd.Index(ids, name="customer_id"))
+        out.attrs.update(time_unit=time_unit, as_of=as_of)
+        return out
     day = day[keep]
     revenue = orders["revenue"].to_numpy(dtype=float)[keep]
     revenue = np.where(np.isnan(revenue), 0.0, revenue)
