@@ -148,6 +148,7 @@ def test_gamma_gamma_expected_spend_matches_spreadsheet(gg, cdnow):
     assert gg.expected_spend(cdnow[cdnow["frequency"] == 0].head(1)).iloc[0] == pytest.approx(gg.population_mean)
 
 
+@pytest.mark.filterwarnings("ignore:Gamma-Gamma. v ran to 0 or infinity:kamlib.errors.StatisticalWarning")
 def test_gamma_gamma_warns_when_frequency_and_spend_are_dependent():
     rng = np.random.default_rng(0)
     x = rng.integers(1, 30, 400).astype(float)

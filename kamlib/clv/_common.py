@@ -111,6 +111,10 @@ def fit_mle(negll: Callable[[np.ndarray], tuple[float, np.ndarray]], starts: lis
                                     options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
         if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
             best = res
+        # the likelihoods are smooth with one interior maximum when it exists: further starts only guard
+        # against a start that failed or wandered to the edge
+        if best is not None and best.success and np.all(np.abs(best.x) < LOG_BOUND - 1.0):
+            break
     if best is None:
         k = starts[0].size
         nan = np.full(k, np.nan)

@@ -34,25 +34,41 @@ def _xtT(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, tx, T
 
 
-def _negll(theta: np.ndarray, x, tx, T) -> tuple[float, np.ndarray]:
+class _Data:
+    """Arrays of a fit. Purchase counts are integers with few distinct values, so the special functions of x
+    are evaluated once per distinct count and gathered (the fit's cost is then a few logs per account)."""
+
+    def __init__(self, x, tx, T):
+        self.x, self.tx, self.T = x, tx, T
+        self.ux, self.inv = np.unique(x, return_inverse=True)
+        self.count = np.bincount(self.inv).astype(float)
+        self.pos = x > 0
+        self.xm1 = np.maximum(x, 1) - 1
+
+
+def _negll(theta: np.ndarray, d: _Data) -> tuple[float, np.ndarray]:
     """Negative log-likelihood (FHL 2005 eq. 6) and its gradient in theta = log(r, alpha, a, b)."""
     r, alpha, a, b = np.exp(theta)
-    pos = x > 0
-    A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    A2 = betaln(a, b + x) - betaln(a, b)
-    A3 = -(r + x) * np.log(alpha + T)
+    x, tx, T, ux, cnt = d.x, d.tx, d.T, d.ux, d.count
+    # terms that depend on x alone, summed with the multiplicity of each distinct x
+    A12 = gammaln(r + ux) - gammaln(r) + betaln(a, b + ux) - betaln(a, b)
+    ll_x = float(cnt @ A12) + x.size * r * np.log(alpha)
+    rx = r + x
+    lT, ltx = np.log(alpha + T), np.log(alpha + tx)
+    A3 = -rx * lT
     # B(a+1, b+x-1) / B(a, b+x) = a / (b+x-1): the dropped-out term relative to A2
-    A4 = np.where(pos, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + tx), -np.inf)
+    A4 = np.where(d.pos, np.log(a) - np.log(b + d.xm1) - rx * ltx, -np.inf)
     m = np.logaddexp(A3, A4)
-    ll = A1 + A2 + m
     w = np.exp(A4 - m)  # posterior weight of "dropped out after the last purchase"
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - (1 - w) * np.log(alpha + T) - w * np.log(alpha + tx)
-    d_alpha = r / alpha - (1 - w) * (r + x) / (alpha + T) - w * (r + x) / (alpha + tx)
-    dab = digamma(a + b) - digamma(a + b + x)
-    d_a = dab + w / a
-    d_b = dab + digamma(b + x) - digamma(b) - np.where(pos, w / (b + np.maximum(x, 1) - 1), 0.0)
-    grad = np.array([d_r.sum() * r, d_alpha.sum() * alpha, d_a.sum() * a, d_b.sum() * b])
-    return -float(ll.sum()), -grad
+    dg_rx = (digamma(r + ux) - digamma(r)) @ cnt
+    dab = (digamma(a + b) - digamma(a + b + ux)) @ cnt
+    dbx = (digamma(b + ux) - digamma(b)) @ cnt
+    d_r = dg_rx + x.size * np.log(alpha) - np.sum(lT + w * (ltx - lT))
+    d_alpha = x.size * r / alpha - np.sum(rx * ((1 - w) / (alpha + T) + w / (alpha + tx)))
+    d_a = dab + w.sum() / a
+    d_b = dab + dbx - np.sum(np.where(d.pos, w / (b + d.xm1), 0.0))
+    grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+    return -(ll_x + float(m.sum())), -grad
 
 
 def log_odds_dead(params, x, tx, T) -> np.ndarray:
@@ -177,7 +193,8 @@ def fit_bgnbd(summary: pd.DataFrame) -> BGNBDResult:
                             "accounts bought again); lengthen the window or pool regions")
     mean_rate = max(x.sum() / max(T.sum(), 1e-12), 1e-6)
     starts = [np.log([1.0, 1.0 / mean_rate, 1.0, 1.0]), np.zeros(4), np.log([0.5, 0.5 / mean_rate, 0.5, 3.0])]
-    fit: MLE = fit_mle(lambda th: _negll(th, x, tx, T), starts, n)
+    data = _Data(x, tx, T)
+    fit: MLE = fit_mle(lambda th: _negll(th, data), starts, n)
     notes: list[Note] = []
     fit_notes("BG/NBD", NAMES, fit, _HINTS, notes)
     unit = str(summary.attrs.get("time_unit", "W"))

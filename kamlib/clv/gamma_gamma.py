@@ -19,19 +19,23 @@ MIN_REPEATERS = 20
 CORR_WARN = 0.3
 
 
-def _negll(theta: np.ndarray, x, m) -> tuple[float, np.ndarray]:
-    """Negative log-likelihood of mean spends m over x purchases and its gradient in log(p, q, v)."""
+def _negll(theta: np.ndarray, x, m, ux, cnt) -> tuple[float, np.ndarray]:
+    """Negative log-likelihood of mean spends m over x purchases and its gradient in log(p, q, v).
+
+    Special functions of p x depend on the integer x alone: evaluated once per distinct x (``ux``, with
+    multiplicities ``cnt``)."""
     p, q, v = np.exp(theta)
-    px = p * x
+    n = x.size
+    pux = p * ux
     lxm = np.log(x * m + v)
-    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v) + (px - 1) * np.log(m)
-          + px * np.log(x) - (px + q) * lxm)
-    dpq = digamma(px + q)
-    d_p = x * (dpq - digamma(px) + np.log(m) + np.log(x) - lxm)
-    d_q = dpq - digamma(q) + np.log(v) - lxm
-    d_v = q / v - (px + q) / (x * m + v)
-    grad = np.array([d_p.sum() * p, d_q.sum() * q, d_v.sum() * v])
-    return -float(ll.sum()), -grad
+    lm, lx = np.log(m), np.log(x)
+    ll = (cnt @ (gammaln(pux + q) - gammaln(pux)) - n * gammaln(q) + n * q * np.log(v)
+          + np.sum((p * x - 1) * lm + p * x * lx - (p * x + q) * lxm))
+    dpq = digamma(pux + q)
+    d_p = cnt @ (ux * (dpq - digamma(pux))) + np.sum(x * (lm + lx - lxm))
+    d_q = cnt @ dpq - n * digamma(q) + n * np.log(v) - lxm.sum()
+    d_v = n * q / v - np.sum((p * x + q) / (x * m + v))
+    return -float(ll), -np.array([d_p * p, d_q * q, d_v * v])
 
 
 def expected_spend_values(params, x, m) -> np.ndarray:
@@ -140,7 +144,9 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     q0 = min(max(2.0 + mean**2 / max(var, 1e-12), 2.5), 100.0)
     p0 = 3.0
     starts = [np.log([p0, q0, mean * (q0 - 1) / p0]), np.log([1.0, 3.0, 2 * mean / 1.0])]
-    fit: MLE = fit_mle(lambda th: _negll(th, x, m), starts, n)
+    ux, inv = np.unique(x, return_inverse=True)
+    cnt = np.bincount(inv).astype(float)
+    fit: MLE = fit_mle(lambda th: _negll(th, x, m, ux, cnt), starts, n)
     fit_notes("Gamma-Gamma", NAMES, fit, {}, notes)
     table = params_frame(NAMES, fit)
     if np.isfinite(fit.params[1]) and fit.params[1] <= 1:

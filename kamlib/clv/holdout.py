@@ -117,7 +117,8 @@ def holdout_sentence(result: HoldoutResult, lang: str = "zh") -> str:
                else "偏差大，不宜依赖")
     way = "高估" if err > 0 else "低估"
     return (f"用截至 {result.calibration_end.date()} 的订单拟合模型，预测这 {n:,} 个客户在随后 {h} {unit}内"
-            f"复购 {result.total_predicted:,.0f} 次，实际为 {result.total_actual:,.0f} 次。预测{way} {size:.1%}，{quality}。")
+            f"复购 {result.total_predicted:,.0f} 次，实际为 {result.total_actual:,.0f} 次。"
+            f"预测{way} {size:.1%}，{quality}。")
 
 
 __all__ = ["HoldoutResult", "holdout_check", "holdout_sentence"]

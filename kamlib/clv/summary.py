@@ -98,7 +98,7 @@ def simulate_orders(n: int, bgnbd: dict, gamma_gamma: dict | None = None, T: flo
     r, alpha, a, b = (float(bgnbd[k]) for k in ("r", "alpha", "a", "b"))
     lam = rng.gamma(r, 1.0 / alpha, n)
     drop = rng.beta(a, b, n)
-    age = np.full(n, float(T)) if np.isscalar(T) else rng.uniform(T[0], T[1], n)  # type: ignore[index]
+    age = rng.uniform(T[0], T[1], n) if isinstance(T, tuple) else np.full(n, float(T))
     # whole days so that the first purchase falls on a calendar day and T is that day's distance to as_of
     age = np.floor(age * days_per_unit) / days_per_unit
     cust, times = [np.arange(n)], [np.zeros(n)]
