@@ -35,7 +35,7 @@ def ledger(params):
 @pytest.fixture(scope="module")
 def expected(params):
     """Independent count of each rule on the raw sheet with plain pandas."""
-    from kamlib.io import _excel_engine
+    from kamlib.io.files import _excel_engine
 
     raw = pd.read_excel(SHARED_RETAIL, dtype={"InvoiceNo": str, "StockCode": str}, engine=_excel_engine())
     rules = params.rules
