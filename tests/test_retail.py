@@ -14,8 +14,9 @@ from tests.conftest import ROOT, SHARED_RETAIL
 
 PARAMS = ROOT / "params" / "examples" / "online_retail.yaml"
 
-pytestmark = pytest.mark.skipif(not SHARED_RETAIL.exists(),
-                                reason=f"real retail export not available at {SHARED_RETAIL} (see shared/data/README.md)")
+pytestmark = pytest.mark.skipif(
+    not SHARED_RETAIL.exists(),
+    reason=f"real retail export not available at {SHARED_RETAIL} (see shared/data/README.md)")
 
 
 @pytest.fixture(scope="module")

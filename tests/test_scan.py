@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_validation import CUSTOMERS, make_params
 
-from kamlib import survival, validation as V, value
+from kamlib import survival, value
+from kamlib import validation as V
 from kamlib.errors import DataError, KamlibError
 from kamlib.io import load_full_ledger, load_ledger, read_table
 from kamlib.params import load_params
 from kamlib.workbook import build_workbook, period_end
-
-from test_validation import CUSTOMERS, make_params
 
 # every soft rule fires at least once; amounts differ per rule so that a mix-up shows
 MESSY = """\
