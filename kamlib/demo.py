@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -218,7 +219,7 @@ def _names(rng: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
     g1 = rng.integers(0, len(_GIVEN), n)
     g2 = rng.integers(0, len(_GIVEN), n)
     two = rng.random(n) < 0.6
-    names = [_SURNAMES[a][0] + _GIVEN[b] + (_GIVEN[c] if t else "") for a, b, c, t in zip(s, g1, g2, two)]
+    names = [_SURNAMES[a][0] + _GIVEN[b] + (_GIVEN[c] if t else "") for a, b, c, t in zip(s, g1, g2, two, strict=True)]
     return names, [_SURNAMES[a][1] for a in s]
 
 
@@ -288,7 +289,7 @@ def _customers(rng, n, ws, end, acc) -> tuple[pd.DataFrame, dict]:
     cities = [rng.choice(_CITIES[REGIONS[r]]) for r in region]
     z1 = rng.integers(0, len(_ZIHAO), n)
     z2 = rng.integers(0, len(_ZIHAO), n)
-    zihao = [_ZIHAO[a] + _ZIHAO[b] for a, b in zip(z1, z2)]
+    zihao = [_ZIHAO[a] + _ZIHAO[b] for a, b in zip(z1, z2, strict=True)]
     word = [rng.choice(_INDUSTRY_WORD[ind_names[i]]) for i in industry]
     form_u = rng.random(n)
     names: list[str] = [""] * n
@@ -316,12 +317,14 @@ def _customers(rng, n, ws, end, acc) -> tuple[pd.DataFrame, dict]:
         k_r = max(2, int(np.ceil((region == r).sum() / 40)))
         mgr_names, _ = _names(rng, k_r)
         managers.append(mgr_names)
-    account_manager = [managers[r][j % len(managers[r])] for r, j in zip(region, rng.integers(0, 10**6, n))]
+    account_manager = [managers[r][j % len(managers[r])]
+                       for r, j in zip(region, rng.integers(0, 10**6, n), strict=True)]
     contact, pinyin = _names(rng, n)
     phone = [f"1{a}{b:04d}{c:04d}" for a, b, c in zip(rng.choice([35, 36, 37, 38, 39, 58, 86], n),
-                                                      rng.integers(0, 10000, n), rng.integers(0, 10000, n))]
+                                                      rng.integers(0, 10000, n), rng.integers(0, 10000, n),
+                                                      strict=True)]
     email = [f"{p}.{j:03d}@{''.join(chr(97 + x) for x in letters)}.example.cn"
-             for p, j, letters in zip(pinyin, rng.integers(0, 1000, n), rng.integers(0, 26, (n, 5)))]
+             for p, j, letters in zip(pinyin, rng.integers(0, 1000, n), rng.integers(0, 26, (n, 5)), strict=True)]
     fit_mean = _SEG_FIT[seg]
     value_fit = np.clip(np.rint(fit_mean + rng.normal(0, 0.8, n)), 1, 5)
     procurement_fit = np.clip(np.rint(fit_mean - 0.2 + rng.normal(0, 0.9, n)), 1, 5)
@@ -440,9 +443,9 @@ def _orders(rng, n, ws, end, acc, extra) -> tuple[dict, dict]:
     r_rev = np.round(r_qty * unit_price[src], 2)
     r_gp = np.round(r_rev * line_margin[src], 2)
 
-    width = max(8, len(str(n_orders)))
-    order_ids = _ids("SO", np.arange(1, n_orders + 1), width)
-    ret_ids = _ids("RT", np.arange(1, n_ret + 1), width)
+    id_width = max(8, len(str(n_orders)))
+    order_ids = _ids("SO", np.arange(1, n_orders + 1), id_width)
+    ret_ids = _ids("RT", np.arange(1, n_ret + 1), id_width)
     all_ids = pa.chunked_array([order_ids.take(pa.array(oidx)), ret_ids])
     all_cust = np.r_[lc, rc]
     all_day = np.r_[day[oidx], r_day]
@@ -594,7 +597,7 @@ def _truth(n, seed, end, ws, years, acc, extra, customers, orders_info, invoices
         "n_customers": n,
         "seed": seed,
         "segment_names": list(SEGMENTS),
-        "segments": dict(zip(cid, seg_names.tolist())),
+        "segments": dict(zip(cid, seg_names.tolist(), strict=True)),
         "segment_sizes": {s: int((seg_names == s).sum()) for s in SEGMENTS},
         "segment_profiles": {
             "strategic": "large (mostly 大型), frequent orders, high revenue, lower margin, 60-day terms, pays on time",
@@ -625,8 +628,8 @@ def _truth(n, seed, end, ws, years, acc, extra, customers, orders_info, invoices
             "churn_per_year_in_window": float(churned.sum() / exposure_years.sum()),
         },
         "traits": {
-            "late_payer": [c for c, f in zip(cid, acc["late"]) if f],
-            "dissatisfied": [c for c, f in zip(cid, acc["dis"]) if f],
+            "late_payer": [c for c, f in zip(cid, acc["late"], strict=True) if f],
+            "dissatisfied": [c for c, f in zip(cid, acc["dis"], strict=True) if f],
         },
         "drivers": dict(DRIVERS),
         "driver_model": {
@@ -838,7 +841,7 @@ def cli(args) -> int:
         paths = _write(demo, out, fmt, progress=step)
     finally:
         bar.close()
-    for name, p in paths.items():
+    for p in paths.values():
         print(f"wrote {p}")
     t = demo.truth
     print(f"demo ledger: {demo.summary()}; seed {t['seed']}; "

@@ -7,7 +7,8 @@ Pure functions from values to display strings. Tables handed to notebooks go thr
 from __future__ import annotations
 
 import math
-from typing import Literal, Mapping
+from collections.abc import Callable, Mapping
+from typing import Literal
 
 import pandas as pd
 
@@ -73,7 +74,8 @@ def date(d, lang: Lang = "zh") -> str:
     return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.strftime("%d %b %Y")
 
 
-FORMATTERS = {"money": money, "int": integer, "number": number, "pct": pct, "p": pvalue, "date": date}
+FORMATTERS: dict[str, Callable[..., str]] = {"money": money, "int": integer, "number": number, "pct": pct,
+                                             "p": pvalue, "date": date}
 
 
 def format_frame(df: pd.DataFrame, formats: Mapping[str, str], lang: Lang = "zh",

@@ -78,7 +78,8 @@ ORDERS = TableSpec(
         C("customer_id", "id", True, "Account that placed the order; rows without it are excluded and counted."),
         C("order_date", "date", True, "Order date."),
         C("revenue", "float", True, "Net revenue of the line. Derived as quantity × unit_price when absent."),
-        C("gross_profit", "float", False, "Gross profit of the line. Derived as revenue − cost when only cost is given."),
+        C("gross_profit", "float", False,
+          "Gross profit of the line. Derived as revenue − cost when only cost is given."),
         C("cost", "float", False, "Cost of goods of the line (alternative to gross_profit)."),
         C("quantity", "float", False, "Units; a negative quantity marks a return."),
         C("unit_price", "float", False, "Price per unit; zero-price lines are excluded and counted."),
@@ -105,12 +106,14 @@ CUSTOMERS = TableSpec(
                 "order date and any customer attributes found on order lines).",
     columns=(
         C("customer_id", "id", True, "Account id, unique."),
-        C("name", "str", False, "Account name (masked in distributed reports when report.mask_names is on).", pii=False),
+        C("name", "str", False, "Account name (masked in distributed reports when report.mask_names is on).",
+          pii=False),
         C("region", "str", False, "Sales region, e.g. 华东."),
         C("business_unit", "str", False, "Business unit serving the account."),
         C("industry", "str", False, "Industry of the account."),
         C("size_band", "str", False, "Company size band, e.g. 大型 / 中型 / 小型."),
-        C("parent_id", "id", False, "Group / holding company id; subsidiaries roll up to it when value.group_rollup is on."),
+        C("parent_id", "id", False,
+          "Group / holding company id; subsidiaries roll up to it when value.group_rollup is on."),
         C("account_manager", "str", False, "Responsible account manager.", pii=True),
         C("contact_name", "str", False, "Main contact (PII, masked in distributed reports).", pii=True),
         C("phone", "str", False, "Contact phone (PII, masked in distributed reports).", pii=True),
@@ -304,7 +307,7 @@ class Ledger:
         object.__setattr__(self, "deferred", None)
         return self.__dict__[name]
 
-    def deferring(self, loader) -> "Ledger":
+    def deferring(self, loader) -> Ledger:
         """This ledger without its large tables (:data:`DEFERRABLE`), which ``loader.load()`` returns (a dict
         table -> frame) the first time one of them is used.
 
@@ -318,7 +321,7 @@ class Ledger:
         object.__setattr__(out, "deferred", loader)
         return out
 
-    def with_tables(self, **tables) -> "Ledger":
+    def with_tables(self, **tables) -> Ledger:
         """A copy with some tables replaced, keeping deferred tables deferred (``dataclasses.replace`` would
         load them)."""
         out = copy.copy(self)
@@ -346,7 +349,7 @@ class Ledger:
     def has(self, table: str) -> bool:
         return getattr(self, table) is not None
 
-    def subset(self, customer_ids) -> "Ledger":
+    def subset(self, customer_ids) -> Ledger:
         """The same ledger restricted to ``customer_ids`` (e.g. one region); quality/sources are kept."""
         ids = pd.Series(pd.Index(customer_ids)).astype(pd.StringDtype("pyarrow"))
 

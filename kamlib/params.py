@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,10 +40,10 @@ class DataSection(_Strict):
     customers: Path | None = None
     invoices: Path | None = None
     surveys: Path | None = None
-    encoding: str = Field("auto", description="CSV encoding: auto (detect), utf-8, utf-8-sig, gb18030, gbk")
-    sheet: str | int | None = Field(None, description="Excel sheet name or index (default: first sheet)")
+    encoding: str = Field(default="auto", description="CSV encoding: auto (detect), utf-8, utf-8-sig, gb18030, gbk")
+    sheet: str | int | None = Field(default=None, description="Excel sheet name or index (default: first sheet)")
     date_format: str | None = Field(
-        None, description="strptime format of text dates, e.g. '%d/%m/%Y' (default: auto: ISO, 2024/3/5, "
+        default=None, description="strptime format of text dates, e.g. '%d/%m/%Y' (default: auto: ISO, 2024/3/5, "
                           "20240305, 2024年3月5日; slash dates like 5/3/2024 month-first unless the data "
                           "shows day-first)")
 
@@ -55,14 +56,15 @@ class DataSection(_Strict):
             try:
                 codecs.lookup(v)
             except LookupError:
-                raise ValueError(f"must be 'auto' or a Python codec name such as utf-8, utf-8-sig, gb18030, gbk; got {v!r}")
+                raise ValueError(f"must be 'auto' or a Python codec name such as utf-8, utf-8-sig, gb18030, gbk; "
+                                 f"got {v!r}") from None
         return v
 
 
 class RulesSection(_Strict):
     """Documented soft-exclusion rules. Every excluded row is counted in the data-quality summary."""
 
-    cancelled_prefix: str | None = Field(None, description="order_id prefix marking a cancellation, e.g. 'C'")
+    cancelled_prefix: str | None = Field(default=None, description="order_id prefix marking a cancellation, e.g. 'C'")
     cancelled_status: list[str] = Field(default_factory=list, description="status values marking a cancellation")
     exclude_returns: bool = True
     exclude_zero_price: bool = True
@@ -77,17 +79,17 @@ class RulesSection(_Strict):
 
 class ValueSection(_Strict):
     abc_cutoffs: tuple[float, float] = (0.8, 0.95)
-    rfm_bins: int = Field(5, ge=2, le=10)
+    rfm_bins: int = Field(default=5, ge=2, le=10)
     rfm_segments: dict[str, list[str]] | None = None
-    indicators: list[str] | None = Field(None, description="scorecard indicators (default: one set per group)")
+    indicators: list[str] | None = Field(default=None, description="scorecard indicators (default: one set per group)")
     scorecard_method: Literal["entropy", "manual"] = "entropy"
     weights: dict[str, float] | None = None
     tier_rule: Literal["score", "rule_of_thumb"] = "score"
-    tier_quantiles: tuple[float, float] = Field((0.80, 0.95), description="score quantiles for key, core")
-    growth_periods: int = Field(4, ge=2, le=24, description="quarters used for the revenue-growth slope")
+    tier_quantiles: tuple[float, float] = Field(default=(0.80, 0.95), description="score quantiles for key, core")
+    growth_periods: int = Field(default=4, ge=2, le=24, description="quarters used for the revenue-growth slope")
     period: Literal["month", "quarter", "year"] = "quarter"
     group_rollup: bool = False
-    top_n: int = Field(20, ge=1, le=500)
+    top_n: int = Field(default=20, ge=1, le=500)
 
     @field_validator("abc_cutoffs", "tier_quantiles")
     @classmethod
@@ -103,16 +105,17 @@ class SegmentationSection(_Strict):
         "revenue", "margin", "order_count", "recency_days", "revenue_growth", "days_to_pay"])
     categorical: list[str] = Field(default_factory=list)
     method: Literal["kmeans", "gmm", "ward"] = "kmeans"
-    k: int | None = Field(None, ge=2, le=20)
-    k_min: int = Field(2, ge=2, le=20)
-    k_max: int = Field(8, ge=2, le=20)
-    n_bootstrap: int = Field(20, ge=0, le=500)
-    silhouette_sample: int = Field(3000, ge=200)
+    k: int | None = Field(default=None, ge=2, le=20)
+    k_min: int = Field(default=2, ge=2, le=20)
+    k_max: int = Field(default=8, ge=2, le=20)
+    n_bootstrap: int = Field(default=20, ge=0, le=500)
+    silhouette_sample: int = Field(default=3000, ge=200)
     k_rule: Literal["auto", "silhouette", "consensus", "bic"] = Field(
-        "auto", description="how k is chosen: auto = bic for gmm, silhouette otherwise")
+        default="auto", description="how k is chosen: auto = bic for gmm, silhouette otherwise")
     feature_weights: dict[str, float] = Field(
-        default_factory=dict, description="feature -> weight of its scaled values (default 1), e.g. revenue_growth: 0.5")
-    categorical_weight: float = Field(1.0, gt=0, le=10, description="weight of each categorical feature")
+        default_factory=dict,
+        description="feature -> weight of its scaled values (default 1), e.g. revenue_growth: 0.5")
+    categorical_weight: float = Field(default=1.0, gt=0, le=10, description="weight of each categorical feature")
 
     @model_validator(mode="after")
     def _range(self):
@@ -123,18 +126,18 @@ class SegmentationSection(_Strict):
 
 class SurvivalSection(_Strict):
     definition: Literal["auto", "contractual", "inactivity"] = "auto"
-    inactivity_days: int = Field(180, ge=7, le=3650)
+    inactivity_days: int = Field(default=180, ge=7, le=3650)
     sensitivity_days: list[int] = Field(default_factory=lambda: [90, 120, 180, 270, 365])
-    horizon_days: int = Field(180, ge=7, le=3650)
+    horizon_days: int = Field(default=180, ge=7, le=3650)
     groups: list[str] = Field(default_factory=lambda: ["tier", "segment", "region"])
     covariates: list[str] | None = None
     conf_type: Literal["log-log", "log", "plain"] = "log-log"
     ties: Literal["efron", "breslow"] = "efron"
-    alpha: float = Field(0.05, gt=0, lt=0.5)
-    top_at_risk: int = Field(25, ge=1, le=1000)
-    strata: str | None = Field(None, description="customer column whose levels get their own Cox baseline "
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    top_at_risk: int = Field(default=25, ge=1, le=1000)
+    strata: str | None = Field(default=None, description="customer column whose levels get their own Cox baseline "
                                                  "hazard (e.g. business_unit); None: no strata")
-    window_start: dt.date | None = Field(None, description="first day the ledger covers (late entry / left "
+    window_start: dt.date | None = Field(default=None, description="first day the ledger covers (late entry / left "
                                                            "truncation); default: the first order date")
 
 
@@ -144,19 +147,19 @@ class SatisfactionSection(_Strict):
     nps: str = "nps"
     aggregate: Literal["account", "respondent"] = "account"
     missing: Literal["pairwise", "listwise"] = "pairwise"
-    ci: float = Field(0.95, gt=0.5, lt=1)
-    min_n: int = Field(10, ge=2)
+    ci: float = Field(default=0.95, gt=0.5, lt=1)
+    min_n: int = Field(default=10, ge=2)
     correction: Literal["holm", "fdr_bh"] = "holm"
     group_by: list[str] = Field(default_factory=lambda: ["tier", "respondent_role"])
     drivers_max_responses: int | None = Field(
-        20000, ge=100, description="the driver model (ordinal logit) is fitted on a seeded random sample of at "
+        default=20000, ge=100, description="the driver model (ordinal logit) is fitted on a seeded random sample of at "
         "most this many complete responses (cost grows with n; at 20,000 the coefficients are already "
         "precise); null = every response")
 
 
 class ReportSection(_Strict):
-    mask_pii: bool = Field(True, description="mask contact names, phones, e-mails (on for distributed reports)")
-    mask_names: bool = Field(False, description="also mask account names")
+    mask_pii: bool = Field(default=True, description="mask contact names, phones, e-mails (on for distributed reports)")
+    mask_names: bool = Field(default=False, description="also mask account names")
     pdf: bool = False
 
 
@@ -166,7 +169,7 @@ class Params(_Strict):
     region: str = Field(..., description="short id used in report file names, e.g. east or 007")
     title: str | None = None
     language: Literal["zh", "en"] = "zh"
-    as_of: dt.date | None = Field(None, description="period end (default: last order date)")
+    as_of: dt.date | None = Field(default=None, description="period end (default: last order date)")
     data: DataSection
     columns: dict[str, dict[str, str]] = Field(default_factory=dict,
                                                description="table -> {source column: canonical column}")
@@ -178,9 +181,10 @@ class Params(_Strict):
     survival: SurvivalSection = Field(default_factory=SurvivalSection)
     satisfaction: SatisfactionSection = Field(default_factory=SatisfactionSection)
     report: ReportSection = Field(default_factory=ReportSection)
-    random_state: int = Field(0, ge=0)
-    timeout_seconds: int = Field(1800, ge=10, le=86400, description="per-notebook execution timeout")
-    source: Path | None = Field(None, exclude=True, description="the params file this came from (set by load_params)")
+    random_state: int = Field(default=0, ge=0)
+    timeout_seconds: int = Field(default=1800, ge=10, le=86400, description="per-notebook execution timeout")
+    source: Path | None = Field(default=None, exclude=True,
+                                description="the params file this came from (set by load_params)")
 
     @field_validator("region")
     @classmethod
@@ -192,7 +196,7 @@ class Params(_Strict):
     @field_validator("columns")
     @classmethod
     def _known_tables(cls, v: dict) -> dict:
-        for table, mapping in v.items():
+        for table in v:
             if table not in TABLES:
                 raise ValueError(f"unknown table {table!r}; tables are {', '.join(TABLES)}")
         return v
@@ -275,7 +279,7 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     return _deep_merge(_load_raw(path.parent / parent, seen + (path,)), raw)
 
 
-def _describe(err: dict) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     kind, msg, got = err["type"], err["msg"], err.get("input")
     ctx = err.get("ctx") or {}

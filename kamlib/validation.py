@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -158,7 +158,7 @@ def row_examples(index: pd.Index, values: pd.Series | None = None, k: int = 5) -
     if values is None:
         return tuple(f"row {i + 2}" for i in idx)
     vals = list(values.iloc[:k])
-    return tuple(f"row {i + 2}: {_fmt_value(v)}" for i, v in zip(idx, vals))
+    return tuple(f"row {i + 2}: {_fmt_value(v)}" for i, v in zip(idx, vals, strict=False))
 
 
 # ------------------------------------------------------------------------------------------ soft rules
@@ -176,13 +176,10 @@ def _examples(df: pd.DataFrame, table: str, mask: np.ndarray, col: str | None = 
            "customers": "customer_id"}[table]
     pos = np.flatnonzero(mask)[:3]
     sub = df.iloc[pos]
+    rows = row_examples(sub.index, sub[key] if key in sub and table != "customers" else None, 3)
     if col is not None and col in sub:
-        return tuple(f"{e} ({col} {_fmt_value(v)})" for e, v in zip(row_examples(sub.index, sub[key] if key in sub
-                                                                                 and table != "customers" else None, 3),
-                                                                    sub[col]))
-    if key in sub and table != "customers":
-        return row_examples(sub.index, sub[key], 3)
-    return row_examples(sub.index, None, 3)
+        return tuple(f"{e} ({col} {_fmt_value(v)})" for e, v in zip(rows, sub[col], strict=False))
+    return rows
 
 
 _EXAMPLE_COLUMN = {"return": "quantity", "negative_revenue": "revenue", "zero_price": "unit_price"}
@@ -391,7 +388,7 @@ def _pandera_problems(table: str, df: pd.DataFrame, err, path) -> list[dict]:
         if name == "due_before_invoice":
             sub = df.loc[idx]
             ex = tuple(f"row {i + 2}: invoice {a.date()} due {b.date()}" for i, a, b in
-                       zip(sub.index[:5], sub["invoice_date"], sub["due_date"]))
+                       zip(sub.index[:5], sub["invoice_date"], sub["due_date"], strict=False))
             out.append(problem(table, "due_date", name, len(idx), ex, path=path))
             continue
         if check == "negative_revenue":
@@ -476,12 +473,12 @@ SQL_TABLES = ("orders", "invoices")
 
 
 def sql_ident(name: str) -> str:
-    """A SQL identifier (double-quoted)."""
+    """A SQL identifier (double-quoted). The one quoting helper of the package (kamlib.io uses it too)."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def sql_str(s) -> str:
-    """A SQL string literal."""
+def sql_str(s: object) -> str:
+    """A SQL string literal of ``str(s)`` (paths, dates, patterns)."""
     return "'" + str(s).replace("'", "''") + "'"
 
 
@@ -607,7 +604,7 @@ def hard_checks_sql(table: str, columns: Iterable[str], rules, as_of: dt.date,
     """
     cols = set(columns)
     q = sql_ident
-    out = []
+    out: list[tuple[str, str, str, tuple[str, ...], str]] = []
     for c in TABLES[table].required_names:
         if c in cols and c != "customer_id":   # a missing customer id is a soft rule
             out.append((c, "not_null", f"{q(c)} IS NULL", (), "empty values"))

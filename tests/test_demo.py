@@ -15,8 +15,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlib.demo import (BUSINESS_UNITS, DRIVERS, HAZARD_RATIOS, INDUSTRIES, LIKERT_ITEMS, REGIONS, SEGMENTS,
-                         SIZE_BANDS, WAVES, Demo, add_arguments, build_demo, cli, write_demo)
+from kamlib.demo import (
+    BUSINESS_UNITS,
+    DRIVERS,
+    HAZARD_RATIOS,
+    INDUSTRIES,
+    LIKERT_ITEMS,
+    REGIONS,
+    SEGMENTS,
+    SIZE_BANDS,
+    WAVES,
+    Demo,
+    add_arguments,
+    build_demo,
+    cli,
+    write_demo,
+)
 from kamlib.errors import KamlibError
 from kamlib.ledger import TABLES
 
@@ -262,8 +276,8 @@ def test_drivers_recoverable_by_ordinal_logit(demo):
         warnings.simplefilter("ignore")
         res = OrderedModel(s["overall"].astype(int).to_numpy(), s[list(LIKERT_ITEMS)].to_numpy(),
                            distr="logit").fit(method="bfgs", disp=False, maxiter=2000)
-    est = dict(zip(LIKERT_ITEMS, res.params[:7]))
-    se = dict(zip(LIKERT_ITEMS, res.bse[:7]))
+    est = dict(zip(LIKERT_ITEMS, res.params[:7], strict=True))
+    se = dict(zip(LIKERT_ITEMS, res.bse[:7], strict=True))
     assert max(est, key=est.get) == "q_service_response"
     for item, beta in DRIVERS.items():
         assert abs(est[item] - beta) < 4 * se[item], (item, est[item], beta, se[item])

@@ -371,7 +371,7 @@ def test_committed_erp_export(tmp_path):
     assert o["customer_id"].tolist() == want["customer_ids"]
     assert o["revenue"].tolist() == want["revenue"] and o["gross_profit"].tolist() == want["gross_profit"]
     assert o["order_date"].dt.strftime("%Y-%m-%d").tolist() == want["dates"]
-    assert dict(zip(led.customers["customer_id"], led.customers["region"])) == want["customers"]
+    assert dict(zip(led.customers["customer_id"], led.customers["region"], strict=True)) == want["customers"]
     amounts = {e.rule: e.amount for e in q.exclusions}
     assert amounts["cancelled"] == want["cancelled_amount"] and amounts["return"] == want["return_amount"]
     assert led.sources["orders"]["encoding"] == "gb18030"

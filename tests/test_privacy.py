@@ -47,7 +47,7 @@ def test_column_masking_matches_the_value_maskers():
         for col, fn in (("contact_name", mask_name), ("phone", mask_phone), ("name", mask_name)):
             expected = [fn(v) for v in df[col]]
             got = masked[col].tolist()
-            for v, e, g in zip(df[col], expected, got):
+            for v, e, g in zip(df[col], expected, got, strict=True):
                 if e is None or (not isinstance(e, str) and pd.isna(e)):
                     assert g is None or pd.isna(g), (col, v, g)
                 else:

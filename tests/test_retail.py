@@ -14,8 +14,9 @@ from tests.conftest import ROOT, SHARED_RETAIL
 
 PARAMS = ROOT / "params" / "examples" / "online_retail.yaml"
 
-pytestmark = pytest.mark.skipif(not SHARED_RETAIL.exists(),
-                                reason=f"real retail export not available at {SHARED_RETAIL} (see shared/data/README.md)")
+pytestmark = pytest.mark.skipif(
+    not SHARED_RETAIL.exists(),
+    reason=f"real retail export not available at {SHARED_RETAIL} (see shared/data/README.md)")
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def ledger(params):
 @pytest.fixture(scope="module")
 def expected(params):
     """Independent count of each rule on the raw sheet with plain pandas."""
-    from kamlib.io import _excel_engine
+    from kamlib.io.files import _excel_engine
 
     raw = pd.read_excel(SHARED_RETAIL, dtype={"InvoiceNo": str, "StockCode": str}, engine=_excel_engine())
     rules = params.rules

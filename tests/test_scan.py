@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_validation import CUSTOMERS, make_params
 
-from kamlib import survival, validation as V, value
+from kamlib import survival, value
+from kamlib import validation as V
 from kamlib.errors import DataError, KamlibError
 from kamlib.io import load_full_ledger, load_ledger, read_table
 from kamlib.params import load_params
 from kamlib.workbook import build_workbook, period_end
-
-from test_validation import CUSTOMERS, make_params
 
 # every soft rule fires at least once; amounts differ per rule so that a mix-up shows
 MESSY = """\
@@ -88,9 +88,9 @@ def test_day_grain_scan_counts_and_examples_as_the_line_grain(tmp_path, monkeypa
     """The day grain reduces the lines in one pass (excluded lines keep their row position, checks are
     bits of mask columns): exclusions, amounts and examples are those of the lines and of pandas, also when
     the flags need several mask columns."""
-    from kamlib import io
+    from kamlib.io import scan
 
-    monkeypatch.setattr(io, "_MASK_BITS", mask_bits)
+    monkeypatch.setattr(scan, "_MASK_BITS", mask_bits)
     params = load_params(make_params(tmp_path, orders=MESSY, customers=CUSTOMERS, extra=RULES))
     line, day = load_full_ledger(params), load_full_ledger(params, grain="day")
     _, pandas, examples = _pandas_counts(params, params.data.orders)
@@ -104,9 +104,9 @@ def test_day_grain_scan_counts_and_examples_as_the_line_grain(tmp_path, monkeypa
 
 @pytest.mark.parametrize("mask_bits", [62, 1])
 def test_day_grain_reports_the_problems_of_the_line_grain(tmp_path, monkeypatch, mask_bits):
-    from kamlib import io
+    from kamlib.io import scan
 
-    monkeypatch.setattr(io, "_MASK_BITS", mask_bits)
+    monkeypatch.setattr(scan, "_MASK_BITS", mask_bits)
     orders = ("order_id,customer_id,order_date,revenue,quantity,unit_price\n"
               "SO1,007,2024-01-05,100,1,100\n,007,2024-01-06,5,1,5\nSO3,ZZ,2024-01-07,5,1,5\n"
               "SO4,C2,2024-01-08,-9,1,-9\nSO5,C2,2024-01-09,-3,-1,3\nSO6,C2,2024-01-10,x,1,2\n")
@@ -224,10 +224,10 @@ def test_invoice_checks_and_rules_agree_with_pandas(tmp_path):
 
 
 def test_scan_runs_under_a_small_duckdb_memory_limit(small_params_file, monkeypatch):
-    from kamlib import io
+    from kamlib.io import _sql
 
     monkeypatch.setenv("KAMLIB_DUCKDB_MEMORY", "64MB")
-    con = io._connect()
+    con = _sql.connect()
     try:
         limit = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]   # e.g. '61.0 MiB'
         assert 55 < float(limit.split()[0]) < 70 and "MiB" in limit
@@ -255,7 +255,7 @@ def test_trimmed_set_is_what_duckdb_trims():
     """The id fast path skips trim() unless a value starts or ends with one of these code points."""
     import duckdb
 
-    from kamlib.io import _TRIMMED
+    from kamlib.io.typed import _TRIMMED
 
     con = duckdb.connect()
     chars = [chr(c) for c in range(1, 0x10000) if not 0xD800 <= c <= 0xDFFF]
@@ -268,7 +268,7 @@ def test_trimmed_set_is_what_duckdb_trims():
 def test_id_and_text_fast_path_equals_full_cleaning(kind):
     import duckdb
 
-    from kamlib.io import _typed_expr
+    from kamlib.io.typed import _typed_expr
 
     values = [" a", "a ", "\u3000a", "a\u3000", "\u00a0", "", " ", "17850.0", "-3.00", "007", "a.b", "\ta",
               "é", "Ａ", "客户 1", "1\u2003", None, "x"]

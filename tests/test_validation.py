@@ -203,7 +203,7 @@ def test_unreadable_encoding(tmp_path):
 
 
 def test_declared_encoding_that_does_not_match_names_the_line(tmp_path):
-    orders = "order_id,customer_id,order_date,revenue\nSO1,客户一,2024-01-05,10\n".encode("utf-8")
+    orders = "order_id,customer_id,order_date,revenue\nSO1,客户一,2024-01-05,10\n".encode()
     p = only(problems_of(_with_encoding(tmp_path, orders, "ascii")), "encoding")
     assert "line 2" in p["message"] and "ascii" in p["message"]
 

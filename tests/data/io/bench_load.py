@@ -41,7 +41,8 @@ def main(n: int = 20000, folder: str | None = None) -> None:
         t_filter = time.perf_counter() - t
         q = full.quality
         print(f"{fmt}: {q.rows_read['orders']:,} order lines, {q.rows_read['invoices']:,} invoices, "
-              f"{q.rows_read['customers']:,} customers: load_full_ledger {t_load:.1f} s wall / {c_load:.1f} s CPU (all threads), filter {t_filter:.2f} s "
+              f"{q.rows_read['customers']:,} customers: load_full_ledger {t_load:.1f} s wall / {c_load:.1f} s CPU "
+              f"(all threads), filter {t_filter:.2f} s "
               f"({len(sub.orders):,} lines in 华东); excluded {q.excluded:,}")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

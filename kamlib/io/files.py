@@ -1,0 +1,263 @@
+"""Opening a table file for one DuckDB scan: CSV (encoding sniffed or declared, transcoded to UTF-8 when
+needed), Parquet and Excel; a missing, empty, unsupported or unreadable file is a problem, not an error."""
+from __future__ import annotations
+
+import codecs
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .. import validation as V
+from ..params import Params
+from ._sql import duck_msg, lit, q
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SUPPORTED_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + EXCEL_SUFFIXES
+
+#: encodings tried in order when data.encoding is "auto" (GB18030 is a superset of GBK and GB2312)
+AUTO_ENCODINGS = ("utf-8", "gb18030")
+
+
+@dataclass
+class _Source:
+    """A table file opened for one DuckDB scan."""
+
+    table: str
+    path: Path
+    scan: str                      # FROM-clause expression
+    columns: dict[str, str]        # stripped header name -> DuckDB column name
+    types: dict[str, str]          # stripped header name -> DuckDB type
+    fmt: str
+    encoding: str | None = None
+    temp: list[Path] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        """Remove the temporary (transcoded) copies of the file."""
+        for t in self.temp:
+            t.unlink(missing_ok=True)
+
+
+def _where(params: Params) -> str:
+    """The params file named in messages."""
+    return str(params.source) if params.source else "params"
+
+
+# ------------------------------------------------------------------------------------------ encodings
+
+def _decode_error_line(path: Path, offset: int) -> int:
+    """1-based line number of byte ``offset`` (for the error message)."""
+    n, pos = 1, 0
+    with open(path, "rb") as fh:
+        while pos < offset:
+            chunk = fh.read(min(1 << 22, offset - pos))
+            if not chunk:
+                break
+            n += chunk.count(b"\n")
+            pos += len(chunk)
+    return n
+
+
+def sniff_encoding(path: Path) -> str | None:
+    """Encoding of a CSV file from its first megabyte: BOMs first, then strict UTF-8, then GB18030.
+
+    Returns ``None`` when none of them decodes the sample (an unreadable file).
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for enc in AUTO_ENCODINGS:
+        try:
+            codecs.getincrementaldecoder(enc)("strict").decode(head, final=False)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _transcode(path: Path, encoding: str) -> Path:
+    """Stream ``path`` from ``encoding`` into a temporary UTF-8 file (DuckDB reads UTF-8 natively).
+
+    Raises UnicodeDecodeError with ``start`` set to the absolute byte offset of the bad bytes.
+    """
+    fd, tmp = tempfile.mkstemp(prefix="kam-", suffix=".csv")
+    dec = codecs.getincrementaldecoder(encoding)("strict")
+    pos = 0
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+            while True:
+                chunk = src.read(1 << 23)
+                try:
+                    dst.write(dec.decode(chunk, final=not chunk))
+                except UnicodeDecodeError as e:
+                    raise UnicodeDecodeError(e.encoding, e.object, pos + e.start, pos + e.end, e.reason) from None
+                if not chunk:
+                    break
+                pos += len(chunk)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _encoding_problem(table: str, path: Path, enc: str | None, err: UnicodeDecodeError | None = None) -> dict:
+    if err is not None:
+        line = _decode_error_line(path, err.start)
+        bad = err.object[err.start:err.start + 4] if isinstance(err.object, (bytes, bytearray)) else b""
+        detail = (f"cannot decode the file as {enc} at line {line} (bytes {bytes(bad)!r}: {err.reason})")
+    else:
+        detail = "the file is neither UTF-8, UTF-8 with BOM nor GB18030/GBK"
+    return V.problem(table, None, "encoding", 0, (), detail, path=path)
+
+
+# ------------------------------------------------------------------------------------------ opening
+
+def _open_csv(con, table: str, path: Path, encoding: str, problems: list) -> _Source | None:
+    enc = sniff_encoding(path) if encoding == "auto" else encoding
+    if enc is None:
+        problems.append(_encoding_problem(table, path, None))
+        return None
+    temp: list[Path] = []
+    target = path
+    if codecs.lookup(enc).name not in ("utf-8", "utf-8-sig"):
+        try:
+            target = _transcode(path, enc)
+        except UnicodeDecodeError as e:
+            problems.append(_encoding_problem(table, path, enc, e))
+            return None
+        temp.append(target)
+    import duckdb
+
+    scan = f"read_csv({lit(target)}, all_varchar = true, header = true)"
+    # sniff the dialect once: the explicit read_csv call it returns binds without re-sniffing the file (on a
+    # sniffer error the plain call, described below, reports the problem)
+    with contextlib.suppress(duckdb.Error):
+        prompt = con.sql(f"SELECT Prompt FROM sniff_csv({lit(target)}, all_varchar = true, header = true)"
+                         ).fetchall()[0][0].strip()
+        if prompt.startswith("FROM ") and prompt.endswith(";"):
+            scan = prompt[5:-1]
+    return _describe_source(con, table, path, scan, "csv", enc, temp, problems)
+
+
+def _open_parquet(con, table: str, path: Path, problems: list) -> _Source | None:
+    return _describe_source(con, table, path, f"read_parquet({lit(path)})", "parquet", None, [], problems)
+
+
+def _excel_engine() -> str:
+    try:
+        import python_calamine  # noqa: F401  (5-10x faster than openpyxl on large sheets)
+        return "calamine"
+    except ImportError:
+        return "openpyxl"
+
+
+def _excel_frame(path: Path, sheet) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine=_excel_engine())
+
+
+def _stringify(s: pd.Series) -> pa.Array:
+    """A mixed-type Excel column (ints and text, e.g. InvoiceNo 536365 / C536379) as an Arrow string array;
+    integral floats lose their '.0' so ids survive."""
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or v is pd.NA:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if isinstance(v, (pd.Timestamp, dt.datetime, dt.date)):
+            return v.isoformat()
+        return str(v)
+    # object columns of Excel sheets are bounded by the sheet size (≤ 1,048,576 rows)
+    return pa.array([one(v) for v in s.to_numpy(dtype=object)], type=pa.string())
+
+
+def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source | None:
+    try:
+        df = _excel_frame(path, sheet)
+    except (ValueError, KeyError, IndexError) as e:
+        sheets = ""
+        with contextlib.suppress(ValueError, OSError):
+            sheets = ", ".join(map(str, pd.ExcelFile(path, engine=_excel_engine()).sheet_names))
+        problems.append(V.problem(table, None, "unreadable", 0, (),
+                                  f"cannot read sheet {sheet!r}: {e}" + (f"; sheets: {sheets}" if sheets else ""),
+                                  fix="set data.sheet to one of the sheet names (or its 0-based index)",
+                                  path=path))
+        return None
+    except OSError as e:
+        problems.append(V.problem(table, None, "unreadable", 0, (), f"cannot open the workbook: {e}", path=path))
+        return None
+    arrays, names = [], []
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object:
+            arrays.append(_stringify(s))
+        else:
+            arrays.append(pa.Array.from_pandas(s))
+        names.append(str(col))
+    view = f"xl_{table}"
+    con.register(view, pa.table(arrays, names=names))
+    return _describe_source(con, table, path, q(view), "xlsx", None, [], problems)
+
+
+def _describe_source(con, table: str, path: Path, scan: str, fmt: str, enc: str | None, temp: list[Path],
+                     problems: list) -> _Source | None:
+    import duckdb
+
+    try:
+        desc = con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+    except duckdb.Error as e:
+        for t in temp:
+            t.unlink(missing_ok=True)
+        msg = duck_msg(e)
+        check = "encoding" if "unicode" in msg.lower() else "unreadable"
+        problems.append(V.problem(table, None, check, 0, (), f"{fmt} reader: {msg}", path=path))
+        return None
+    columns, types = {}, {}
+    for name, typ, *_ in desc:
+        key = str(name).replace("\ufeff", "").strip()
+        if key in columns:   # two headers equal after stripping spaces: keep the first, keep the other raw
+            key = str(name)
+        columns[key] = name
+        types[key] = typ
+    return _Source(table, path, scan, columns, types, fmt, enc, temp)
+
+
+def _open(con, table: str, path: Path, params: Params, problems: list) -> _Source | None:
+    """Open one table file (None after recording a problem)."""
+    if not path.exists():
+        where = f"data.{table} in {_where(params)}"
+        hint = ""
+        if path.parent.exists():
+            near = get_close_matches(path.name, [p.name for p in path.parent.iterdir()], n=3)
+            if near:
+                hint = f"; files with similar names in {path.parent}: {', '.join(near)}"
+        problems.append(V.problem(table, None, "file_not_found", 0, (), f"{path} does not exist{hint}",
+                                  fix=f"fix {where} (relative paths are relative to the params file's folder)"
+                                      + ("; run `kam demo` to create the demo ledger" if "demo" in str(path)
+                                         else ""),
+                                  path=path))
+        return None
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix not in SUPPORTED_SUFFIXES:
+        problems.append(V.problem(table, None, "unsupported_format", 0, (),
+                                  f"{path.name}: supported are {', '.join(SUPPORTED_SUFFIXES)}", path=path))
+        return None
+    if path.stat().st_size == 0:
+        problems.append(V.problem(table, None, "empty_table", 0, (), "the file is empty (0 bytes)", path=path))
+        return None
+    if suffix in CSV_SUFFIXES:
+        return _open_csv(con, table, path, params.data.encoding, problems)
+    if suffix in PARQUET_SUFFIXES:
+        return _open_parquet(con, table, path, problems)
+    return _open_excel(con, table, path, params.data.sheet, problems)
