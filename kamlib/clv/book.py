@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
@@ -25,6 +24,10 @@ from .value import customer_value
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 #: the shortest holdout worth checking, in weeks
 MIN_HOLDOUT_WEEKS = 8
+
+#: below this mean dropout probability per purchase (a / (a + b)) the model sees no account leaving, so
+#: P(alive) is ~1 everywhere and cannot rank who is slipping away
+MIN_DROPOUT = 1e-4
 
 #: columns :func:`book_value` adds to the customer frame
 COLUMNS = ("p_alive", "expected_purchases_12m", "expected_revenue_12m", "clv")
@@ -67,6 +70,11 @@ class BookValue:
     @property
     def estimable(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def p_alive_informative(self) -> bool:
+        """P(alive) separates accounts: the model saw dropout (not true when nobody seems to leave)."""
+        return self.estimable and not any(getattr(w, "key", "") == "no_dropout" for w in self.warnings)
 
     def to_frame(self) -> pd.DataFrame:
         return self.accounts
@@ -139,6 +147,11 @@ def book_value(orders: pd.DataFrame, as_of, *, horizon_months: float = 12, disco
     except AnalysisError as e:
         return _empty("not_estimable", horizon_months, discount_rate, Note("not_estimable", str(e)))
     notes = list(bg.warnings)
+    a, b = float(bg.params["a"]), float(bg.params["b"])
+    if a / (a + b) < MIN_DROPOUT:
+        notes.append(Note("no_dropout", f"BG/NBD finds no sign of accounts dropping out (dropout probability per "
+                                        f"purchase {a / (a + b):.1e}): P(alive) is about 1 for every account and "
+                                        "cannot show who is slipping away"))
     gg: GammaGammaResult | None
     try:
         gg = fit_gamma_gamma(summary)
@@ -177,7 +190,3 @@ def _observed_value(bg: BGNBDResult, summary: pd.DataFrame, weeks: float, discou
 
 
 __all__ = ["BookValue", "book_value", "COLUMNS", "WEEKS_PER_MONTH"]
-
-
-def _finite(values: pd.Series) -> bool:  # pragma: no cover - used by tests through the public result
-    return bool(np.isfinite(values.to_numpy(dtype=float)).all())
