@@ -63,7 +63,7 @@ def build_features(indicators: pd.DataFrame, features: Sequence[str], categorica
     return pd.DataFrame(out, index=indicators.index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prepared:
     X: np.ndarray                 # n x p design matrix (numeric robust-z, then weighted dummies)
     Z: pd.DataFrame               # robust-z of numeric features before imputation (NaN kept), for profiles
