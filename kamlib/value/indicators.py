@@ -292,7 +292,19 @@ def _add_attributes(out: pd.DataFrame, cust: pd.DataFrame, as_of: pd.Timestamp, 
 
 
 def unavailable_indicators(indicators: pd.DataFrame) -> tuple[str, ...]:
-    """Indicators the ledger could not provide (recorded by :func:`customer_indicators`, else all-NaN)."""
+    """Indicators the ledger could not provide (recorded by :func:`customer_indicators`, else all-NaN).
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        A frame from :func:`customer_indicators` (or any frame with indicator columns).
+
+    Returns
+    -------
+    tuple of str
+        ``indicators.attrs["unavailable"]`` when recorded, else the known indicator columns that are NaN
+        for every account.
+    """
     rec = indicators.attrs.get("unavailable")
     if rec is not None:
         return tuple(rec)
