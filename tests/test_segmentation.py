@@ -218,6 +218,22 @@ def test_bad_arguments_are_params_errors(blobs):
         seg.segment(X, k_rule="bic")
     with pytest.raises(ParamsError, match="k_range"):
         seg.segment(X, k_range=(5, 3))
+    with pytest.raises(ParamsError, match="n_threads"):
+        seg.segment(X, n_threads=0)
+    with pytest.raises(TypeError):
+        seg.segment(X, 4)   # options are keyword-only
+
+
+def test_thread_count_does_not_change_the_labels(blobs):
+    X, _ = blobs
+    one = seg.segment(X, k=4, n_bootstrap=0)
+    free = seg.segment(X, k=4, n_bootstrap=0, n_threads=None)
+    pd.testing.assert_series_equal(one.labels, free.labels)
+
+
+def test_results_compare_without_raising(blobs, blob_fit):
+    other = seg.segment(blobs[0], k=3, n_bootstrap=0)
+    assert blob_fit == blob_fit and blob_fit != other   # identity: no element-wise comparison of the frames
 
 
 # ------------------------------------------------------------------------------------------ stability

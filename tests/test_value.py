@@ -155,11 +155,15 @@ def test_missing_profit():
         value.double_abc(ind)
 
 
-def test_numpy_and_duckdb_engines_agree(dl, demo_ind):
-    ind2 = value.customer_indicators(dl, AS_OF, engine="duckdb")
-    num = demo_ind.select_dtypes("number").columns
-    pd.testing.assert_frame_equal(demo_ind[num], ind2[num], rtol=1e-9)
-    assert (demo_ind["last_order_date"] == ind2["last_order_date"]).all()
+def test_order_aggregates_match_a_pandas_groupby(dl, demo_ind):
+    o = dl.orders[dl.orders["order_date"] <= AS_OF]
+    g = o.groupby(o["customer_id"].astype("str")).agg(revenue=("revenue", "sum"), order_count=("order_id", "nunique"),
+                                                      first=("order_date", "min"), last=("order_date", "max"))
+    got = demo_ind.loc[g.index]
+    np.testing.assert_allclose(got["revenue"], g["revenue"], rtol=1e-9)
+    np.testing.assert_array_equal(got["order_count"], g["order_count"])
+    assert (got["first_order_date"] == g["first"]).all() and (got["last_order_date"] == g["last"]).all()
+    assert (demo_ind.drop(index=g.index)["order_count"] == 0).all()
 
 
 @pytest.mark.parametrize("as_of", ["2024-02-29", "2024-03-31", "2023-02-28", "2024-12-15", "2025-01-01"])

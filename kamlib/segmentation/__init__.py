@@ -49,8 +49,9 @@ Pipeline (compute -> :class:`SegmentationResult`; figures in :mod:`kamlib.plotti
 
 Performance: the cost grows about linearly with the number of customers (the silhouette uses a fixed-size
 sample; k-means uses 4 restarts above 20,000 customers); 100,000 customers take seconds, not minutes.
-Every fit is single-threaded: on a small shared machine OpenMP spin-waiting makes multi-threaded fits
-slower, and ``kam run`` gets its parallelism from building regions side by side.
+Fits are single-threaded by default (``n_threads=1``): on a small shared machine OpenMP spin-waiting makes
+multi-threaded fits slower, and ``kam run`` gets its parallelism from building regions side by side;
+``n_threads=None`` lifts the limit.
 
 Determinism: the same ``random_state`` gives the same labels, and the rows are put into a canonical order
 (sorted by their feature values) before fitting, so reordering the input rows gives the same partition.

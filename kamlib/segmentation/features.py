@@ -63,8 +63,10 @@ def build_features(indicators: pd.DataFrame, features: Sequence[str], categorica
     return pd.DataFrame(out, index=indicators.index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prepared:
+    """The preprocessed design matrix and its report (:func:`prepare`)."""
+
     X: np.ndarray                 # n x p design matrix (numeric robust-z, then weighted dummies)
     Z: pd.DataFrame               # robust-z of numeric features before imputation (NaN kept), for profiles
     table: pd.DataFrame           # preprocessing report
@@ -84,6 +86,35 @@ def _skew(x: np.ndarray) -> float:
 
 def prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, categorical_weight: float,
             max_levels: int, feature_weights: Mapping[str, float] | None = None) -> Prepared:
+    """Preprocess the features into the design matrix (package docstring, step 2).
+
+    Parameters
+    ----------
+    features : DataFrame
+        One row per customer (:func:`build_features`).
+    categorical : sequence of str
+        Columns treated as categorical even if numeric.
+    log_columns : "auto" or sequence of str
+        Columns that get the sign-preserving log1p (``"auto"``: money amounts and skewed non-negative ones).
+    categorical_weight : float
+        Squared distance between two customers in different categories of one categorical feature.
+    max_levels : int
+        Most levels kept per categorical feature (the rarest are pooled); also the distinct-value count above
+        which an unlisted text column is taken for an id and left out.
+    feature_weights : mapping, optional
+        Feature -> weight multiplying its scaled values.
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    ParamsError
+        When ``feature_weights`` names a column that is not a feature.
+    AnalysisError
+        When no feature is usable (all empty or constant).
+    """
     notes: list[str] = []
     feature_weights = dict(feature_weights or {})
     unknown = set(feature_weights) - set(features.columns)

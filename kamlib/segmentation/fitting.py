@@ -10,7 +10,28 @@ from .constants import MIN_PER_SEGMENT
 
 def fit_labels(X: np.ndarray, k: int, method: str, random_state: int, n_init: int, linkage=None
                ) -> tuple[np.ndarray, float]:
-    """Labels (0..k-1) and BIC (NaN except GMM) of one fit on X (rows in canonical order)."""
+    """Labels (0..k-1) and BIC (NaN except GMM) of one fit on X (rows in canonical order).
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design matrix (customers x columns).
+    k : int
+        Number of segments.
+    method : {"kmeans", "gmm", "ward"}
+        Clustering method.
+    random_state : int
+        Seed (k-means and GMM).
+    n_init : int
+        Restarts (k-means; GMM uses half as many, at least one).
+    linkage : numpy.ndarray, optional
+        Ward linkage of ``X``, computed once for every k (computed here when missing).
+
+    Returns
+    -------
+    (numpy.ndarray, float)
+        int64 labels 0..k-1 per row, and the BIC (GMM only, else NaN).
+    """
     if method == "kmeans":
         from sklearn.cluster import KMeans
 
@@ -47,6 +68,18 @@ class SilhouetteSample:
         self.distances = pairwise_distances(X if self.idx is None else X[self.idx])
 
     def score(self, labels: np.ndarray) -> float:
+        """Mean silhouette of the sampled customers.
+
+        Parameters
+        ----------
+        labels : numpy.ndarray
+            Segment per row of the full ``X``.
+
+        Returns
+        -------
+        float
+            The mean silhouette (NaN when the sample holds a single segment).
+        """
         from sklearn.metrics import silhouette_samples
 
         try:
@@ -57,6 +90,22 @@ class SilhouetteSample:
 
 
 def k_scores(X: np.ndarray, labels: np.ndarray, silhouette: SilhouetteSample) -> dict:
+    """The three k-selection indices of one partition.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Design matrix.
+    labels : numpy.ndarray
+        Segment per row.
+    silhouette : SilhouetteSample
+        The seeded silhouette sample of ``X``.
+
+    Returns
+    -------
+    dict
+        ``silhouette``, ``calinski_harabasz``, ``davies_bouldin`` (NaN for a single segment).
+    """
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     n_lab = len(np.unique(labels))
@@ -67,6 +116,28 @@ def k_scores(X: np.ndarray, labels: np.ndarray, silhouette: SilhouetteSample) ->
 
 
 def choose_k(scores: pd.DataFrame, rule: str, tol: float) -> int:
+    """The k chosen by ``rule`` (package docstring, step 4).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per k (index): ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``, ``bic``.
+    rule : {"silhouette", "consensus", "bic"}
+        The rule for k.
+    tol : float
+        Silhouette margin within which the smaller k wins.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"silhouette": [0.50, 0.51, 0.40], "calinski_harabasz": [10.0, 30.0, 20.0],
+    ...                   "davies_bouldin": [0.9, 0.8, 1.0], "bic": [np.nan] * 3}, index=[2, 3, 4])
+    >>> choose_k(s, "silhouette", 0.02), choose_k(s, "silhouette", 0.0), choose_k(s, "consensus", 0.02)
+    (2, 3, 3)
+    """
     ok = scores.dropna(subset=["bic"] if rule == "bic" else ["silhouette"])
     if ok.empty:
         ok = scores
@@ -81,6 +152,31 @@ def choose_k(scores: pd.DataFrame, rule: str, tol: float) -> int:
 
 
 def feasible_range(n: int, k: int | None, k_range: tuple[int, int], notes: list[str]) -> list[int]:
+    """The k values to fit: ``k_range`` shrunk to at least :data:`MIN_PER_SEGMENT` customers per segment,
+    plus ``k`` when given.
+
+    Parameters
+    ----------
+    n : int
+        Number of customers.
+    k : int, optional
+        The k set in the params (always fitted).
+    k_range : (int, int)
+        Smallest and largest k.
+    notes : list of str
+        Receives a note when the range is shrunk.
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    ParamsError
+        An invalid ``k`` or ``k_range``.
+    AnalysisError
+        Too few customers for ``k`` or for the smallest k of the range.
+    """
     k_lo, k_hi = int(k_range[0]), int(k_range[1])
     if k_lo < 2 or k_hi < k_lo:
         raise ParamsError(f"segmentation: k_range must be two integers 2 <= k_min <= k_max, got {k_range}")
@@ -109,7 +205,29 @@ def feasible_range(n: int, k: int | None, k_range: tuple[int, int], notes: list[
 
 
 def relabel(labels: np.ndarray, k: int, revenue: np.ndarray | None) -> np.ndarray:
-    """Canonical numbering 1..k: by segment revenue (desc), then size (desc), then first occurrence."""
+    """Canonical numbering 1..k: by segment revenue (desc), then size (desc), then first occurrence.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        Labels 0..k-1 per row.
+    k : int
+        Number of segments.
+    revenue : numpy.ndarray, optional
+        Revenue per row (NaN counts as 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        Labels 1..k per row.
+
+    Examples
+    --------
+    >>> relabel(np.array([0, 0, 1, 2, 2, 2]), 3, None).tolist()
+    [2, 2, 3, 1, 1, 1]
+    >>> relabel(np.array([0, 0, 1, 2, 2, 2]), 3, np.array([1.0, 1.0, 50.0, 1.0, 1.0, 1.0])).tolist()
+    [3, 3, 1, 2, 2, 2]
+    """
     present = np.unique(labels)
     size = np.bincount(labels, minlength=k).astype(float)
     first = np.array([np.argmax(labels == j) if j in present else len(labels) for j in range(k)])

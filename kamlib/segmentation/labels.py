@@ -81,11 +81,42 @@ METHOD_TEXT = {"kmeans": ("k-means 聚类", "k-means"), "gmm": ("高斯混合模
 
 
 def text(key: str, lang: str) -> str:
+    """Report text ``key`` of :data:`LABELS` in ``lang``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`LABELS` (``"segmentation.title"``...).
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+    """
     return LABELS[key][lang]
 
 
 def feature_label(col: str, lang: str = "zh") -> str:
-    """Display label of an indicator column (``"days_to_pay"`` -> ``"回款天数"`` / ``"Days to pay"``)."""
+    """Display label of an indicator column (``"days_to_pay"`` -> ``"回款天数"`` / ``"Days to pay"``).
+
+    Parameters
+    ----------
+    col : str
+        Indicator column.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+        The label, or ``col`` itself when it has none.
+
+    Examples
+    --------
+    >>> feature_label("days_to_pay", "en"), feature_label("days_to_pay"), feature_label("my_score", "en")
+    ('Days to pay', '回款天数', 'my_score')
+    """
     pair = FEATURE_LABELS.get(col)
     return col if pair is None else pair[0 if lang == "zh" else 1]
 
@@ -94,7 +125,23 @@ _LANGS: dict[str, Lang] = {"zh": "zh", "en": "en"}
 
 
 def check_lang(lang: str) -> Lang:
-    """``lang`` as a report language (ParamsError when it is not one)."""
+    """``lang`` as a report language.
+
+    Parameters
+    ----------
+    lang : str
+        Language code.
+
+    Returns
+    -------
+    Lang
+        ``"zh"`` or ``"en"``.
+
+    Raises
+    ------
+    ParamsError
+        When ``lang`` is not a report language.
+    """
     try:
         return _LANGS[lang]
     except KeyError:

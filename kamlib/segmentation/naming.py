@@ -14,6 +14,20 @@ def name_segments(medians_z: pd.DataFrame, lang: str, value_lift: pd.Series | No
     With ``value_lift`` (revenue share / customer share per segment) the value word comes from it instead
     of the revenue median: a segment holding 41% of customers and 95% of revenue is high-value even when
     its median sits only a fraction of the (very wide, log-scale) revenue IQR above the book's median.
+
+    Parameters
+    ----------
+    medians_z : DataFrame
+        Segments x numeric features: median of the robust-scaled feature.
+    lang : {"zh", "en"}
+        Language of the names.
+    value_lift : Series, optional
+        Revenue share / customer share per segment.
+
+    Returns
+    -------
+    dict of int to str
+        Segment number -> name, unique across segments.
     """
     if value_lift is not None:
         medians_z = medians_z.drop(columns=[c for c in ("revenue", "revenue_last_12m") if c in medians_z])

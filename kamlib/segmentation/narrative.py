@@ -21,7 +21,21 @@ def _stability_word(stab: float, lang: str) -> str:
 
 
 def sentences(result: SegmentationResult, lang: str | None = None, max_traits: int = 3) -> str:
-    """Markdown narrative built from the numbers: how k was chosen, stability, and one line per segment."""
+    """Markdown narrative built from the numbers: how k was chosen, stability, and one line per segment.
+
+    Parameters
+    ----------
+    result : SegmentationResult
+    lang : {"zh", "en"}, optional
+        Language (default: the result's).
+    max_traits : int, default 3
+        Feature medians quoted per segment (those furthest from the book's median).
+
+    Returns
+    -------
+    str
+        Markdown: a paragraph, then one bullet per segment.
+    """
     lang = lang or result.lang
     check_lang(lang)
     zh = lang == "zh"
@@ -85,7 +99,21 @@ def _feature_value(c: str, v, lang: str) -> str:
 
 
 def crosstab_sentence(result: SegmentationResult, other: pd.Series, lang: str | None = None) -> str:
-    """One sentence per tier: which segment holds most of its customers (numbers from :func:`crosstab`)."""
+    """One sentence per tier: which segment holds most of its customers (numbers from :func:`crosstab`).
+
+    Parameters
+    ----------
+    result : SegmentationResult
+    other : Series
+        Tier (or any group) per customer, indexed like ``result.labels``.
+    lang : {"zh", "en"}, optional
+        Language (default: the result's).
+
+    Returns
+    -------
+    str
+        The sentence ("" when no customer has a group).
+    """
     from ..i18n import TIERS, tier_label
 
     lang = lang or result.lang
@@ -113,7 +141,18 @@ def crosstab_sentence(result: SegmentationResult, other: pd.Series, lang: str | 
 
 
 def method_sentence(result: SegmentationResult, lang: str | None = None) -> str:
-    """How the features were prepared, how k was chosen and how stable the result is (numbers from the result)."""
+    """How the features were prepared, how k was chosen and how stable the result is (numbers from the result).
+
+    Parameters
+    ----------
+    result : SegmentationResult
+    lang : {"zh", "en"}, optional
+        Language (default: the result's).
+
+    Returns
+    -------
+    str
+    """
     lang = lang or result.lang
     zh = lang == "zh"
     pp = result.preprocessing

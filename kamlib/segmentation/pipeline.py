@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,13 +20,13 @@ from .profiles import profile_segments
 from .result import SegmentationResult
 
 
-def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, int] = (2, 8),
-            method: str = "kmeans", random_state: int = 0, *, n_bootstrap: int = 20,
+def segment(features: pd.DataFrame, *, k: int | None = None, k_range: tuple[int, int] = (2, 8),
+            method: str = "kmeans", random_state: int = 0, n_bootstrap: int = 20,
             silhouette_sample: int = 3000, lang: str = "zh", k_rule: str = "auto", k_tolerance: float = 0.02,
             categorical: Sequence[str] = (), categorical_weight: float = 1.0, log_columns="auto",
             feature_weights: Mapping[str, float] | None = None, context: pd.DataFrame | None = None,
             revenue: pd.Series | str | None = "revenue",
-            n_init: int | None = None, subsample: float = 0.8) -> SegmentationResult:
+            n_init: int | None = None, subsample: float = 0.8, n_threads: int | None = 1) -> SegmentationResult:
     """Segment customers by clustering; choose k honestly, check stability, profile and name the segments.
 
     Parameters
@@ -54,11 +56,11 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
         Columns to treat as categorical even if numeric (e.g. coded size bands).
     categorical_weight : float
         Squared distance between two customers in different categories of one categorical feature.
+    log_columns : "auto" or sequence of str
+        Columns that get the sign-preserving log1p (``"auto"``: money amounts and skewed non-negative ones).
     feature_weights : mapping, optional
         Feature -> weight multiplying its scaled values (default 1; for a categorical feature it replaces
         ``categorical_weight``). Down-weight noisy indicators (e.g. a short-window growth slope).
-    log_columns : "auto" or sequence of str
-        Columns that get the sign-preserving log1p (``"auto"``: money amounts and skewed non-negative ones).
     context : DataFrame, optional
         Customer attributes (industry, region, size_band, business_unit, revenue) used only to profile the
         segments, never to form them; indexed like ``features``.
@@ -69,6 +71,11 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
         k-means restarts (default 10 up to 20,000 customers, else 4).
     subsample : float
         Share of customers in each stability refit.
+    n_threads : int, optional
+        Math threads for k-means (the OpenMP / BLAS thread pools); ``None`` lifts the limit. The default 1
+        is fastest on a small shared machine, where OpenMP spin-waiting makes multi-threaded fits slower
+        (benchmarks/bench_pack.py); ``kam run`` gets its parallelism from building regions side by side.
+        The labels do not depend on it.
 
     Returns
     -------
@@ -79,7 +86,7 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
     AnalysisError
         Too few customers for the smallest k (or for the given k); Ward on more than 5,000 customers.
     ParamsError
-        Unknown method, rule or language, or an invalid k range.
+        Unknown method, rule or language, or an invalid k range or thread count.
     """
     t0 = time.perf_counter()
     check_lang(lang)
@@ -90,6 +97,8 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
     rule = ("bic" if method == "gmm" else "silhouette") if k_rule == "auto" else k_rule
     if rule == "bic" and method != "gmm":
         raise ParamsError("segmentation: k_rule='bic' needs method='gmm' (BIC is a likelihood criterion)")
+    if n_threads is not None and n_threads < 1:
+        raise ParamsError(f"segmentation: n_threads must be a positive integer or None, got {n_threads!r}")
     if not isinstance(features, pd.DataFrame):
         features = pd.DataFrame(features)
     n = len(features)
@@ -99,72 +108,63 @@ def segment(features: pd.DataFrame, k: int | None = None, k_range: tuple[int, in
         raise AnalysisError(f"segmentation: Ward clustering needs memory growing with the square of the number "
                             f"of customers; {n} customers is more than {WARD_MAX_N}. Use method 'kmeans' (or "
                             "'gmm') in 'segmentation.method'.")
+    settings = _Settings(
+        k=k, ks=tuple(ks), rule=rule, method=method, random_state=random_state, n_bootstrap=n_bootstrap,
+        silhouette_sample=silhouette_sample, lang=lang, k_tolerance=k_tolerance, categorical=tuple(categorical),
+        categorical_weight=categorical_weight, log_columns=log_columns, feature_weights=feature_weights,
+        n_init=n_init if n_init is not None else (10 if n <= 20000 else 4), subsample=subsample)
 
     import sklearn.cluster  # noqa: F401  (load the OpenMP/BLAS runtimes first, so the limit applies to them)
     from threadpoolctl import threadpool_limits
 
-    # One thread, whatever the size: on a small machine OpenMP spin-waiting makes multi-threaded k-means
-    # slower, on small and large books alike (benchmarks/bench_pack.py); kam run gets its parallelism from
-    # building regions side by side instead.
-    with threadpool_limits(limits=1):
-        return _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhouette_sample, lang,
-                        k_tolerance, categorical, categorical_weight, log_columns, feature_weights, context,
-                        revenue, n_init, subsample, notes, t0)
+    with threadpool_limits(limits=n_threads):
+        return _segment(features, context, revenue, settings, notes, t0)
 
 
-def _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhouette_sample, lang, k_tolerance,
-             categorical, categorical_weight, log_columns, feature_weights, context, revenue, n_init, subsample,
-             notes, t0) -> SegmentationResult:
-    prep = prepare(features, categorical, log_columns, categorical_weight, MAX_LEVELS, feature_weights)
+@dataclass(frozen=True)
+class _Settings:
+    """The checked options of one :func:`segment` call (``ks``: the feasible k values, ``rule``: the
+    resolved k rule, ``n_init``: the resolved restarts)."""
+
+    k: int | None
+    ks: tuple[int, ...]
+    rule: str
+    method: str
+    random_state: int
+    n_bootstrap: int
+    silhouette_sample: int
+    lang: str
+    k_tolerance: float
+    categorical: tuple[str, ...]
+    categorical_weight: float
+    log_columns: Any
+    feature_weights: Mapping[str, float] | None
+    n_init: int
+    subsample: float
+
+
+def _segment(features: pd.DataFrame, context: pd.DataFrame | None, revenue: pd.Series | str | None,
+             s: _Settings, notes: list[str], t0: float) -> SegmentationResult:
+    n = len(features)
+    prep = prepare(features, s.categorical, s.log_columns, s.categorical_weight, MAX_LEVELS, s.feature_weights)
     notes.extend(prep.notes)
     X = prep.X
     # canonical row order (sorted by the feature values), so a reordered input gives the same fit
     order = np.lexsort(X.T[::-1])
     Xs = np.ascontiguousarray(X[order])
-    if n_init is None:
-        n_init = 10 if n <= 20000 else 4
-
-    linkage = None
-    if method == "ward":
-        from scipy.cluster.hierarchy import linkage as _linkage
-
-        linkage = _linkage(Xs, method="ward")
-    fits: dict[int, np.ndarray] = {}
-    rows = []
-    sil = SilhouetteSample(Xs, silhouette_sample, random_state)
-    for kk in ks:
-        lab, bic = fit_labels(Xs, kk, method, random_state, n_init, linkage)
-        fits[kk] = lab
-        row = {"k": kk, **k_scores(Xs, lab, sil)}
-        if method == "gmm":
-            row["bic"] = bic
-        rows.append(row)
-    scores = pd.DataFrame(rows).set_index("k")
-    scores_for_rule = scores if method == "gmm" else scores.assign(bic=np.nan)
-    if k is not None:
-        k_star, chosen_by = int(k), "given"
+    scores, fits = _fit_all(Xs, s)
+    if s.k is not None:
+        k_star, chosen_by = int(s.k), "given"
     else:
-        k_star, chosen_by = choose_k(scores_for_rule, rule, k_tolerance), rule
+        scores_for_rule = scores if s.method == "gmm" else scores.assign(bic=np.nan)
+        k_star, chosen_by = choose_k(scores_for_rule, s.rule, s.k_tolerance), s.rule
     scores["chosen"] = scores.index == k_star
     ref = fits[k_star]
-
-    # stability: refit on seeded subsamples, compare with the full partition on the same customers
-    runs: list[float] = []
-    if n_bootstrap > 0:
-        from sklearn.metrics import adjusted_rand_score
-
-        m = max(int(round(subsample * n)), MIN_PER_SEGMENT * k_star)
-        m = min(m, n)
-        boot_init = max(1, min(n_init, 4))
-        for b in range(n_bootstrap):
-            rng = np.random.default_rng([random_state, b])
-            idx = np.sort(rng.choice(n, size=m, replace=False))
-            lab_b, _ = fit_labels(Xs[idx], k_star, method, random_state + b + 1, boot_init)
-            runs.append(float(adjusted_rand_score(ref[idx], lab_b)))
+    runs = _stability_runs(Xs, ref, k_star, s)
     stability = float(np.mean(runs)) if runs else float("nan")
     if runs and stability < STABILITY_WARN:
-        notes.append(f"segments are not stable: refitting on {n_bootstrap} subsamples of "
-                     f"{int(100 * subsample)}% of customers reproduces them with a mean adjusted Rand index of "
+        notes.append(f"segments are not stable: refitting on {s.n_bootstrap} subsamples of "
+                     f"{int(100 * s.subsample)}% of customers reproduces them with a mean adjusted Rand index of "
                      f"{stability:.2f} (below {STABILITY_WARN}); treat the segment boundaries as indicative.")
 
     # canonical numbering (in canonical row order, so ties break the same way for any input order),
@@ -176,7 +176,7 @@ def _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhou
     labels = pd.Series(lab, index=features.index, name="segment")
 
     sizes = np.bincount(lab, minlength=k_star + 1)[1:]
-    small = [j + 1 for j, s in enumerate(sizes) if s < max(MIN_PER_SEGMENT, 0.02 * n)]
+    small = [j + 1 for j, sz in enumerate(sizes) if sz < max(MIN_PER_SEGMENT, 0.02 * n)]
     if small:
         notes.append(f"segment(s) {', '.join(map(str, small))} hold fewer than 2% of customers "
                      f"({', '.join(str(int(sizes[j - 1])) for j in small)}): probably outliers rather than a "
@@ -189,12 +189,67 @@ def _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhou
         rs = rev.fillna(0.0).groupby(labels).sum().reindex(range(1, k_star + 1), fill_value=0.0)
         cs = labels.value_counts().reindex(range(1, k_star + 1), fill_value=0) / n
         lift = (rs / rs.sum()) / cs.where(cs > 0)
-    names = name_segments(medians_z, lang, lift)
-    profiles = profile_segments(features, prep, labels, k_star, rev, context, names, lang)
+    names = name_segments(medians_z, s.lang, lift)
+    profiles = profile_segments(features, prep, labels, k_star, rev, context, names, s.lang)
+    projection, ev = _projection(X, Xs, order, lab, features.index, s.random_state)
 
-    # 2-D projection for the scatter (PCA on the preprocessed matrix, seeded sample of points)
+    for msg in notes:
+        warnings.warn(msg, StatisticalWarning, stacklevel=3)
+    return SegmentationResult(
+        labels=labels, k=k_star, scores=scores, stability=stability, profiles=profiles, names=names,
+        method=s.method, k_rule=s.rule, chosen_by=chosen_by, k_range=(s.ks[0], s.ks[-1]),
+        stability_runs=tuple(runs), medians_z=medians_z, projection=projection, explained_variance=ev,
+        preprocessing=prep.table, imputed=pd.Series(prep.imputed, index=features.index, name="imputed"),
+        features=tuple(prep.numeric), categorical=tuple(prep.categorical), lang=s.lang,
+        random_state=s.random_state, k_tolerance=s.k_tolerance, elapsed_seconds=time.perf_counter() - t0,
+        warnings=tuple(notes))
+
+
+def _fit_all(Xs: np.ndarray, s: _Settings) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
+    """One fit per candidate k (rows in canonical order): the k-selection scores and the labels per k."""
+    linkage = None
+    if s.method == "ward":
+        from scipy.cluster.hierarchy import linkage as _linkage
+
+        linkage = _linkage(Xs, method="ward")
+    fits: dict[int, np.ndarray] = {}
+    rows = []
+    sil = SilhouetteSample(Xs, s.silhouette_sample, s.random_state)
+    for kk in s.ks:
+        lab, bic = fit_labels(Xs, kk, s.method, s.random_state, s.n_init, linkage)
+        fits[kk] = lab
+        row = {"k": kk, **k_scores(Xs, lab, sil)}
+        if s.method == "gmm":
+            row["bic"] = bic
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("k"), fits
+
+
+def _stability_runs(Xs: np.ndarray, ref: np.ndarray, k: int, s: _Settings) -> list[float]:
+    """ARI of refits on seeded subsamples against the full partition on the same customers."""
+    runs: list[float] = []
+    if s.n_bootstrap <= 0:
+        return runs
+    from sklearn.metrics import adjusted_rand_score
+
+    n = len(Xs)
+    m = min(max(int(round(s.subsample * n)), MIN_PER_SEGMENT * k), n)
+    boot_init = max(1, min(s.n_init, 4))
+    for b in range(s.n_bootstrap):
+        rng = np.random.default_rng([s.random_state, b])
+        idx = np.sort(rng.choice(n, size=m, replace=False))
+        lab_b, _ = fit_labels(Xs[idx], k, s.method, s.random_state + b + 1, boot_init)
+        runs.append(float(adjusted_rand_score(ref[idx], lab_b)))
+    return runs
+
+
+def _projection(X: np.ndarray, Xs: np.ndarray, order: np.ndarray, lab: np.ndarray, index: pd.Index,
+                random_state: int) -> tuple[pd.DataFrame, tuple[float, float]]:
+    """2-D projection for the scatter (PCA on the preprocessed matrix, seeded sample of points) and the
+    variance shares of its two components."""
     from sklearn.decomposition import PCA
 
+    n = len(X)
     n_comp = min(2, X.shape[1])
     pca = PCA(n_components=n_comp, svd_solver="full").fit(Xs)
     # the sample is drawn in canonical row order, so the figure does not depend on the input order either
@@ -203,20 +258,9 @@ def _segment(features, n, k, ks, rule, method, random_state, n_bootstrap, silhou
     pcs = pca.transform(X[keep])
     if n_comp == 1:
         pcs = np.column_stack([pcs, np.zeros(len(keep))])
-    projection = pd.DataFrame({"pc1": pcs[:, 0], "pc2": pcs[:, 1], "segment": lab[keep]},
-                              index=features.index[keep])
+    projection = pd.DataFrame({"pc1": pcs[:, 0], "pc2": pcs[:, 1], "segment": lab[keep]}, index=index[keep])
     ev = tuple(float(v) for v in pca.explained_variance_ratio_) + (0.0,) * (2 - n_comp)
-
-    for msg in notes:
-        warnings.warn(msg, StatisticalWarning, stacklevel=3)
-    return SegmentationResult(
-        labels=labels, k=k_star, scores=scores, stability=stability, profiles=profiles, names=names,
-        method=method, k_rule=rule, chosen_by=chosen_by, k_range=(ks[0], ks[-1]), stability_runs=tuple(runs),
-        medians_z=medians_z, projection=projection, explained_variance=ev[:2], preprocessing=prep.table,
-        imputed=pd.Series(prep.imputed, index=features.index, name="imputed"),
-        features=tuple(prep.numeric), categorical=tuple(prep.categorical), lang=lang,
-        random_state=random_state, k_tolerance=k_tolerance, elapsed_seconds=time.perf_counter() - t0,
-        warnings=tuple(notes))
+    return projection, (ev[0], ev[1])
 
 
 def _revenue(revenue, features: pd.DataFrame, context: pd.DataFrame | None) -> pd.Series | None:

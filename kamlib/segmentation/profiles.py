@@ -77,6 +77,32 @@ def overrepresented(result: SegmentationResult, context: pd.DataFrame, columns: 
 
 def profile_segments(features: pd.DataFrame, prep: Prepared, labels: pd.Series, k: int,
                      revenue: pd.Series | None, context: pd.DataFrame | None, names: dict, lang: str) -> pd.DataFrame:
+    """One row per segment: name, size, revenue, feature medians and over-represented categories.
+
+    Parameters
+    ----------
+    features : DataFrame
+        The segmentation input.
+    prep : Prepared
+        Its preprocessing (which features were used).
+    labels : Series
+        Segment 1..k per customer.
+    k : int
+        Number of segments.
+    revenue : Series, optional
+        Revenue per customer.
+    context : DataFrame, optional
+        Customer attributes profiled with the categorical features.
+    names : dict
+        Segment number -> name.
+    lang : {"zh", "en"}
+        Language of the over-representation text.
+
+    Returns
+    -------
+    DataFrame
+        The ``profiles`` of :class:`SegmentationResult`.
+    """
     segs = list(range(1, k + 1))
     g = labels.groupby(labels)
     prof = pd.DataFrame(index=pd.Index(segs, name="segment"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SegmentationResult:
     """A fitted segmentation (see the package docstring for every step).
 

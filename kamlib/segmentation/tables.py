@@ -62,6 +62,21 @@ def segment_table(result: SegmentationResult, lang: str | None = None, formatted
 
     With ``formatted`` the numbers are display strings (:func:`kamlib.fmt.format_frame`) and the columns
     carry labels in ``lang``.
+
+    Parameters
+    ----------
+    result : SegmentationResult
+    lang : {"zh", "en"}, optional
+        Display language (default: the result's).
+    formatted : bool, default True
+        Display strings and labelled columns; False returns the numbers with column names.
+    max_features : int, optional
+        Feature median columns shown (default: all).
+
+    Returns
+    -------
+    DataFrame
+        One row per segment.
     """
     lang = lang or result.lang
     p = result.profiles.copy()
@@ -92,7 +107,19 @@ def segment_table(result: SegmentationResult, lang: str | None = None, formatted
 
 
 def scores_table(result: SegmentationResult, lang: str | None = None) -> pd.DataFrame:
-    """The k-selection indices side by side, formatted, with the chosen k marked."""
+    """The k-selection indices side by side, formatted, with the chosen k marked.
+
+    Parameters
+    ----------
+    result : SegmentationResult
+    lang : {"zh", "en"}, optional
+        Display language (default: the result's).
+
+    Returns
+    -------
+    DataFrame
+        One row per k fitted.
+    """
     lang = lang or result.lang
     s = result.scores.copy()
     chosen = s.pop("chosen")
@@ -107,7 +134,25 @@ def scores_table(result: SegmentationResult, lang: str | None = None) -> pd.Data
 
 def overrepresented_table(result: SegmentationResult, context: pd.DataFrame, columns: Sequence[str] | None = None,
                           lang: str | None = None, top: int = 3) -> pd.DataFrame:
-    """:func:`overrepresented`, at most ``top`` levels per segment and attribute, formatted for reports."""
+    """:func:`overrepresented`, at most ``top`` levels per segment and attribute, formatted for reports.
+
+    Parameters
+    ----------
+    result : SegmentationResult
+    context : DataFrame
+        Customer attributes indexed like ``result.labels``.
+    columns : sequence of str, optional
+        Attributes to check (default: industry, region, size_band, business_unit when present).
+    lang : {"zh", "en"}, optional
+        Display language (default: the result's).
+    top : int, default 3
+        Levels kept per segment and attribute (largest lift first).
+
+    Returns
+    -------
+    DataFrame
+        Display strings, one row per over-represented level.
+    """
     lang = lang or result.lang
     o = overrepresented(result, context, columns)
     o = o.groupby(["segment", "attribute"], sort=False).head(top)
@@ -125,7 +170,19 @@ def overrepresented_table(result: SegmentationResult, context: pd.DataFrame, col
 
 
 def preprocessing_table(result: SegmentationResult, lang: str | None = None) -> pd.DataFrame:
-    """How each input column entered the clustering: transform, robust centre and scale, weight, imputed."""
+    """How each input column entered the clustering: transform, robust centre and scale, weight, imputed.
+
+    Parameters
+    ----------
+    result : SegmentationResult
+    lang : {"zh", "en"}, optional
+        Display language (default: the result's).
+
+    Returns
+    -------
+    DataFrame
+        One row per input column, display strings.
+    """
     lang = lang or result.lang
     zh = lang == "zh"
     p = result.preprocessing.copy()

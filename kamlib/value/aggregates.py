@@ -6,10 +6,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import KamlibError
+
 
 def account_codes(ids: pd.Index, values: pd.Series) -> np.ndarray:
     """Position of each value in ``ids`` (-1 when absent).
 
+    Parameters
+    ----------
+    ids : pandas.Index
+        Account ids (strings), unique.
+    values : pandas.Series
+        Account id per row (e.g. ``orders["customer_id"]``).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 position in ``ids`` per row of ``values``, -1 where the id is not in ``ids``.
+
+    Examples
+    --------
+    >>> account_codes(pd.Index(["A", "B"]), pd.Series(["B", "C", "A"], dtype="str")).tolist()
+    [1, -1, 0]
+
+    Notes
+    -----
     Arrow-backed string columns are looked up with ``pyarrow.compute.index_in``: a hash lookup that does not
     convert millions of strings to Python objects, as ``Index.get_indexer`` does.
     """
@@ -31,14 +52,66 @@ def account_codes(ids: pd.Index, values: pd.Series) -> np.ndarray:
 
 
 def bincount_float(codes, weights=None, minlength: int = 0) -> np.ndarray:
-    """``np.bincount`` that always returns float64 (it returns int64 for empty input)."""
+    """``np.bincount`` that always returns float64 (it returns int64 for empty input).
+
+    Parameters
+    ----------
+    codes : array-like of int
+        Non-negative bin per row.
+    weights : array-like of float, optional
+        Weight per row (default 1 per row: a count).
+    minlength : int
+        Least number of bins.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 sum of ``weights`` per bin.
+
+    Examples
+    --------
+    >>> bincount_float([0, 2, 2], weights=[1.5, 2.0, 3.0], minlength=4).tolist()
+    [1.5, 0.0, 5.0, 0.0]
+    >>> bincount_float([], minlength=2).dtype
+    dtype('float64')
+    """
     return np.bincount(np.asarray(codes, dtype=np.int64), weights=weights, minlength=minlength).astype("float64")
 
 
-def order_aggregates_numpy(codes, n, rev, gp, mb, dates, n_orders, order_codes, P) -> dict:
+def order_aggregates_numpy(codes: np.ndarray, n: int, rev: np.ndarray, gp: np.ndarray | None, mb: np.ndarray,
+                           dates: np.ndarray, n_orders: np.ndarray | None, order_codes: np.ndarray | None,
+                           P: int) -> dict[str, np.ndarray]:
     """Per-account sums via integer codes and ``np.bincount`` (linear time, no hashing of strings twice).
 
-    ``n_orders``: distinct orders per row (day grain), else ``order_codes``: factorized order ids (lines).
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Account position (0..n-1) per order row.
+    n : int
+        Number of accounts.
+    rev : numpy.ndarray
+        Revenue per row (no NaN).
+    gp : numpy.ndarray, optional
+        Gross profit per row (NaN = unknown, left out); None when the ledger has no profit.
+    mb : numpy.ndarray
+        Whole months between each row's date and the period end (0 = the last month).
+    dates : numpy.ndarray
+        Order date per row (datetime64[ns]).
+    n_orders : numpy.ndarray, optional
+        Distinct orders per row (day grain); when None, ``order_codes`` (factorized order ids, line grain)
+        are counted distinct per account.
+    order_codes : numpy.ndarray, optional
+        Factorized order id per row (line grain).
+    P : int
+        Number of three-month periods for the growth slope.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per account (length ``n``): ``revenue``, ``order_count``, ``first`` and ``last`` (datetime64[ns], NaT
+        without orders), ``last12`` and ``prev12`` (revenue in months 0-11 and 12-23 back), ``periods``
+        (n x P revenue per three-month period, column 0 the most recent) and, with ``gp``,
+        ``gross_profit`` and ``gp_n`` (rows with a known profit).
     """
     codes = np.asarray(codes, dtype=np.int64)
     res = {"revenue": bincount_float(codes, weights=rev, minlength=n)}
@@ -50,6 +123,8 @@ def order_aggregates_numpy(codes, n, rev, gp, mb, dates, n_orders, order_codes, 
         res["order_count"] = bincount_float(codes, weights=n_orders, minlength=n)
     else:
         # distinct orders per account: unique (account, order) pairs of the factorized ids
+        if order_codes is None:
+            raise KamlibError("order_aggregates_numpy: pass n_orders (day grain) or order_codes (line grain)")
         m = np.int64(max(int(order_codes.max()) + 1 if len(order_codes) else 1, 1))
         upair = pd.unique(codes * m + order_codes)
         res["order_count"] = bincount_float(upair // m, minlength=n)
@@ -85,44 +160,25 @@ def order_aggregates_numpy(codes, n, rev, gp, mb, dates, n_orders, order_codes, 
     return res
 
 
-def order_aggregates_duckdb(codes, n, rev, gp, mb, dates, n_orders, order_codes, P) -> dict:
-    """Same aggregates as :func:`order_aggregates_numpy`, computed by DuckDB over in-memory arrays."""
-    import duckdb
-
-    day = n_orders is not None   # day grain: orders per account and day already counted
-    df = pd.DataFrame({"c": np.asarray(codes, dtype=np.int64), "o": n_orders if day else order_codes,
-                       "d": np.asarray(dates, dtype="datetime64[ns]"), "r": rev,
-                       "g": gp if gp is not None else np.full(len(rev), np.nan), "m": mb})
-    con = duckdb.connect()
-    try:
-        con.register("t", df)
-        q = f"""
-            SELECT c, sum(r) AS revenue, sum(g) AS gross_profit, count(g) AS gp_n,
-                   {"sum(o)" if day else "count(DISTINCT o)"} AS order_count, min(d) AS first, max(d) AS last,
-                   sum(CASE WHEN m < 12 THEN r ELSE 0 END) AS last12,
-                   sum(CASE WHEN m >= 12 AND m < 24 THEN r ELSE 0 END) AS prev12,
-                   {", ".join(f"sum(CASE WHEN m // 3 = {k} THEN r ELSE 0 END) AS p{k}" for k in range(P))}
-            FROM t GROUP BY c"""
-        g = con.execute(q).df()
-    finally:
-        con.close()
-    idx = g["c"].to_numpy()
-    res = {}
-    for col in ("revenue", "gross_profit", "gp_n", "order_count", "last12", "prev12"):
-        a = np.zeros(n)
-        a[idx] = g[col].fillna(0).to_numpy(dtype="float64")
-        res[col] = a
-    for col in ("first", "last"):
-        a = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-        a[idx] = g[col].to_numpy(dtype="datetime64[ns]")
-        res[col] = a
-    per = np.zeros((n, P))
-    per[idx] = g[[f"p{k}" for k in range(P)]].to_numpy(dtype="float64")
-    res["periods"] = per
-    return res
-
-
 def financial_indicators(inv: pd.DataFrame | None, ids: pd.Index, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """Invoice-based indicators per account as of ``as_of`` (definitions in
+    :func:`~kamlib.value.customer_indicators`).
+
+    Parameters
+    ----------
+    inv : pandas.DataFrame, optional
+        The ledger's invoices table (canonical columns); None when the ledger has none.
+    ids : pandas.Index
+        Account ids; invoices of other accounts and invoices dated after ``as_of`` are left out.
+    as_of : pandas.Timestamp
+        Period end; payments after it count as not yet made.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Indexed by ``ids``: ``days_to_pay``, ``dso``, ``overdue_amount``, ``outstanding_amount``,
+        ``late_share``; None without an invoices table.
+    """
     if inv is None:
         return None
     n = len(ids)

@@ -14,6 +14,21 @@ def rollup_ledger(ledger: Ledger) -> Ledger:
     Orders, invoices and surveys of a subsidiary are re-keyed to its parent id; the customers table keeps
     one row per group (the parent's own row when the parent is an account, else the first member's) with
     ``n_members`` = number of accounts rolled into it. Accounts without ``parent_id`` are their own group.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        Validated ledger whose customers table has ``parent_id``.
+
+    Returns
+    -------
+    Ledger
+        The group-level ledger (``customer_id`` = group id).
+
+    Raises
+    ------
+    KamlibError
+        When the customers table has no ``parent_id`` column.
     """
     cust = ledger.customers
     if "parent_id" not in cust.columns:
@@ -47,7 +62,22 @@ def rollup_ledger(ledger: Ledger) -> Ledger:
 def group_indicators(ledger: Ledger, as_of, **kws) -> pd.DataFrame:
     """:func:`customer_indicators` at group level (``params.value.group_rollup``), indexed by group id,
     with an extra ``n_members`` column. Indicators are recomputed from the merged order lines (not
-    averaged), so a group's growth, recency and DSO are exact."""
+    averaged), so a group's growth, recency and DSO are exact.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        Validated ledger whose customers table has ``parent_id``.
+    as_of : date-like
+        Period end.
+    **kws
+        Passed on to :func:`customer_indicators` (``growth_periods``, ``inactive_days``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The indicator frame of :func:`customer_indicators`, one row per group, plus ``n_members``.
+    """
     rl = rollup_ledger(ledger)
     out = customer_indicators(rl, as_of, **kws)
     out["n_members"] = rl.customers.set_index(rl.customers["customer_id"].astype("str"))["n_members"]

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataQualityWarning, KamlibError, StatisticalWarning
 from ..ledger import CUSTOMER_ATTRIBUTES, Ledger
-from .aggregates import account_codes, financial_indicators, order_aggregates_duckdb, order_aggregates_numpy
+from .aggregates import account_codes, financial_indicators, order_aggregates_numpy
 from .catalog import INDICATOR_GROUPS
 
 _FINANCIAL = ("days_to_pay", "dso", "overdue_amount", "outstanding_amount", "late_share")
@@ -47,8 +47,8 @@ def _customer_frame(ledger: Ledger) -> pd.DataFrame:
     return cust
 
 
-def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inactive_days: int = 365,
-                        engine: Literal["numpy", "duckdb"] = "numpy") -> pd.DataFrame:
+def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4,
+                        inactive_days: int = 365) -> pd.DataFrame:
     """Per-account value indicators as of ``as_of`` (one row per account in ``ledger.customers``).
 
     Parameters
@@ -64,10 +64,6 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
     inactive_days : int, default 365
         Only used when the customers table has no ``churn_date``: an account without an order in this many
         days is not ``active``.
-    engine : {"numpy", "duckdb"}
-        How per-account order aggregates are computed; both give identical results. Hashing the order ids
-        for the distinct-order count dominates either way and DuckDB is not faster at demo scale, so the
-        simpler numpy path (integer-coded ``np.bincount``, account ids looked up with pyarrow) is the default.
 
     Returns
     -------
@@ -94,66 +90,100 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
       ``as_of`` (denominator: all invoices issued by ``as_of``).
     """
     as_of = pd.Timestamp(as_of).normalize()
-    notes: list[str] = []
-    unavailable: list[str] = []
+    notes = _Notes()
     cust = _customer_frame(ledger)
     ids = cust.index
-    n = len(ids)
+    rows = _window_orders(ledger.orders, ids, as_of, notes)
+    agg = order_aggregates_numpy(rows.codes, len(ids), rows.rev, rows.gp, _months_back(rows.dates, as_of),
+                                 rows.dates, rows.n_orders, rows.order_codes, growth_periods)
+    has_profit = rows.gp is not None
+    out = _order_indicators(agg, ids, as_of, has_profit)
+    ledger_start = pd.Timestamp(ledger.orders["order_date"].min()) if len(ledger.orders) else as_of
+    _add_growth(out, agg["periods"], as_of, ledger_start, growth_periods, notes)
+    _add_year_on_year(out, agg, as_of, ledger_start, notes)
+    _add_financial(out, financial_indicators(ledger.invoices, ids, as_of), notes)
+    _add_contribution(out, has_profit, notes)
+    _add_attributes(out, cust, as_of, inactive_days)
+    out.attrs["as_of"] = as_of
+    out.attrs["unavailable"] = tuple(dict.fromkeys(notes.unavailable))
+    out.attrs["warnings"] = tuple(notes.messages)
+    return out
 
-    o = ledger.orders
+
+class _Notes:
+    """Soft problems met while computing the indicators, and the indicators this ledger cannot provide."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.unavailable: list[str] = []
+
+    def add(self, msg: str, category: type[Warning] | None = None) -> None:
+        """Record ``msg``; with a ``category`` also issue it as a warning, attributed to the caller of
+        :func:`customer_indicators` (add <- step <- customer_indicators <- caller)."""
+        self.messages.append(msg)
+        if category is not None:
+            warnings.warn(msg, category, stacklevel=4)
+
+
+@dataclass(frozen=True, eq=False)
+class _WindowOrders:
+    """The order rows up to ``as_of`` of known accounts, as numpy arrays (views of the ledger when every row
+    is kept)."""
+
+    codes: np.ndarray                # account position in the customers index
+    dates: np.ndarray                # datetime64[ns]
+    rev: np.ndarray                  # revenue, missing as 0
+    gp: np.ndarray | None            # gross profit (NaN kept); None when the ledger has neither profit nor cost
+    n_orders: np.ndarray | None      # day grain: distinct orders per row
+    order_codes: np.ndarray | None   # line grain: factorized order ids
+
+
+def _window_orders(o: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp, notes: _Notes) -> _WindowOrders:
     # numpy arrays, masked per as_of: filtering the frame would copy its Arrow string columns for nothing
     dates_all = o["order_date"].to_numpy(dtype="datetime64[ns]")
     codes_all = account_codes(ids, o["customer_id"])
     in_window = dates_all <= np.datetime64(as_of, "ns")   # missing dates compare False: left out
     unknown = int((in_window & (codes_all < 0)).sum())
     if unknown:
-        msg = (f"{unknown} order lines reference customer ids missing from the customers table; they are "
-               "left out of the indicators (validate the ledger with `kam validate`).")
-        warnings.warn(msg, DataQualityWarning, stacklevel=2)
-        notes.append(msg)
-    keep = in_window & (codes_all >= 0)
+        notes.add(f"{unknown} order lines reference customer ids missing from the customers table; they are "
+                  "left out of the indicators (validate the ledger with `kam validate`).", DataQualityWarning)
+    mask = in_window & (codes_all >= 0)
     # every row kept (the usual case at the period end): views, not copies - on a large day-grain ledger
     # each copy costs hundreds of MB
-    keep = slice(None) if keep.all() else keep
-    codes = codes_all[keep]
-    dates = dates_all[keep]
-
+    keep: slice | np.ndarray = slice(None) if mask.all() else mask
     rev = o["revenue"].to_numpy(dtype="float64", na_value=np.nan)[keep]
     if np.isnan(rev).any():
         rev = np.nan_to_num(rev, nan=0.0)   # a copy: ``rev`` may be a view of the ledger's column
     # profit availability is a property of the ledger, not of the window
+    gp: np.ndarray | None
     if "gross_profit" in o.columns and (len(o) == 0 or o["gross_profit"].notna().any()):
         gp = o["gross_profit"].to_numpy(dtype="float64", na_value=np.nan)[keep]
     elif "cost" in o.columns and o["cost"].notna().any():
         gp = rev - o["cost"].to_numpy(dtype="float64", na_value=np.nan)[keep]
     else:
         gp = None
-        unavailable += ["gross_profit", "margin", "profit_share"]
-        msg = "the orders have no gross_profit or cost column: gross profit, margin and profit share are unavailable"
-        notes.append(msg)
-        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+        notes.unavailable += ["gross_profit", "margin", "profit_share"]
+        notes.add("the orders have no gross_profit or cost column: gross profit, margin and profit share are "
+                  "unavailable", DataQualityWarning)
+    n_orders = order_codes = None
     if "n_orders" in o.columns:   # day grain: distinct orders per account and day, already counted
-        n_orders, order_codes = o["n_orders"].to_numpy(dtype="float64")[keep], None
+        n_orders = o["n_orders"].to_numpy(dtype="float64")[keep]
     else:
         order_codes = pd.factorize(o["order_id"], sort=False)[0][keep]
         missing = order_codes < 0
         if missing.any():   # a line without an order id (a ledger not from kamlib.io) is an order of its own
             order_codes[missing] = order_codes.max() + 1 + np.arange(int(missing.sum()))
-        n_orders = None
+    return _WindowOrders(codes=codes_all[keep], dates=dates_all[keep], rev=rev, gp=gp, n_orders=n_orders,
+                         order_codes=order_codes)
 
-    mb = _months_back(dates, as_of)
-    if engine == "duckdb":
-        agg = order_aggregates_duckdb(codes, n, rev, gp, mb, dates, n_orders, order_codes, growth_periods)
-    elif engine == "numpy":
-        agg = order_aggregates_numpy(codes, n, rev, gp, mb, dates, n_orders, order_codes, growth_periods)
-    else:
-        raise KamlibError(f"customer_indicators: engine must be 'numpy' or 'duckdb', got {engine!r}")
 
+def _order_indicators(agg: dict, ids: pd.Index, as_of: pd.Timestamp, has_profit: bool) -> pd.DataFrame:
+    """Revenue, profit, margin, order counts and values, first / last order, recency, tenure, frequency."""
     out = pd.DataFrame(index=ids)
     out.index.name = "customer_id"
     revenue = agg["revenue"]
     out["revenue"] = revenue
-    if gp is not None:
+    if has_profit:
         out["gross_profit"] = np.where(agg["gp_n"] > 0, agg["gross_profit"], np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             out["margin"] = np.where(revenue > 0, out["gross_profit"].to_numpy() / revenue, np.nan)
@@ -164,19 +194,20 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
     out["order_count"] = oc
     with np.errstate(divide="ignore", invalid="ignore"):
         out["avg_order_value"] = np.where(oc > 0, revenue / oc, np.nan)
-    first = pd.to_datetime(agg["first"]).astype("datetime64[ns]")
-    last = pd.to_datetime(agg["last"]).astype("datetime64[ns]")
-    out["first_order_date"] = first
-    out["last_order_date"] = last
+    out["first_order_date"] = pd.to_datetime(agg["first"]).astype("datetime64[ns]")
+    out["last_order_date"] = pd.to_datetime(agg["last"]).astype("datetime64[ns]")
     out["recency_days"] = (as_of - out["last_order_date"]).dt.days.astype("float64")
     out["tenure_days"] = (as_of - out["first_order_date"]).dt.days.astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         out["frequency"] = np.where(oc > 0, oc / (np.maximum(out["tenure_days"].to_numpy(), 90.0) / _DAYS_PER_YEAR),
                                     np.nan)
+    return out
 
-    # --- growth: slope of the last P three-month revenues, relative to their mean
-    ledger_start = pd.Timestamp(ledger.orders["order_date"].min()) if len(ledger.orders) else as_of
-    periods = agg["periods"]  # n x P, column 0 = most recent
+
+def _add_growth(out: pd.DataFrame, periods: np.ndarray, as_of: pd.Timestamp, ledger_start: pd.Timestamp,
+                growth_periods: int, notes: _Notes) -> None:
+    """``revenue_growth``: slope of the last observed three-month revenues (``periods``: accounts x P, column
+    0 the most recent), relative to their mean."""
     p_obs = 0
     for k in range(growth_periods):
         start = as_of - pd.DateOffset(months=3 * (k + 1))
@@ -185,58 +216,63 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
         else:
             break
     if p_obs < growth_periods:
-        msg = (f"revenue_growth uses {p_obs} of {growth_periods} quarters: the ledger starts "
-               f"{ledger_start.date()}, after the start of the growth window.")
-        notes.append(msg)
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
-    if p_obs >= 2:
-        y = periods[:, :p_obs][:, ::-1]  # oldest first
-        x = np.arange(p_obs, dtype="float64")
-        xc = x - x.mean()
-        ybar = y.mean(axis=1)
-        slope = (y - ybar[:, None]) @ xc / (xc @ xc)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["revenue_growth"] = np.where(ybar > 0, slope / ybar, np.nan)
-    else:
+        notes.add(f"revenue_growth uses {p_obs} of {growth_periods} quarters: the ledger starts "
+                  f"{ledger_start.date()}, after the start of the growth window.", StatisticalWarning)
+    if p_obs < 2:
         out["revenue_growth"] = np.nan
-        unavailable.append("revenue_growth")
+        notes.unavailable.append("revenue_growth")
+        return
+    y = periods[:, :p_obs][:, ::-1]  # oldest first
+    x = np.arange(p_obs, dtype="float64")
+    xc = x - x.mean()
+    ybar = y.mean(axis=1)
+    slope = (y - ybar[:, None]) @ xc / (xc @ xc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["revenue_growth"] = np.where(ybar > 0, slope / ybar, np.nan)
 
+
+def _add_year_on_year(out: pd.DataFrame, agg: dict, as_of: pd.Timestamp, ledger_start: pd.Timestamp,
+                      notes: _Notes) -> None:
+    """``revenue_last_12m`` and ``revenue_yoy`` (NaN unless 24 months of orders are observed)."""
     last12, prev12 = agg["last12"], agg["prev12"]
     out["revenue_last_12m"] = last12
     yoy_observed = as_of - pd.DateOffset(months=24) >= ledger_start - pd.Timedelta(days=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["revenue_yoy"] = np.where((prev12 > 0) & yoy_observed, last12 / prev12 - 1.0, np.nan)
     if not yoy_observed:
-        unavailable.append("revenue_yoy")
-        notes.append(f"revenue_yoy needs 24 months of orders before {as_of.date()}; the ledger starts "
-                     f"{ledger_start.date()}, so it is unavailable.")
+        notes.unavailable.append("revenue_yoy")
+        notes.add(f"revenue_yoy needs 24 months of orders before {as_of.date()}; the ledger starts "
+                  f"{ledger_start.date()}, so it is unavailable.")
 
-    # --- financial
-    fin = financial_indicators(ledger.invoices, ids, as_of)
+
+def _add_financial(out: pd.DataFrame, fin: pd.DataFrame | None, notes: _Notes) -> None:
+    """The invoice-based indicators, NaN (and unavailable) without an invoices table."""
     if fin is None:
         for c in _FINANCIAL:
             out[c] = np.nan
-        unavailable += list(_FINANCIAL)
-        msg = ("no invoices table: financial indicators (days to pay, DSO, overdue, outstanding, late share) "
-               "are unavailable and left out of the scorecard")
-        notes.append(msg)
-        warnings.warn(msg, DataQualityWarning, stacklevel=2)
-    else:
-        for c in _FINANCIAL:
-            out[c] = fin[c]
+        notes.unavailable += list(_FINANCIAL)
+        notes.add("no invoices table: financial indicators (days to pay, DSO, overdue, outstanding, late share) "
+                  "are unavailable and left out of the scorecard", DataQualityWarning)
+        return
+    for c in _FINANCIAL:
+        out[c] = fin[c]
 
-    # --- contribution
+
+def _add_contribution(out: pd.DataFrame, has_profit: bool, notes: _Notes) -> None:
+    """``revenue_share`` and ``profit_share`` of the book's totals."""
     tot_rev = float(out["revenue"].sum())
     out["revenue_share"] = out["revenue"] / tot_rev if tot_rev > 0 else np.nan
-    tot_gp = float(out["gross_profit"].sum()) if gp is not None else np.nan
-    if gp is not None and tot_gp > 0:
+    tot_gp = float(out["gross_profit"].sum()) if has_profit else np.nan
+    if has_profit and tot_gp > 0:
         out["profit_share"] = out["gross_profit"] / tot_gp
     else:
         out["profit_share"] = np.nan
-        if gp is not None:
-            notes.append("total gross profit is zero or negative: profit shares are not meaningful (NaN)")
+        if has_profit:
+            notes.add("total gross profit is zero or negative: profit shares are not meaningful (NaN)")
 
-    # --- characteristics and demand match, carried from customers
+
+def _add_attributes(out: pd.DataFrame, cust: pd.DataFrame, as_of: pd.Timestamp, inactive_days: int) -> None:
+    """Characteristics and demand match carried from the customers table, ``size_score`` and ``active``."""
     for c in CUSTOMER_ATTRIBUTES:
         if c in cust.columns:
             out[c] = cust[c]
@@ -254,14 +290,21 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4, inact
     else:
         out["active"] = (ordered & (out["recency_days"] <= inactive_days)).astype(bool)
 
-    out.attrs["as_of"] = as_of
-    out.attrs["unavailable"] = tuple(dict.fromkeys(unavailable))
-    out.attrs["warnings"] = tuple(notes)
-    return out
-
 
 def unavailable_indicators(indicators: pd.DataFrame) -> tuple[str, ...]:
-    """Indicators the ledger could not provide (recorded by :func:`customer_indicators`, else all-NaN)."""
+    """Indicators the ledger could not provide (recorded by :func:`customer_indicators`, else all-NaN).
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        A frame from :func:`customer_indicators` (or any frame with indicator columns).
+
+    Returns
+    -------
+    tuple of str
+        ``indicators.attrs["unavailable"]`` when recorded, else the known indicator columns that are NaN
+        for every account.
+    """
     rec = indicators.attrs.get("unavailable")
     if rec is not None:
         return tuple(rec)

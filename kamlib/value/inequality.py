@@ -12,7 +12,7 @@ from ..errors import KamlibError, StatisticalWarning
 from .ranking import order_desc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConcentrationResult:
     """Concentration of a value over accounts.
 
@@ -36,7 +36,18 @@ class ConcentrationResult:
     warnings: tuple[str, ...] = ()
 
     def top_share(self, q: float = 0.2) -> float:
-        """Share of the total held by the top ``q`` of accounts (``ceil(q * n)`` accounts, at least 1)."""
+        """Share of the total held by the top ``q`` of accounts (``ceil(q * n)`` accounts, at least 1).
+
+        Parameters
+        ----------
+        q : float, default 0.2
+            Share of accounts, in (0, 1].
+
+        Returns
+        -------
+        float
+            Their share of the total (NaN when the total is 0).
+        """
         if not (0 < q <= 1):
             raise KamlibError(f"top_share: q must be a share in (0, 1], got {q}")
         if self.n == 0 or not self.total > 0:
@@ -45,13 +56,25 @@ class ConcentrationResult:
         return float(self.values.iloc[:k].sum() / self.total)
 
     def accounts_for_share(self, share: float = 0.8) -> int:
-        """How many of the largest accounts it takes to reach ``share`` of the total."""
+        """How many of the largest accounts it takes to reach ``share`` of the total.
+
+        Parameters
+        ----------
+        share : float, default 0.8
+            Share of the total.
+
+        Returns
+        -------
+        int
+            Number of accounts, largest first (0 when the total is 0).
+        """
         if self.n == 0 or not self.total > 0:
             return 0
         cum = self.values.cumsum().to_numpy() / self.total
         return int(min(np.searchsorted(cum, share - 1e-12) + 1, self.n))
 
     def to_frame(self) -> pd.DataFrame:
+        """One row: ``n``, ``total``, ``gini``, ``top20_share``."""
         return pd.DataFrame({"n": [self.n], "total": [self.total], "gini": [self.gini],
                              "top20_share": [self.top_share(0.2)]})
 
@@ -64,6 +87,21 @@ def concentration(values: pd.Series) -> ConcentrationResult:
 
     Negative values (net returns, loss-making accounts for profit) are set to 0 with a warning, as the
     Gini coefficient is defined for non-negative amounts. NaN values are dropped.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        One value per account.
+
+    Returns
+    -------
+    ConcentrationResult
+
+    Examples
+    --------
+    >>> c = concentration(pd.Series([60.0, 20.0, 10.0, 10.0]))
+    >>> round(c.gini, 3), c.top_share(0.25), c.accounts_for_share(0.8)
+    (0.4, 0.6, 2)
     """
     v = pd.Series(values, dtype="float64").dropna()
     notes = []

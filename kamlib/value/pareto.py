@@ -34,6 +34,11 @@ def abc_classes(values: pd.Series, cutoffs: Sequence[float] = (0.8, 0.95)) -> pd
     An account belongs to the class in which its cumulative share *starts*: the account that crosses
     80% is still A. This keeps a dominant account (say 90% of revenue) in A instead of leaving A empty.
     Zero and negative values carry no share of the positive total and are always C.
+
+    Examples
+    --------
+    >>> abc_classes(pd.Series([90.0, 6.0, 3.0, 1.0, 0.0], index=list("abcde"))).tolist()
+    ['A', 'B', 'C', 'C', 'C']
     """
     a, b = float(cutoffs[0]), float(cutoffs[1])
     if not (0 < a < b <= 1):
@@ -55,7 +60,30 @@ def rank_accounts(indicators: pd.DataFrame, by: str = "revenue", cutoffs: Sequen
                   columns: Sequence[str] = ("name", "region", "industry")) -> pd.DataFrame:
     """Single-indicator classification: accounts ranked by one indicator (best first, using its direction:
     lowest DSO first), with rank, value, share of total and cumulative share, and the ABC class for
-    additive amounts (revenue, gross profit, ... - not for ratios or "lower is better" indicators)."""
+    additive amounts (revenue, gross profit, ... - not for ratios or "lower is better" indicators).
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        Customer indicator frame (:func:`customer_indicators`).
+    by : str, default "revenue"
+        Indicator to rank by.
+    cutoffs : (float, float), default (0.8, 0.95)
+        Cumulative shares closing ABC classes A and B (:func:`abc_classes`).
+    columns : sequence of str
+        Descriptive columns carried along when present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id``, best first: ``rank``, the ``columns`` present, the indicator ``by`` and,
+        for additive amounts, ``value_share``, ``cum_value_share`` and ``class``.
+
+    Raises
+    ------
+    KamlibError
+        When ``by`` is not a column of ``indicators``.
+    """
     if by not in indicators:
         raise KamlibError(f"rank_accounts: unknown indicator {by!r}; available: "
                           f"{', '.join(c for c in indicators.columns if c in INDICATOR_GROUPS)}")
@@ -77,7 +105,29 @@ def rank_accounts(indicators: pd.DataFrame, by: str = "revenue", cutoffs: Sequen
 
 def abc_summary(values: pd.Series, classes: pd.Series | None = None,
                 cutoffs: Sequence[float] = (0.8, 0.95)) -> pd.DataFrame:
-    """Accounts and value per ABC class: accounts, share of accounts, value, share of value, cumulative."""
+    """Accounts and value per ABC class: accounts, share of accounts, value, share of value, cumulative.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        One value per account.
+    classes : pandas.Series, optional
+        ABC class per account (default: :func:`abc_classes` of ``values`` with ``cutoffs``).
+    cutoffs : (float, float), default (0.8, 0.95)
+        Cumulative shares closing classes A and B when ``classes`` is not given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows A, B, C (index ``class``): ``accounts``, ``account_share``, ``value``, ``value_share``,
+        ``cum_value_share``.
+
+    Examples
+    --------
+    >>> s = abc_summary(pd.Series([70.0, 20.0, 5.0, 5.0], index=list("wxyz")))
+    >>> s["accounts"].tolist(), s["value_share"].tolist()
+    ([2, 1, 1], [0.9, 0.05, 0.05])
+    """
     if classes is None:
         classes = abc_classes(values, cutoffs)
     df = pd.DataFrame({"cls": classes.astype("object"), "v": values.astype("float64")})
@@ -91,7 +141,7 @@ def abc_summary(values: pd.Series, classes: pd.Series | None = None,
     return g[["accounts", "account_share", "value", "value_share", "cum_value_share"]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DoubleABCResult:
     """Revenue × profit ABC grid.
 
@@ -114,6 +164,7 @@ class DoubleABCResult:
     warnings: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
+        """The account-count grid (:attr:`grid`)."""
         return self.grid
 
     def _repr_html_(self) -> str:
@@ -122,7 +173,24 @@ class DoubleABCResult:
 
 def double_abc(indicators: pd.DataFrame, cutoffs: Sequence[float] = (0.8, 0.95)) -> DoubleABCResult:
     """ABC on revenue and on gross profit, cross-tabulated; accounts with negative profit form a
-    separate "loss" profit class so high-revenue, loss-making accounts stand out."""
+    separate "loss" profit class so high-revenue, loss-making accounts stand out.
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        Customer indicator frame with ``revenue`` and ``gross_profit``.
+    cutoffs : (float, float), default (0.8, 0.95)
+        Cumulative shares closing classes A and B (:func:`abc_classes`).
+
+    Returns
+    -------
+    DoubleABCResult
+
+    Raises
+    ------
+    AnalysisError
+        When gross profit is missing for every account (no profit or cost in the ledger).
+    """
     if indicators["gross_profit"].isna().all():
         raise AnalysisError("double ABC needs gross profit; the ledger has no gross_profit or cost column "
                             "(map one in the params 'columns:' section)")

@@ -42,6 +42,10 @@ def rfm_scores(indicators: pd.DataFrame, bins: int = 5,
 
     Parameters
     ----------
+    indicators : pandas.DataFrame
+        Customer indicator frame with ``order_count``, ``recency_days``, ``frequency`` and ``revenue``.
+    bins : int, default 5
+        Number of score levels (at least 2).
     segments : mapping, optional
         Segment name -> regex patterns matched against the two-character "RF" string on the 1-5 scale
         (scores rescaled when ``bins`` != 5); first match wins. Default :data:`RFM_SEGMENTS` (Champions,
@@ -49,8 +53,9 @@ def rfm_scores(indicators: pd.DataFrame, bins: int = 5,
 
     Returns
     -------
-    DataFrame indexed like ``indicators``: ``R``, ``F``, ``M`` (int), ``RFM`` ("545"), ``rfm_total``
-    (R + F + M), ``segment`` (segment code; display with :func:`rfm_label`), ``revenue``.
+    pandas.DataFrame
+        Indexed like ``indicators``: ``R``, ``F``, ``M`` (int), ``RFM`` ("545"), ``rfm_total`` (R + F + M),
+        ``segment`` (segment code; display with :func:`rfm_label`), ``revenue``.
     """
     if bins < 2:
         raise KamlibError(f"rfm_scores: bins must be >= 2, got {bins}")
@@ -78,7 +83,19 @@ def rfm_scores(indicators: pd.DataFrame, bins: int = 5,
 
 
 def rfm_summary(rfm: pd.DataFrame) -> pd.DataFrame:
-    """Accounts and revenue per RFM segment (largest revenue first)."""
+    """Accounts and revenue per RFM segment (largest revenue first).
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        The frame of :func:`rfm_scores`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``segment``: ``accounts``, ``account_share``, ``revenue``, ``revenue_share`` and the mean
+        ``R``, ``F``, ``M`` scores.
+    """
     g = rfm.groupby("segment").agg(accounts=("R", "size"), revenue=("revenue", "sum"),
                                    R=("R", "mean"), F=("F", "mean"), M=("M", "mean"))
     n, tot = g["accounts"].sum(), g["revenue"].sum()
