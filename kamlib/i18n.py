@@ -1,12 +1,20 @@
-"""Report language (``zh`` / ``en``): headings, labels and tier names for notebooks and reports.
+"""The label registry: every heading, table header, label and warning of a report, in both languages.
 
-Each domain module owns its own texts in a module-level ``LABELS`` dict whose keys start with the module
-name (``"value.title": {"zh": "客户价值评估", "en": "Customer value assessment"}``), so adding a text never
-touches another module. :func:`tr` looks a key up in the owning module.
+Texts live in ``LABELS`` dicts keyed ``"<domain>.<name>"`` (``"value.title": {"zh": "客户价值评估", "en":
+"Customer value assessment"}``): shared texts and column headers here, each analysis package's own texts in
+its ``LABELS`` (``kamlib/<domain>/labels.py`` or the package ``__init__``), found through the package, so
+adding a text never touches another domain. Everything is looked up through this module:
+
+- :func:`tr` — a text, formatted with parameters (``tr("i18n.scored", lang, n=504, total=504)``);
+- :class:`Message` — a keyed message with parameters, rendered later in the report's language (warnings);
+- :func:`column_label` — a table header for a column name (``"ci_lower"`` → ``"95% CI lower"`` / ``"95% 置信下限"``).
 """
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import KamlibError
 
@@ -24,28 +32,129 @@ LABELS: dict[str, dict[str, str]] = {
     "i18n.not_estimable": {"zh": "样本不足，无法估计", "en": "not estimable (sample too small)"},
     "i18n.not_reached": {"zh": "未达到", "en": "not reached"},
     "i18n.unavailable": {"zh": "无数据", "en": "unavailable"},
+    "i18n.no_warnings": {"zh": "无。", "en": "None."},
+}
+
+#: table headers of columns that appear in several domains; a domain's own ``<domain>.col.<name>`` wins
+COLUMNS: dict[str, dict[str, str]] = {
+    "customer_id": {"zh": "客户编号", "en": "Account id"},
+    "name": {"zh": "客户名称", "en": "Account"},
+    "account": {"zh": "客户", "en": "Account"},
+    "accounts": {"zh": "客户数", "en": "Accounts"},
+    "n": {"zh": "样本数", "en": "n"},
+    "share": {"zh": "占比", "en": "Share"},
+    "revenue": {"zh": "收入", "en": "Revenue"},
+    "revenue_share": {"zh": "收入占比", "en": "Revenue share"},
+    "revenue_last_12m": {"zh": "近 12 个月收入", "en": "Revenue, last 12 months"},
+    "gross_profit": {"zh": "毛利", "en": "Gross profit"},
+    "margin": {"zh": "毛利率", "en": "Margin"},
+    "tier": {"zh": "客户等级", "en": "Tier"},
+    "segment": {"zh": "细分群编号", "en": "Segment no."},
+    "segment_name": {"zh": "细分群", "en": "Segment"},
+    "region": {"zh": "区域", "en": "Region"},
+    "business_unit": {"zh": "事业部", "en": "Business unit"},
+    "industry": {"zh": "行业", "en": "Industry"},
+    "size_band": {"zh": "企业规模", "en": "Company size"},
+    "account_manager": {"zh": "客户经理", "en": "Account manager"},
+    "respondent_role": {"zh": "受访者角色", "en": "Respondent role"},
+    "estimate": {"zh": "估计值", "en": "Estimate"},
+    "se": {"zh": "标准误", "en": "Std. error"},
+    "ci_lower": {"zh": "95% 置信下限", "en": "95% CI lower"},
+    "ci_upper": {"zh": "95% 置信上限", "en": "95% CI upper"},
+    "p": {"zh": "p 值", "en": "p"},
+    "p_adj": {"zh": "校正后 p 值", "en": "Adjusted p"},
+    "rows": {"zh": "行数", "en": "Rows"},
+    "amount": {"zh": "金额", "en": "Amount"},
+    "rule": {"zh": "规则", "en": "Rule"},
+    "table": {"zh": "数据表", "en": "Table"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "p_alive": {"zh": "存活概率", "en": "P(alive)"},
+    "expected_revenue_12m": {"zh": "未来 12 个月预期收入", "en": "Expected revenue, next 12 months"},
+    "clv": {"zh": "客户终身价值", "en": "Customer lifetime value"},
 }
 
 TIERS = ("core", "key", "ordinary")
 
 
-def tr(key: str, lang: str = "zh") -> str:
-    """The text of ``key`` (``"<module>.<name>"``) in ``lang``.
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise KamlibError(f"unknown report language {lang!r}; use one of {', '.join(LANGS)} "
+                          "('language:' in the params file)")
+
+
+def _labels(domain: str) -> Mapping[str, Mapping[str, str]]:
+    if domain == "i18n":
+        return LABELS
+    return getattr(importlib.import_module(f"kamlib.{domain}"), "LABELS", {})
+
+
+def has(key: str) -> bool:
+    """Whether the registry holds ``key``."""
+    domain, _, _ = key.partition(".")
+    try:
+        return key in _labels(domain)
+    except ImportError:
+        return False
+
+
+def tr(key: str, lang: str = "zh", **params: Any) -> str:
+    """The text of ``key`` (``"<domain>.<name>"``) in ``lang``, formatted with ``params``.
+
+    >>> tr("i18n.core", "zh")
+    '核心'
 
     Raises
     ------
     KamlibError
         When the language or the key is unknown (a programming error that a test should catch).
     """
-    if lang not in LANGS:
-        raise KamlibError(f"unknown report language {lang!r}; use one of {', '.join(LANGS)} "
-                          "('language:' in the params file)")
-    module, _, _ = key.partition(".")
-    labels = LABELS if module == "i18n" else getattr(importlib.import_module(f"kamlib.{module}"), "LABELS", {})
+    _check_lang(lang)
+    domain, _, _ = key.partition(".")
     try:
-        return labels[key][lang]
-    except KeyError:
-        raise KamlibError(f"no {lang!r} text for {key!r}: add it to LABELS in kamlib/{module}.py") from None
+        text = _labels(domain)[key][lang]
+    except (KeyError, ImportError):
+        raise KamlibError(f"no {lang!r} text for {key!r}: add it to the LABELS of kamlib.{domain}") from None
+    return text.format(**params) if params else text
+
+
+@dataclass(frozen=True)
+class Message:
+    """A keyed message with parameters (a warning, a note), rendered in the report's language when shown.
+
+    >>> Message("i18n.not_reached").render("en")
+    'not reached'
+    """
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str = "zh") -> str:
+        return tr(self.key, lang, **dict(self.params))
+
+
+def render(message: Message | str, lang: str = "zh") -> str:
+    """A :class:`Message` in ``lang``; a plain string passes through (texts already in the report language)."""
+    return message.render(lang) if isinstance(message, Message) else str(message)
+
+
+def column_label(name: str, lang: str = "zh", domain: str | None = None) -> str:
+    """The table header of column ``name``: the domain's ``<domain>.col.<name>``, else the shared one.
+
+    >>> column_label("ci_lower", "en")
+    '95% CI lower'
+
+    Raises
+    ------
+    KamlibError
+        When no header is registered: a snake_case code name must never reach a report.
+    """
+    _check_lang(lang)
+    if domain is not None and has(f"{domain}.col.{name}"):
+        return tr(f"{domain}.col.{name}", lang)
+    if name in COLUMNS:
+        return COLUMNS[name][lang]
+    raise KamlibError(f"no table header for column {name!r}: add '{domain or '<domain>'}.col.{name}' to the "
+                      "domain's LABELS or to kamlib.i18n.COLUMNS")
 
 
 def tier_label(code, lang: str = "zh") -> str:

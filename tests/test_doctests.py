@@ -12,6 +12,8 @@ MODULES = [
     "kamlib.value.pareto",
     "kamlib.segmentation.fitting",
     "kamlib.segmentation.labels",
+    "kamlib.i18n",
+    "kamlib.webfont",
 ]
 
 
