@@ -14,6 +14,7 @@ MODULES = [
     "kamlib.segmentation.labels",
     "kamlib.i18n",
     "kamlib.webfont",
+    "kamlib.notebook",
 ]
 
 

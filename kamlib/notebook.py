@@ -1,0 +1,69 @@
+"""What every analysis notebook does first and last, in one place: open the region's workbook with the
+report theme, and list the warnings of the workbook and the results in the report's language.
+
+Warnings reach the reader only through :func:`warnings_markdown`, never as stderr text: the text of a Python
+warning depends on the process that issued it (temporary cell file names, which warnings a kernel already
+showed once), so a report must not show them raw.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import KamlibWarning
+from .i18n import Message, render, tr
+
+
+def start(params_file, run_cache=None, distribute: bool = False):
+    """Open the workbook of ``params_file`` for a notebook and apply the figure theme of its language.
+
+    kamlib warnings are silenced on stderr for the notebook: they are recorded on the workbook and on each
+    result, and :func:`warnings_markdown` lists them in the report's Warnings section.
+
+    Parameters
+    ----------
+    params_file, run_cache, distribute
+        As injected by ``kam run`` into the notebook's ``parameters`` cell (see
+        :func:`kamlib.workbook.open_workbook`).
+
+    Returns
+    -------
+    Workbook
+    """
+    from . import plotting
+    from .workbook import open_workbook
+
+    warnings.filterwarnings("ignore", category=KamlibWarning)
+    wb = open_workbook(params_file, run_cache, distribute=distribute)
+    plotting.set_theme(wb.lang)
+    return wb
+
+
+def collect_warnings(*sources: Any) -> list[Message | str]:
+    """The warnings of ``sources`` (a workbook, results, or lists of messages), each once, in order.
+
+    >>> collect_warnings(["a", "b"], ["b", "c"])
+    ['a', 'b', 'c']
+    """
+    out: list[Message | str] = []
+    for src in sources:
+        if src is None:
+            continue
+        items: Iterable = src if isinstance(src, list | tuple) else getattr(src, "warnings", ())
+        for w in items:
+            if w not in out:
+                out.append(w)
+    return out
+
+
+def warnings_markdown(*sources: Any, lang: str = "zh") -> str:
+    """A Markdown bullet list of the warnings of ``sources`` in ``lang`` ("None." when there are none).
+
+    >>> warnings_markdown([Message("i18n.not_reached")], lang="en")
+    '- not reached'
+    """
+    notes = collect_warnings(*sources)
+    if not notes:
+        return tr("i18n.no_warnings", lang)
+    return "\n".join("- " + render(n, lang) for n in notes)
