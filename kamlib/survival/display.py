@@ -96,8 +96,12 @@ def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2,
         row = {_t("survival.group", lang): _t("survival.all", lang) if g == "all" else tier_label(g, lang)}
         for y, (_, r) in zip(years, sub.iterrows(), strict=True):
             key = f"{y:g} 年留存" if lang == "zh" else f"{y:g}-year retention"
-            row[key] = "—" if pd.isna(r["survival"]) else (
-                f"{fmt.pct(r['survival'])} ({fmt.pct(r['ci_lower'], 0)}–{fmt.pct(r['ci_upper'], 0)})")
+            if pd.isna(r["survival"]):
+                row[key] = "—"
+            elif pd.isna(r["ci_lower"]) or pd.isna(r["ci_upper"]):
+                row[key] = fmt.pct(r["survival"])   # no band where the curve is 0 (as R prints NA)
+            else:
+                row[key] = f"{fmt.pct(r['survival'])} ({fmt.pct(r['ci_lower'], 0)}–{fmt.pct(r['ci_upper'], 0)})"
         rows.append(row)
     return pd.DataFrame(rows)
 
