@@ -46,16 +46,37 @@ are apart from the statistics in :mod:`.prose` (sentences, ``LABELS``) and :mod:
 from __future__ import annotations
 
 from .cox_model import CoxResult, concordance_index, cox
-from .display import at_risk_display, cox_display, median_display, retention_display, sensitivity_display
+from .display import (
+                      at_risk_display,
+                      cox_display,
+                      median_display,
+                      ranking_display,
+                      retention_display,
+                      sensitivity_display,
+)
 from .durations import SensitivityResult, churn_covariates, churn_durations, threshold_sensitivity
 from .km import KaplanMeierResult, kaplan_meier
+from .landmark import active_flags, landmark_date, landmark_frame, tiers_as_of
 from .log_rank import LogrankResult, logrank
-from .prose import LABELS, at_risk_sentence, describe_churn, ph_note, sentences, term_label
-from .risk import at_risk
+from .prose import (
+                      LABELS,
+                      at_risk_sentence,
+                      describe_churn,
+                      landmark_sentence,
+                      method_sentence,
+                      ph_note,
+                      ranking_sentence,
+                      sentences,
+                      term_label,
+)
+from .risk import RiskRanking, at_risk, churn_model, rank_at_risk, recency_probability
 
 __all__ = [
     "LABELS", "churn_durations", "kaplan_meier", "logrank", "cox", "threshold_sensitivity", "at_risk",
     "churn_covariates", "concordance_index", "sentences", "ph_note", "describe_churn", "median_display",
     "retention_display", "cox_display", "sensitivity_display", "at_risk_display", "at_risk_sentence", "term_label",
     "KaplanMeierResult", "LogrankResult", "CoxResult", "SensitivityResult",
+    "landmark_date", "landmark_frame", "tiers_as_of", "active_flags", "churn_model", "rank_at_risk",
+    "recency_probability", "RiskRanking", "ranking_display", "landmark_sentence", "method_sentence",
+    "ranking_sentence",
 ]

@@ -195,30 +195,46 @@ def threshold_sensitivity(ledger, as_of, days: Iterable[int] = (90, 120, 180, 27
 
 
 def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissatisfied_below: float = 3.0,
-                     satisfaction: str | None = None, large_bands: Sequence[str] = ("大型", "large")) -> pd.DataFrame:
+                     satisfaction: str | None = None, large_bands: Sequence[str] = ("大型", "large"),
+                     missing: Literal["level", "keep"] = "level") -> pd.DataFrame:
     """Readable churn covariates from the customer frame (``wb.customers``).
 
     * ``late_payer``: ``late_share >= late_threshold`` (share of invoices paid late or overdue);
-    * ``dissatisfied``: mean overall satisfaction below ``dissatisfied_below`` (NaN when never surveyed);
-      ``satisfaction`` names the column (default: the first of ``sat_overall``, ``overall``, ``sat_csat``
-      present);
+    * ``dissatisfied``: mean overall satisfaction below ``dissatisfied_below``; ``satisfaction`` names the
+      column (default: the first of ``sat_overall``, ``overall``, ``sat_csat`` present);
     * ``large``: ``size_band`` in ``large_bands``.
 
-    Only covariates whose source column exists are returned (float 0/1, NaN when unknown), so the same
-    code runs on ledgers without invoices or surveys.
+    Only covariates whose source column exists and has values are returned, so the same code runs on
+    ledgers without invoices or surveys. ``missing="level"`` (default) keeps every account: an account
+    never surveyed gets ``dissatisfied = 0`` and ``not_surveyed = 1`` (its own level of the satisfaction
+    factor, compared with satisfied accounts), one without invoices ``late_payer = 0`` and
+    ``no_invoices = 1``; an unknown size band counts as not large. ``missing="keep"`` leaves NaN instead
+    (the accounts then drop out of a Cox fit).
     """
+    if missing not in ("level", "keep"):
+        raise KamlibError(f"churn_covariates: missing must be 'level' or 'keep', got {missing!r}")
     out = pd.DataFrame(index=customers.index)
+
+    def add(name: str, flag: pd.Series, known: pd.Series, missing_name: str | None) -> None:
+        if not known.any():   # no source data at all: no covariate rather than a column of unknowns
+            return
+        if missing == "keep":
+            out[name] = flag.astype(float).where(known)
+            return
+        out[name] = (flag & known).astype(float)
+        if missing_name is not None and not known.all():
+            out[missing_name] = (~known).astype(float)
+
     if "late_share" in customers:
         ls = customers["late_share"].astype(float)
-        out["late_payer"] = (ls >= late_threshold).astype(float).where(ls.notna())
+        add("late_payer", ls >= late_threshold, ls.notna(), "no_invoices")
     sat = satisfaction
     if sat is None:
         sat = next((c for c in ("sat_overall", "overall", "sat_csat", "sat_overall_mean") if c in customers), None)
     if sat is not None and sat in customers:
         sv = customers[sat].astype(float)
-        out["dissatisfied"] = (sv < dissatisfied_below).astype(float).where(sv.notna())
+        add("dissatisfied", sv < dissatisfied_below, sv.notna(), "not_surveyed")
     if "size_band" in customers:
         sb = customers["size_band"]
-        out["large"] = sb.isin(list(large_bands)).astype(float).where(sb.notna())
+        add("large", sb.isin(list(large_bands)), sb.notna(), None)
     return out
-
