@@ -18,10 +18,15 @@ Churn definition (:func:`churn_durations`)
 * ``contractual``: the customers table has ``churn_date`` (or, failing that, ``contract_end_date``): the
   clock starts at ``first_contract_date`` (first order date when missing) and stops at churn, or is censored
   at ``as_of``.
-* ``inactivity`` (most B2B ordering): an account is churned when it has placed no order during the last
-  ``inactivity_days`` before ``as_of``; its churn time is its last order date. Active accounts are censored
-  at ``as_of``. The choice of threshold matters: :func:`threshold_sensitivity` shows how the churn rate moves
-  with it.
+* ``inactivity`` (most B2B ordering): an account is at risk from its first order and is lost once
+  ``inactivity_days`` have passed after its last order without a new one; the loss is dated on the day the
+  gap closes (``last order + inactivity_days``), so a one-time buyer is lost at ``inactivity_days``, never at
+  day 0. Accounts whose gap has not closed by ``as_of`` are censored there. The choice of threshold matters:
+  :func:`threshold_sensitivity` shows how the churn rate moves with it.
+
+Active means not churned, for every account (:func:`active_flags`). Groups compared in the churn analysis
+are taken at a landmark date, before churn (:mod:`.landmark`), and every active account is ranked by
+expected revenue at risk (:func:`rank_at_risk`: Cox model, else 1 - P(alive), else a stated recency rule).
 * ``auto``: contractual when the customers table carries ``churn_date`` / ``contract_end_date`` values,
   else inactivity.
 
@@ -40,7 +45,8 @@ Everything here is pure: DataFrames in, DataFrames or frozen dataclasses out. Fi
 :mod:`kamlib.plotting.survival`.
 
 Layout: :mod:`.durations` (churn durations, covariates, threshold sensitivity), :mod:`.km` (Kaplan-Meier),
-:mod:`.log_rank`, :mod:`.cox_model` (Cox fit, PH test, concordance), :mod:`.risk` (at-risk list); the words
+:mod:`.log_rank`, :mod:`.cox_model` (Cox fit, PH test, concordance), :mod:`.landmark` (groups before churn),
+:mod:`.risk` (at-risk list and ranking); the words
 are apart from the statistics in :mod:`.prose` (sentences, ``LABELS``) and :mod:`.display` (display tables).
 """
 from __future__ import annotations

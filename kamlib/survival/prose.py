@@ -177,7 +177,7 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
                            f"{_days_text(r['median'], lang)} ({lvl} CI {ci}).")
     elif isinstance(result, LogrankResult):
         what = group_name or ("各组" if zh else "the groups")
-        if not np.isfinite(result.statistic):
+        if not np.isfinite(result.statistic) or result.df < 1 or not np.isfinite(result.pvalue):
             out.append("组间差异无法检验（只有一个组或没有流失）。" if zh
                        else "No test was possible (a single group or no churn).")
         else:
@@ -237,8 +237,12 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
                        f"Moving the inactivity threshold from {int(lo['inactivity_days'])} to "
                        f"{int(hi['inactivity_days'])} days "
                        f"moves the churn rate from {fmt.pct(lo['churn_rate'])} to {fmt.pct(hi['churn_rate'])}.")
-            if "precision" in t and result.chosen in set(t["inactivity_days"]):
-                r = t.set_index("inactivity_days").loc[result.chosen]
+            r = t.set_index("inactivity_days").loc[result.chosen] if result.chosen in set(t["inactivity_days"]) \
+                else None
+            if r is not None and "precision" in t and not int(r["churned"]):
+                out.append(f"以 {result.chosen} 天为阈值时，没有客户被判为流失。" if zh else
+                           f"At {result.chosen} days no account is flagged as churned by inactivity.")
+            elif r is not None and "precision" in t:
                 out.append(f"以 {result.chosen} 天为阈值时，被判为流失的客户中 {fmt.pct(r['precision'])} "
                            "确实已终止合同，"
                            f"真实流失客户中有 {fmt.pct(r['recall'])} 被识别。" if zh else
