@@ -139,6 +139,8 @@ class SurvivalSection(_Strict):
                                                  "hazard (e.g. business_unit); None: no strata")
     window_start: dt.date | None = Field(default=None, description="first day the ledger covers (late entry / left "
                                                            "truncation); default: the first order date")
+    landmark_date: dt.date | None = Field(None, description="date at which churn groups (tiers) are taken; "
+                                                            "default: see kamlib.survival.landmark_date")
 
 
 class SatisfactionSection(_Strict):
@@ -159,7 +161,7 @@ class SatisfactionSection(_Strict):
 
 class ReportSection(_Strict):
     mask_pii: bool = Field(default=True, description="mask contact names, phones, e-mails (on for distributed reports)")
-    mask_names: bool = Field(default=False, description="also mask account names")
+    mask_names: bool = Field(default=False, description="also mask account names and account managers")
     pdf: bool = False
 
 

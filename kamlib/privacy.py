@@ -48,9 +48,10 @@ _MASKERS = {"phone": mask_phone, "email": mask_email}
 def pii_columns(table: str, mask_names: bool = False) -> tuple[str, ...]:
     """Columns of a canonical table that distributed reports mask."""
     spec = TABLES[table]
-    cols = [c.name for c in spec.columns if c.pii]
+    # the responsible account manager is business data the at-risk list must show: masked with the names
+    cols = [c.name for c in spec.columns if c.pii and c.name != "account_manager"]
     if mask_names and table == "customers":
-        cols.append("name")
+        cols += ["name", "account_manager"]
     return tuple(cols)
 
 

@@ -122,6 +122,11 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
                                          definition=params.survival.definition,
                                          window_start=params.survival.window_start)
         frame = frame.join(churn[["duration_days", "churned"]], how="left")
+        frame["active"] = survival.active_flags(churn, frame.index)   # one churn definition: active == not churned
+        # tiers before churn: the churn report compares tiers as of a landmark date, not period-end tiers
+        landmark = survival.landmark_date(churn, params.survival.landmark_date)
+        churn["tier_at_landmark"] = survival.tiers_as_of(ledger, landmark, vs).reindex(churn.index)
+        churn.attrs["landmark"] = str(landmark.date())
 
         if ledger.surveys is not None and len(ledger.surveys):
             sat = satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)

@@ -420,8 +420,9 @@ def test_churn_durations_inactivity_and_errors():
     cd = sv.churn_durations(_ledger(c2, o), "2025-12-31", 180, definition="auto")
     assert (cd["definition"] == "inactivity").all()
     assert not cd.loc["A", "churned"] and cd.loc["C", "churned"] and cd.loc["D", "churned"]
-    assert cd.loc["C", "end_date"] == pd.Timestamp("2024-01-01")   # churned at the last order
-    assert cd.loc["D", "duration_days"] == (pd.Timestamp("2023-02-01") - pd.Timestamp("2022-06-01")).days
+    # lost once the 180-day gap after the last order has passed, not at the last order
+    assert cd.loc["C", "end_date"] == pd.Timestamp("2024-01-01") + pd.Timedelta(days=180)
+    assert cd.loc["D", "duration_days"] == (pd.Timestamp("2023-02-01") - pd.Timestamp("2022-06-01")).days + 180
     long = sv.churn_durations(_ledger(c2, o), "2025-12-31", 800, definition="inactivity")
     assert long["churned"].sum() < cd["churned"].sum()
     with pytest.raises(KamlibError, match="contractual"):
@@ -551,7 +552,10 @@ def test_display_helpers_and_churn_description():
     km_days = sv.kaplan_meier(df["t"] * 800, df["e"], df["tier"])
     ret = sv.retention_display(km_days, years=(1, 30), lang="en")
     s1 = km_days.survival_at([365.25]).set_index("group").loc["core", "survival"]
-    assert ret.iloc[0, 1].startswith(f"{100 * s1:.1f}% (") and ret.iloc[0, 2] == "—"   # 30 years: no data
+    assert ret.iloc[0, 1].startswith(f"{100 * s1:.1f}% (")
+    # 30 years: past the follow-up, unknown ("—") unless the curve already reached 0 (everyone lost)
+    last = km_days.table[km_days.table["group"] == "core"]["survival"].iloc[-1]
+    assert ret.iloc[0, 2] == ("0.0%" if last == 0 else "—")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         res = sv.cox(df.assign(perfect=df["e"].astype(float)), "t", "e", ["x1", "perfect"])

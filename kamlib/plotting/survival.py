@@ -58,7 +58,9 @@ def plot_km(result, ax=None, lang: str = "zh", ci: bool = True, risk_table: bool
         if len(cens) and len(cens) < 200:
             ax.plot(cens["time"] / scale, cens["survival"], "|", color=col, ms=6, alpha=0.6)
     ax.set_ylim(0, 1.02)
-    ax.set_xlim(0, tmax / scale)
+    # a little room on the right: a drop at the last time (e.g. every one-time buyer lost at the threshold)
+    # would otherwise sit on the frame
+    ax.set_xlim(0, 1.04 * tmax / scale)
     ax.set_ylabel(tr("survival.survival", lang))
     ax.set_xlabel(tr("survival.time_years" if unit == "years" else "survival.time_days", lang))
     ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")

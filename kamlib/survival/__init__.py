@@ -18,10 +18,15 @@ Churn definition (:func:`churn_durations`)
 * ``contractual``: the customers table has ``churn_date`` (or, failing that, ``contract_end_date``): the
   clock starts at ``first_contract_date`` (first order date when missing) and stops at churn, or is censored
   at ``as_of``.
-* ``inactivity`` (most B2B ordering): an account is churned when it has placed no order during the last
-  ``inactivity_days`` before ``as_of``; its churn time is its last order date. Active accounts are censored
-  at ``as_of``. The choice of threshold matters: :func:`threshold_sensitivity` shows how the churn rate moves
-  with it.
+* ``inactivity`` (most B2B ordering): an account is at risk from its first order and is lost once
+  ``inactivity_days`` have passed after its last order without a new one; the loss is dated on the day the
+  gap closes (``last order + inactivity_days``), so a one-time buyer is lost at ``inactivity_days``, never at
+  day 0. Accounts whose gap has not closed by ``as_of`` are censored there. The choice of threshold matters:
+  :func:`threshold_sensitivity` shows how the churn rate moves with it.
+
+Active means not churned, for every account (:func:`active_flags`). Groups compared in the churn analysis
+are taken at a landmark date, before churn (:mod:`.landmark`), and every active account is ranked by
+expected revenue at risk (:func:`rank_at_risk`: Cox model, else 1 - P(alive), else a stated recency rule).
 * ``auto``: contractual when the customers table carries ``churn_date`` / ``contract_end_date`` values,
   else inactivity.
 
@@ -40,22 +45,44 @@ Everything here is pure: DataFrames in, DataFrames or frozen dataclasses out. Fi
 :mod:`kamlib.plotting.survival`.
 
 Layout: :mod:`.durations` (churn durations, covariates, threshold sensitivity), :mod:`.km` (Kaplan-Meier),
-:mod:`.log_rank`, :mod:`.cox_model` (Cox fit, PH test, concordance), :mod:`.risk` (at-risk list); the words
+:mod:`.log_rank`, :mod:`.cox_model` (Cox fit, PH test, concordance), :mod:`.landmark` (groups before churn),
+:mod:`.risk` (at-risk list and ranking); the words
 are apart from the statistics in :mod:`.prose` (sentences, ``LABELS``) and :mod:`.display` (display tables).
 """
 from __future__ import annotations
 
 from .cox_model import CoxResult, concordance_index, cox
-from .display import at_risk_display, cox_display, median_display, retention_display, sensitivity_display
+from .display import (
+                      at_risk_display,
+                      cox_display,
+                      median_display,
+                      ranking_display,
+                      retention_display,
+                      sensitivity_display,
+)
 from .durations import SensitivityResult, churn_covariates, churn_durations, threshold_sensitivity
 from .km import KaplanMeierResult, kaplan_meier
+from .landmark import active_flags, landmark_date, landmark_frame, tiers_as_of
 from .log_rank import LogrankResult, logrank
-from .prose import LABELS, at_risk_sentence, describe_churn, ph_note, sentences, term_label
-from .risk import at_risk
+from .prose import (
+                      LABELS,
+                      at_risk_sentence,
+                      describe_churn,
+                      landmark_sentence,
+                      method_sentence,
+                      ph_note,
+                      ranking_sentence,
+                      sentences,
+                      term_label,
+)
+from .risk import RiskRanking, at_risk, churn_model, rank_at_risk, recency_probability
 
 __all__ = [
     "LABELS", "churn_durations", "kaplan_meier", "logrank", "cox", "threshold_sensitivity", "at_risk",
     "churn_covariates", "concordance_index", "sentences", "ph_note", "describe_churn", "median_display",
     "retention_display", "cox_display", "sensitivity_display", "at_risk_display", "at_risk_sentence", "term_label",
     "KaplanMeierResult", "LogrankResult", "CoxResult", "SensitivityResult",
+    "landmark_date", "landmark_frame", "tiers_as_of", "active_flags", "churn_model", "rank_at_risk",
+    "recency_probability", "RiskRanking", "ranking_display", "landmark_sentence", "method_sentence",
+    "ranking_sentence",
 ]

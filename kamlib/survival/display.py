@@ -13,6 +13,7 @@ from .cox_model import CoxResult
 from .durations import SensitivityResult
 from .km import KaplanMeierResult
 from .prose import term_label
+from .risk import RiskRanking
 
 
 def median_display(result: KaplanMeierResult, lang: str = "zh", label: str | None = None) -> pd.DataFrame:
@@ -96,8 +97,31 @@ def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2,
         row = {_t("survival.group", lang): _t("survival.all", lang) if g == "all" else tier_label(g, lang)}
         for y, (_, r) in zip(years, sub.iterrows(), strict=True):
             key = f"{y:g} 年留存" if lang == "zh" else f"{y:g}-year retention"
-            row[key] = "—" if pd.isna(r["survival"]) else (
-                f"{fmt.pct(r['survival'])} ({fmt.pct(r['ci_lower'], 0)}–{fmt.pct(r['ci_upper'], 0)})")
+            if pd.isna(r["survival"]):
+                row[key] = "—"
+            elif pd.isna(r["ci_lower"]) or pd.isna(r["ci_upper"]):
+                row[key] = fmt.pct(r["survival"])   # no band where the curve is 0 (as R prints NA)
+            else:
+                row[key] = f"{fmt.pct(r['survival'])} ({fmt.pct(r['ci_lower'], 0)}–{fmt.pct(r['ci_upper'], 0)})"
         rows.append(row)
     return pd.DataFrame(rows)
 
+
+
+def ranking_display(ranking: RiskRanking, top: int | None = None, lang: str = "zh") -> pd.DataFrame:
+    """The ranked at-risk list for account managers: rank, account, tier, manager, probability, money, method."""
+    lg = _check_lang(lang)
+    t = ranking.top(top).reset_index()
+    h = int(ranking.horizon_days)
+    acct = t["name"].astype(object).where(t["name"].notna(), t["customer_id"]) if "name" in t else t["customer_id"]
+    out = pd.DataFrame({_t("survival.rank", lang): [fmt.integer(v) for v in t["rank"]],
+                        _t("survival.account", lang): [str(v) for v in acct]})
+    if "tier" in t:
+        out[_t("survival.tier_col", lang)] = [tier_label(v, lang) if pd.notna(v) else "—" for v in t["tier"]]
+    if "account_manager" in t:
+        out[_t("survival.manager", lang)] = [str(v) if pd.notna(v) else "—" for v in t["account_manager"]]
+    out[_t("survival.probability", lang)] = [fmt.pct(v) for v in t["churn_probability"]]
+    out[_t("survival.revenue_horizon", lang).format(h=h)] = [fmt.money(v, lg) for v in t["revenue_at_stake"]]
+    out[_t("survival.loss_horizon", lang)] = [fmt.money(v, lg) for v in t["expected_loss"]]
+    out[_t("survival.method_col", lang)] = [_t(f"survival.method_short.{m}", lang) for m in t["method"]]
+    return out

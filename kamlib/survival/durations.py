@@ -15,7 +15,8 @@ from ..ledger import take_rows
 
 def _first_last_orders(orders: pd.DataFrame) -> pd.DataFrame:
     g = orders.groupby("customer_id", observed=True)["order_date"]
-    return pd.DataFrame({"first_order_date": g.min(), "last_order_date": g.max()})
+    # distinct order days: two lines of one order (or two orders on one day) are one purchase occasion
+    return pd.DataFrame({"first_order_date": g.min(), "last_order_date": g.max(), "order_days": g.nunique()})
 
 
 def _has_values(customers: pd.DataFrame, col: str) -> bool:
@@ -45,8 +46,10 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     as_of : date-like
         Period end: churn after it is not known (censoring).
     inactivity_days : int
-        Non-contractual definition: an account with no order in the ``inactivity_days`` days up to
-        ``as_of`` is churned, at its last order date.
+        Non-contractual definition: an account is at risk from its first order and is lost once
+        ``inactivity_days`` have passed after its last order without a new one, i.e. on
+        ``last_order_date + inactivity_days`` when that date is on or before ``as_of``; otherwise it is
+        censored at ``as_of``. A one-time buyer is therefore lost at ``inactivity_days``, never at day 0.
     definition : {"auto", "contractual", "inactivity"}
         ``auto`` uses contractual dates when the customers table has ``churn_date`` or
         ``contract_end_date`` values, else inactivity.
@@ -58,7 +61,8 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     -------
     DataFrame indexed by ``customer_id`` with ``start_date``, ``end_date``, ``duration_days`` (float),
     ``churned`` (bool), ``entry_days`` (float, 0 when the account started inside the window),
-    ``last_order_date`` and ``definition``. Accounts whose clock starts after ``as_of`` or who have no start
+    ``last_order_date``, ``order_days`` (distinct order dates up to ``as_of``), ``one_time`` (at most one
+    order day) and ``definition``. Accounts whose clock starts after ``as_of`` or who have no start
     date at all are left out (a :class:`StatisticalWarning` counts them).
 
     Raises
@@ -96,12 +100,15 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
         churned = (ev_date.notna() & (ev_date <= as_of)).astype(bool)
         end = ev_date.where(churned, as_of)
     else:
-        gap = (as_of - last_order).dt.days
-        churned = (gap >= int(inactivity_days)).fillna(False).astype(bool)
-        end = last_order.where(churned, as_of)
+        # the loss is known only once the inactivity gap has passed: the event date is the day the gap
+        # closes, so an account that ordered once is lost at inactivity_days, never at day 0
+        lost_on = last_order + pd.Timedelta(days=int(inactivity_days))
+        churned = (lost_on <= as_of).fillna(False).astype(bool)
+        end = lost_on.where(churned, as_of)
 
     out = pd.DataFrame({"start_date": start, "end_date": end, "churned": churned,
-                        "last_order_date": last_order})
+                        "last_order_date": last_order,
+                        "order_days": fl["order_days"].fillna(0).astype("int64")})
     bad = out["start_date"].isna() | (out["start_date"] > as_of)
     if bad.any():
         warnings.warn(f"churn durations: {int(bad.sum())} account(s) have no start date (no first_contract_date "
@@ -112,12 +119,13 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     entry = (ws - out["start_date"]).dt.days.astype("float64").clip(lower=0.0)
     out["entry_days"] = np.minimum(entry, out["duration_days"])
     out["churned"] = out["churned"].astype(bool)
+    out["one_time"] = out["order_days"] <= 1
     out["definition"] = definition
     out.index.name = "customer_id"
     out.attrs.update({"as_of": str(as_of.date()), "window_start": str(ws.date()), "definition": definition,
                       "inactivity_days": int(inactivity_days)})
     return out[["start_date", "end_date", "duration_days", "churned", "entry_days", "last_order_date",
-                "definition"]]
+                "order_days", "one_time", "definition"]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,30 +195,46 @@ def threshold_sensitivity(ledger, as_of, days: Iterable[int] = (90, 120, 180, 27
 
 
 def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissatisfied_below: float = 3.0,
-                     satisfaction: str | None = None, large_bands: Sequence[str] = ("大型", "large")) -> pd.DataFrame:
+                     satisfaction: str | None = None, large_bands: Sequence[str] = ("大型", "large"),
+                     missing: Literal["level", "keep"] = "level") -> pd.DataFrame:
     """Readable churn covariates from the customer frame (``wb.customers``).
 
     * ``late_payer``: ``late_share >= late_threshold`` (share of invoices paid late or overdue);
-    * ``dissatisfied``: mean overall satisfaction below ``dissatisfied_below`` (NaN when never surveyed);
-      ``satisfaction`` names the column (default: the first of ``sat_overall``, ``overall``, ``sat_csat``
-      present);
+    * ``dissatisfied``: mean overall satisfaction below ``dissatisfied_below``; ``satisfaction`` names the
+      column (default: the first of ``sat_overall``, ``overall``, ``sat_csat`` present);
     * ``large``: ``size_band`` in ``large_bands``.
 
-    Only covariates whose source column exists are returned (float 0/1, NaN when unknown), so the same
-    code runs on ledgers without invoices or surveys.
+    Only covariates whose source column exists and has values are returned, so the same code runs on
+    ledgers without invoices or surveys. ``missing="level"`` (default) keeps every account: an account
+    never surveyed gets ``dissatisfied = 0`` and ``not_surveyed = 1`` (its own level of the satisfaction
+    factor, compared with satisfied accounts), one without invoices ``late_payer = 0`` and
+    ``no_invoices = 1``; an unknown size band counts as not large. ``missing="keep"`` leaves NaN instead
+    (the accounts then drop out of a Cox fit).
     """
+    if missing not in ("level", "keep"):
+        raise KamlibError(f"churn_covariates: missing must be 'level' or 'keep', got {missing!r}")
     out = pd.DataFrame(index=customers.index)
+
+    def add(name: str, flag: pd.Series, known: pd.Series, missing_name: str | None) -> None:
+        if not known.any():   # no source data at all: no covariate rather than a column of unknowns
+            return
+        if missing == "keep":
+            out[name] = flag.astype(float).where(known)
+            return
+        out[name] = (flag & known).astype(float)
+        if missing_name is not None and not known.all():
+            out[missing_name] = (~known).astype(float)
+
     if "late_share" in customers:
         ls = customers["late_share"].astype(float)
-        out["late_payer"] = (ls >= late_threshold).astype(float).where(ls.notna())
+        add("late_payer", ls >= late_threshold, ls.notna(), "no_invoices")
     sat = satisfaction
     if sat is None:
         sat = next((c for c in ("sat_overall", "overall", "sat_csat", "sat_overall_mean") if c in customers), None)
     if sat is not None and sat in customers:
         sv = customers[sat].astype(float)
-        out["dissatisfied"] = (sv < dissatisfied_below).astype(float).where(sv.notna())
+        add("dissatisfied", sv < dissatisfied_below, sv.notna(), "not_surveyed")
     if "size_band" in customers:
         sb = customers["size_band"]
-        out["large"] = sb.isin(list(large_bands)).astype(float).where(sb.notna())
+        add("large", sb.isin(list(large_bands)), sb.notna(), None)
     return out
-

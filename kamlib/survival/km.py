@@ -23,17 +23,19 @@ def _km_one(time: np.ndarray, event: np.ndarray, entry: np.ndarray) -> pd.DataFr
     if len(ev_times) == 0:
         return pd.DataFrame({"time": [], "at_risk": [], "events": [], "censored": [], "survival": [],
                              "var_log": []}).astype(float)
-    st, sen = np.sort(time), np.sort(entry)
-    # at risk at t: entry < t <= time
+    # at risk at t: t <= time, and entry < t for late entrants (entry > 0); an account observed from
+    # the start (entry 0) is at risk at t = 0 too, so events at time 0 have a risk set
+    st, sen = np.sort(time), np.sort(entry[entry > 0])
     at_risk = (len(time) - np.searchsorted(st, ev_times, side="left")) - \
-              (len(entry) - np.searchsorted(sen, ev_times, side="left"))
+              (len(sen) - np.searchsorted(sen, ev_times, side="left"))
     te = np.sort(time[event == 1])
     d = np.searchsorted(te, ev_times, side="right") - np.searchsorted(te, ev_times, side="left")
     tc = np.sort(time[event == 0])
     nxt = np.r_[ev_times[1:], np.inf]
     cens = np.searchsorted(tc, nxt, side="left") - np.searchsorted(tc, ev_times, side="left")
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - d / at_risk)
+        # every event time has its own event in the risk set, so at_risk >= d >= 1 here
+        surv = np.clip(np.cumprod(1.0 - d / np.maximum(at_risk, d)), 0.0, 1.0)
         # Greenwood on the log scale (what R calls std.err for survfit): sum d / (n (n - d))
         var_log = np.cumsum(np.where(at_risk > d, d / (at_risk * (at_risk - d)), np.inf))
     return pd.DataFrame({"time": ev_times, "at_risk": at_risk.astype(int), "events": d.astype(int),
@@ -132,8 +134,8 @@ class KaplanMeierResult:
             mx = self.median.loc[g, "max_time"]
             for t in times:
                 k = np.searchsorted(tab["time"].to_numpy(), t, side="right") - 1
-                if t > mx:
-                    s = lo = hi = float("nan")
+                if t > mx and not (len(tab) and tab["survival"].iloc[-1] <= 0):
+                    s = lo = hi = float("nan")   # past the follow-up: unknown, unless everyone is already lost
                 elif k < 0:
                     s = lo = hi = 1.0
                 else:

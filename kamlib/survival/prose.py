@@ -12,6 +12,7 @@ from .cox_model import CoxResult
 from .durations import SensitivityResult
 from .km import KaplanMeierResult
 from .log_rank import LogrankResult
+from .risk import METHODS, RiskRanking
 
 LABELS: dict[str, dict[str, str]] = {
     "survival.title": {"zh": "客户流失与留存分析", "en": "Account churn and retention"},
@@ -47,20 +48,70 @@ LABELS: dict[str, dict[str, str]] = {
     "survival.revenue_at_stake": {"zh": "风险收入", "en": "Revenue at stake"},
     "survival.expected_loss": {"zh": "预期损失收入", "en": "Expected revenue loss"},
     "survival.tier_caveat": {
-        "zh": "注意：客户等级按观察期内的收入和评分划定，较早流失的客户收入少、往往被划为“一般”，因此等级之间的留存差异"
-              "有一部分是流失本身造成的（反向因果）；判断哪些因素导致流失请看下方 Cox 回归。",
-        "en": "Caution: tiers are assigned from revenue and scores within the window, and accounts that churned early "
-              "bought less and tend to land in 'ordinary', so part of the gap between tiers is caused by churn itself "
-              "(reverse causation); use the Cox regression below for drivers of churn."},
+        "zh": "等级取自基准日（见上文）：只比较基准日时已开始合作且尚未流失的客户，等级按基准日之前的数据计算，"
+              "之后发生的流失不会反过来决定等级。",
+        "en": "Tiers are taken at the landmark date above: only accounts already started and not yet lost then are "
+              "compared, with tiers computed from data up to that date, so churn after it cannot decide the tier."},
+    "survival.landmark": {
+        "zh": "分组基准日为 {date}：等级按该日之前的订单计算；参与比较的是该日已开始合作且尚未流失的 {n} 家客户，"
+              "从该日起计入风险集。{excluded} 家客户在基准日之后才开始或在此之前已流失，不参与分组比较。",
+        "en": "Groups are taken at the landmark date {date}: tiers are computed from orders up to that date, and the "
+              "{n} accounts already started and not yet lost then are compared from that date on. {excluded} "
+              "accounts that started later or were lost earlier are not in the group comparison."},
+    "survival.no_tier": {"zh": "尚无等级", "en": "No tier yet"},
+    "survival.segment_note": {
+        "zh": "客户细分按整个观察期的购买行为划定，其中包含流失本身（流失客户的购买自然少），因此不用于流失分组比较。",
+        "en": "Segments are assigned from behaviour over the whole window, churn included (lost accounts buy less), "
+              "so they are not used as churn groups."},
+    "survival.no_model": {
+        "zh": "无法拟合 Cox 模型：账本中没有可用的风险因素（发票、满意度调查、客户规模），或流失/未流失客户少于 10 家。"
+              "高风险客户清单改用下述替代方法排序。",
+        "en": "No Cox model could be fitted: the ledger has no usable risk factors (invoices, satisfaction surveys, "
+              "size bands), or fewer than 10 accounts churned or stayed. The at-risk list below is ranked by the "
+              "fallback method it names."},
+    "survival.method.cox": {
+        "zh": "Cox 回归模型预测的未来 {h} 天流失概率",
+        "en": "probability of churning within {h} days predicted by the Cox regression"},
+    "survival.method.p_alive": {
+        "zh": "BG/NBD 模型：1 − 客户仍“存活”的概率",
+        "en": "BG/NBD model: 1 − probability that the account is still alive"},
+    "survival.method.recency": {
+        "zh": "按最近一次下单时间与客户自身下单节奏估算：若距上次下单已满 {days} 天前不再下单即视为流失，"
+              "假设客户按其以往频率下单（只下过一次单的客户用全部回头客的平均频率），"
+              "概率 = exp(−下单频率 × 距流失判定所剩天数)",
+        "en": "recency and the account's own order rhythm: the account is lost if it places no order before {days} "
+              "days have passed since its last one; orders are assumed to come at its past rate (one-time buyers: "
+              "the pooled rate of repeat buyers), so probability = exp(−rate × days left before the loss is "
+              "declared)"},
+    "survival.method_short.cox": {"zh": "Cox 模型", "en": "Cox model"},
+    "survival.method_short.p_alive": {"zh": "BG/NBD", "en": "BG/NBD"},
+    "survival.method_short.recency": {"zh": "下单节奏", "en": "Order rhythm"},
+    "survival.rank": {"zh": "排名", "en": "Rank"},
+    "survival.account": {"zh": "客户", "en": "Account"},
+    "survival.tier_col": {"zh": "等级", "en": "Tier"},
+    "survival.manager": {"zh": "客户经理", "en": "Account manager"},
+    "survival.method_col": {"zh": "方法", "en": "Method"},
+    "survival.revenue_horizon": {"zh": "未来 {h} 天预期收入", "en": "Expected revenue, next {h} days"},
+    "survival.loss_horizon": {"zh": "风险收入（概率 × 预期收入）", "en": "Revenue at risk (probability × revenue)"},
     "survival.term.late_payer": {"zh": "逾期付款客户（半数以上发票逾期）",
                                  "en": "Accounts that pay late (half or more of invoices overdue)"},
     "survival.term.dissatisfied": {"zh": "不满意客户（总体满意度低于 3 分）",
                                    "en": "Dissatisfied accounts (overall satisfaction below 3)"},
     "survival.term.large": {"zh": "大型客户", "en": "Large accounts"},
-    "survival.contractual": {"zh": "合同制流失：以流失日期/合同终止日期为准",
-                             "en": "Contractual churn: from churn / contract end dates"},
-    "survival.inactivity": {"zh": "非合同制流失：连续 {days} 天无订单即视为流失",
-                            "en": "Non-contractual churn: no order for {days} days counts as churned"},
+    "survival.contractual": {"zh": "合同制流失：以流失日期/合同终止日期为准，客户从首份合同（或首次下单）起计入风险。"
+                                   "在册客户即未流失的客户",
+                             "en": "Contractual churn: from churn / contract end dates; an account is at risk from "
+                                   "its first contract (or first order). Active means not churned"},
+    "survival.inactivity": {
+        "zh": "非合同制流失：客户从首次下单起计入风险；最后一次下单后满 {days} 天仍无新订单即视为流失，"
+              "流失时间记在这 {days} 天期满之日（只下过一次单的客户在第 {days} 天流失，而不是第 0 天）；"
+              "到期末尚未满 {days} 天的客户视为仍在合作（删失）。在册客户即未流失的客户",
+        "en": "Non-contractual churn: an account is at risk from its first order and is lost once {days} days have "
+              "passed after its last order without a new one; the loss is dated on the day that gap closes (a "
+              "one-time buyer is lost at day {days}, not day 0). Accounts whose gap has not reached {days} days by "
+              "the period end are still active (censored). Active means not churned"},
+    "survival.term.no_invoices": {"zh": "无发票记录的客户", "en": "Accounts without invoices"},
+    "survival.term.not_surveyed": {"zh": "未参加满意度调查的客户", "en": "Accounts never surveyed"},
 }
 
 
@@ -126,7 +177,7 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
                            f"{_days_text(r['median'], lang)} ({lvl} CI {ci}).")
     elif isinstance(result, LogrankResult):
         what = group_name or ("各组" if zh else "the groups")
-        if not np.isfinite(result.statistic):
+        if not np.isfinite(result.statistic) or result.df < 1 or not np.isfinite(result.pvalue):
             out.append("组间差异无法检验（只有一个组或没有流失）。" if zh
                        else "No test was possible (a single group or no churn).")
         else:
@@ -170,6 +221,9 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
                            if zh else f"- {who} churn **{fmt.pct(1 - r['hr'], 0)} less** (HR {r['hr']:.2f}, {lvl} CI "
                            f"{ci}, {p}).")
         out.append(ph_note(result, lang))
+        if not np.isfinite(result.concordance):
+            out.append("模型区分度（C 指数）无法计算。" if zh else "The concordance (C-index) could not be computed.")
+            return "\n".join(out)
         out.append(f"模型区分度（C 指数）为 {result.concordance:.2f}：随机抽取一对客户，模型判断谁先流失的准确率约为 "
                    f"{fmt.pct(result.concordance, 0)}。" if zh else
                    f"Concordance (C-index) {result.concordance:.2f}: for a random pair of accounts the model ranks "
@@ -183,8 +237,12 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
                        f"Moving the inactivity threshold from {int(lo['inactivity_days'])} to "
                        f"{int(hi['inactivity_days'])} days "
                        f"moves the churn rate from {fmt.pct(lo['churn_rate'])} to {fmt.pct(hi['churn_rate'])}.")
-            if "precision" in t and result.chosen in set(t["inactivity_days"]):
-                r = t.set_index("inactivity_days").loc[result.chosen]
+            r = t.set_index("inactivity_days").loc[result.chosen] if result.chosen in set(t["inactivity_days"]) \
+                else None
+            if r is not None and "precision" in t and not int(r["churned"]):
+                out.append(f"以 {result.chosen} 天为阈值时，没有客户被判为流失。" if zh else
+                           f"At {result.chosen} days no account is flagged as churned by inactivity.")
+            elif r is not None and "precision" in t:
                 out.append(f"以 {result.chosen} 天为阈值时，被判为流失的客户中 {fmt.pct(r['precision'])} "
                            "确实已终止合同，"
                            f"真实流失客户中有 {fmt.pct(r['recall'])} 被识别。" if zh else
@@ -236,13 +294,20 @@ def describe_churn(churn: pd.DataFrame, lang: str = "zh") -> str:
     n, k = len(churn), int(churn["churned"].sum())
     late = int((churn["entry_days"] > 0).sum())
     ws = churn.attrs.get("window_start", "")
+    one = int(churn["one_time"].sum()) if "one_time" in churn else None
     if lang == "zh":
-        txt = (f"{head}。共 {n:,} 家客户，其中 {k:,} 家（{fmt.pct(k / n)}）在 {churn.attrs.get('as_of', '')} 前流失。")
+        txt = (f"{head}。共 {n:,} 家客户，其中 {k:,} 家（{fmt.pct(k / n)}）在 {churn.attrs.get('as_of', '')} 前流失，"
+               f"{n - k:,} 家仍在册。")
+        if one is not None:
+            txt += f" {fmt.pct(one / n)} 的客户（{one:,} 家）从未再次下单（只在一天下过单）。"
         if late:
             txt += (f" {late:,} 家客户的合作早于数据起始日 {ws}：它们能出现在数据中，本身就说明已经“存活”到该日，"
                     "因此分析采用延迟进入（左截断）处理，只从数据起始日起把它们计入风险集，避免高估留存。")
         return txt
-    txt = (f"{head}. {n:,} accounts, of which {k:,} ({fmt.pct(k / n)}) churned by {churn.attrs.get('as_of', '')}.")
+    txt = (f"{head}. {n:,} accounts, of which {k:,} ({fmt.pct(k / n)}) churned by {churn.attrs.get('as_of', '')} "
+           f"and {n - k:,} are active.")
+    if one is not None:
+        txt += f" {fmt.pct(one / n)} of accounts ({one:,}) never ordered a second time (orders on one day only)."
     if late:
         txt += (f" {late:,} accounts started before the data window ({ws}); they are in the data only because they "
                 "survived to that date, so they enter the risk set late (left truncation) rather than from their "
@@ -269,3 +334,44 @@ def at_risk_sentence(table: pd.DataFrame, horizon_days: float, lang: str = "zh")
             f"{fmt.money(loss, 'en')} is expected to be lost. Highest risk: {name} "
             f"({fmt.pct(top['churn_probability'])}).")
 
+
+
+def landmark_sentence(frame: pd.DataFrame, lang: str = "zh") -> str:
+    """What the landmark comparison is: date, accounts compared, accounts left out (:func:`landmark_frame`)."""
+    _check_lang(lang)
+    return _t("survival.landmark", lang).format(date=frame.attrs.get("landmark", ""), n=f"{len(frame):,}",
+                                                excluded=f"{int(frame.attrs.get('excluded', 0)):,}")
+
+
+def method_sentence(ranking: RiskRanking, lang: str = "zh") -> str:
+    """How the churn probabilities of the at-risk list were obtained (the method is always named)."""
+    _check_lang(lang)
+    h, d = int(ranking.horizon_days), ranking.inactivity_days or ""
+    used = [m for m in METHODS if (ranking.table["method"] == m).any()] or [ranking.method]
+    parts = [_t(f"survival.method.{m}", lang).format(h=h, days=d) for m in used]
+    if lang == "zh":
+        return "流失概率的估算方法：" + "；".join(parts) + "。"
+    return "Churn probability: " + "; ".join(parts) + "."
+
+
+def ranking_sentence(ranking: RiskRanking, top: int | None = None, lang: str = "zh") -> str:
+    """Coverage and money: accounts scored of those active, revenue at risk, the account to call first."""
+    _check_lang(lang)
+    zh = lang == "zh"
+    t = ranking.table
+    h = int(ranking.horizon_days)
+    cov = (f"已为 {ranking.active:,} 家在册客户中的 {ranking.scored:,} 家评分。" if zh
+           else f"Scored {ranking.scored:,} of {ranking.active:,} active accounts.")
+    if not len(t):
+        return cov + ("没有在册客户需要评估。" if zh else " No active account to rank.")
+    shown = t.head(top) if top else t
+    loss, total = float(shown["expected_loss"].sum()), float(t["expected_loss"].sum())
+    first = shown.iloc[0]
+    name = first["name"] if "name" in t and pd.notna(first.get("name")) else str(t.index[0])
+    if zh:
+        return (cov + f"按“流失概率 × 未来 {h} 天预期收入”排序；下表前 {len(shown):,} 家客户的风险收入合计 "
+                f"{fmt.money(loss, 'zh')}（全部在册客户合计 {fmt.money(total, 'zh')}）。首先应跟进：{name}"
+                f"（流失概率 {fmt.pct(first['churn_probability'])}）。")
+    return (cov + f" Ranked by churn probability × expected revenue over the next {h} days; the {len(shown):,} "
+            f"accounts below carry {fmt.money(loss, 'en')} of revenue at risk ({fmt.money(total, 'en')} across all "
+            f"active accounts). Call first: {name} ({fmt.pct(first['churn_probability'])}).")

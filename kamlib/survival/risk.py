@@ -1,12 +1,15 @@
-"""The at-risk list: active accounts ranked by predicted churn probability within a horizon."""
+"""The at-risk list: active accounts ranked by predicted churn probability and expected revenue at risk."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .cox_model import CoxResult
+from ..errors import KamlibError, KamlibWarning
+from .cox_model import CoxResult, cox
 
 
 def at_risk(result: CoxResult, data: pd.DataFrame, duration: str, event: str, horizon_days: float = 180,
@@ -57,3 +60,155 @@ def at_risk(result: CoxResult, data: pd.DataFrame, duration: str, event: str, ho
     out = out.sort_values(["churn_probability", "expected_loss"], ascending=False)
     return out.head(top) if top else out
 
+
+
+#: how a churn probability was obtained, in order of preference
+METHODS: tuple[str, ...] = ("cox", "p_alive", "recency")
+
+
+def churn_model(data: pd.DataFrame, covariates: Sequence[str], duration: str = "duration_days",
+                event: str = "churned", entry: str | None = "entry_days", min_events: int = 10,
+                **cox_kw) -> CoxResult | None:
+    """A Cox model of churn when the ledger supports one, else ``None`` (the ranking then falls back).
+
+    ``None`` when no covariate varies, fewer than ``min_events`` accounts churned, fewer than ``min_events``
+    stayed, or the fit fails or gives no finite coefficient. Keyword arguments go to :func:`cox`.
+    """
+    covs = [c for c in covariates if c in data and data[c].nunique(dropna=True) > 1]
+    if not covs or event not in data:
+        return None
+    k = int(data[event].astype(bool).sum())
+    if k < min_events or len(data) - k < min_events:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", KamlibWarning)   # the fit's own warnings stay on the result
+            res = cox(data, duration, event, covs, entry=entry if entry in data else None, **cox_kw)
+    except KamlibError:
+        return None
+    coef = res.summary["coef"].to_numpy(dtype=float)
+    if not len(coef) or not np.isfinite(coef).all() or len(res.separated) == len(res.terms):
+        return None
+    return res
+
+
+@dataclass(frozen=True, eq=False)
+class RiskRanking:
+    """Every active account ranked by expected revenue at risk.
+
+    ``table`` (index ``customer_id``, best first): ``rank``, the descriptive columns present,
+    ``churn_probability`` (within ``horizon_days``, in [0, 1]), ``revenue_at_stake`` (expected revenue over
+    the horizon), ``expected_loss`` (probability x revenue at stake) and ``method`` (how the probability was
+    obtained: ``cox``, ``p_alive`` or ``recency``). ``active`` counts the active accounts, ``scored`` those
+    ranked (all of them unless an account has no order at all).
+    """
+
+    table: pd.DataFrame
+    method: str
+    active: int
+    scored: int
+    horizon_days: float
+    inactivity_days: int | None = None
+    warnings: tuple[str, ...] = ()
+
+    def top(self, n: int | None) -> pd.DataFrame:
+        return self.table.head(n) if n else self.table
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def _repr_html_(self) -> str:
+        return self.table.head(25).to_html(escape=True)
+
+
+def recency_probability(churn: pd.DataFrame, horizon_days: float, inactivity_days: int,
+                        as_of=None) -> pd.Series:
+    """Recency fallback: P(the account is lost within ``horizon_days``), from its own order rhythm.
+
+    An active account is lost when ``inactivity_days`` pass after its last order without a new one, i.e.
+    after ``w = inactivity_days - days since the last order``. Orders are taken to arrive at the account's
+    own past rate (distinct order days - 1 per day between its first and last order; one-time buyers get
+    the pooled rate of the repeat buyers), so P(no order within w) = exp(-rate x w). When ``w`` exceeds
+    the horizon, the loss cannot fall inside it: probability 0. Always in [0, 1].
+    """
+    as_of = pd.Timestamp(as_of if as_of is not None else churn.attrs["as_of"])
+    last = pd.to_datetime(churn["last_order_date"])
+    first = pd.to_datetime(churn["start_date"])
+    days_since = (as_of - last).dt.days.astype("float64")
+    n = churn["order_days"].astype("float64")
+    span = (last - first).dt.days.astype("float64").clip(lower=1.0)
+    repeat = (n > 1) & span.notna()
+    pooled = float((n[repeat] - 1).sum() / span[repeat].sum()) if repeat.any() else 1.0 / float(inactivity_days)
+    rate = ((n - 1) / span).where(repeat, pooled).fillna(pooled)
+    w = (float(inactivity_days) - days_since).clip(lower=0.0)
+    p = np.exp(-rate * w).where(w <= float(horizon_days), 0.0)
+    return p.fillna(1.0).clip(0.0, 1.0).rename("churn_probability")
+
+
+def rank_at_risk(churn: pd.DataFrame, customers: pd.DataFrame, horizon_days: float, *,
+                 model: CoxResult | None = None, covariates: pd.DataFrame | None = None,
+                 inactivity_days: int | None = None, revenue: Sequence[str] = ("expected_revenue_12m",
+                                                                                "revenue_last_12m"),
+                 columns: Sequence[str] = ("name", "tier", "account_manager")) -> RiskRanking:
+    """Rank every active account (``churned`` False in ``churn``) by expected revenue at risk.
+
+    Parameters
+    ----------
+    churn : DataFrame
+        :func:`churn_durations` output (the churn clock, one definition for the whole report).
+    customers : DataFrame
+        Customer frame (index ``customer_id``): descriptive ``columns``, the revenue columns and, when
+        ``kamlib.clv`` has run, ``p_alive``.
+    horizon_days : float
+        Prediction horizon.
+    model : CoxResult, optional
+        A fitted Cox model (:func:`churn_model`); its covariates are read from ``covariates`` (or
+        ``customers``). Used first; accounts it cannot score fall back to the next method.
+    inactivity_days : int, optional
+        Inactivity threshold of the recency fallback (default: ``churn.attrs["inactivity_days"]``).
+    revenue : sequence of str
+        First present column gives the expected 12-month revenue; it is scaled to the horizon.
+
+    Returns
+    -------
+    RiskRanking
+        Probability from the Cox model when given, else ``1 - p_alive`` (BG/NBD) when the customer frame has
+        it, else :func:`recency_probability`; ranked by ``expected_loss`` then probability, never by id.
+    """
+    inactivity_days = int(inactivity_days or churn.attrs.get("inactivity_days") or 180)
+    active = churn[~churn["churned"].astype(bool)]
+    cust = customers.reindex(active.index)
+    prob = pd.Series(np.nan, index=active.index, dtype="float64")
+    how = pd.Series("", index=active.index, dtype=object)
+    if model is not None:
+        src = (covariates if covariates is not None else customers).reindex(active.index)
+        data = src.assign(duration_days=active["duration_days"].astype(float))
+        ok = model.design(data).notna().all(axis=1)
+        if ok.any():
+            p = model.churn_probability(data[ok], "duration_days", horizon_days)
+            prob.loc[p.index] = p
+            how.loc[p.dropna().index] = "cox"
+    if "p_alive" in cust:
+        todo = prob.isna() & cust["p_alive"].notna()
+        prob[todo] = 1.0 - cust.loc[todo, "p_alive"].astype(float)
+        how[todo] = "p_alive"
+    todo = prob.isna()
+    if todo.any():
+        prob[todo] = recency_probability(active[todo], horizon_days, inactivity_days, churn.attrs.get("as_of"))
+        how[todo] = "recency"
+    prob = prob.clip(0.0, 1.0)
+    rev_col = next((c for c in revenue if c in cust and cust[c].notna().any()), None)
+    rev12 = cust[rev_col].astype(float).fillna(0.0).clip(lower=0.0) if rev_col else pd.Series(0.0, index=cust.index)
+    out = cust[[c for c in columns if c in cust]].copy()
+    out["churn_probability"] = prob
+    out["revenue_at_stake"] = rev12 * float(horizon_days) / 365.25
+    out["expected_loss"] = out["churn_probability"] * out["revenue_at_stake"]
+    out["method"] = how
+    out = out.sort_values(["expected_loss", "churn_probability", "revenue_at_stake"], ascending=False, kind="stable")
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    out.index.name = "customer_id"
+    counts = out["method"].value_counts()
+    main = str(counts.index[0]) if len(counts) else ("cox" if model is not None else "recency")
+    scored = int(out["churn_probability"].notna().sum())
+    return RiskRanking(table=out, method=main, active=int(len(active)), scored=scored,
+                       horizon_days=float(horizon_days), inactivity_days=inactivity_days)

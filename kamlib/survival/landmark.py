@@ -1,0 +1,89 @@
+"""Groups taken before churn: tiers as of a landmark date, and the landmark risk set.
+
+Tiers assigned at the period end describe what an account became, churn included: an account that left
+early bought little and lands in the lowest tier, so "core accounts never churn" by construction (reverse
+causation). The churn report therefore compares groups measured at a **landmark date** L: only accounts
+already started and not yet lost at L take part, each with the tier computed from the ledger up to L, and
+they enter the risk set at L (late entry), so that everything after L is outcome and nothing after L
+decides the group.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import KamlibError, KamlibWarning
+
+
+def landmark_date(churn: pd.DataFrame, landmark=None) -> pd.Timestamp:
+    """The landmark date of the group comparisons.
+
+    ``landmark`` when given (``params.survival.landmark_date``); otherwise one year after the window start,
+    but no later than halfway between the window start and the last date at which a loss can still be seen
+    (the period end, less the inactivity threshold for non-contractual churn), so that losses after the
+    landmark are observable.
+    """
+    if landmark is not None:
+        return pd.Timestamp(landmark).normalize()
+    ws = pd.Timestamp(churn.attrs["window_start"])
+    as_of = pd.Timestamp(churn.attrs["as_of"])
+    last_seen = as_of
+    if churn.attrs.get("definition") == "inactivity":
+        last_seen = as_of - pd.Timedelta(days=int(churn.attrs.get("inactivity_days", 0)))
+    half = ws + (last_seen - ws) / 2 if last_seen > ws else ws
+    return min(ws + pd.Timedelta(days=365), half).normalize()
+
+
+def tiers_as_of(ledger, when, value_params) -> pd.Series:
+    """Each account's tier computed from the ledger up to ``when`` (the value workbook's own rules).
+
+    Accounts without an order by ``when`` get no tier (NaN). ``value_params`` is ``params.value``.
+    """
+    from .. import value
+
+    when = pd.Timestamp(when)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KamlibWarning)   # a thin early book warns; the report notes the landmark
+        ind = value.customer_indicators(ledger, when, growth_periods=value_params.growth_periods)
+        sc = value.scorecard(ind, weights=value_params.weights, method=value_params.scorecard_method,
+                             indicators_used=value_params.indicators)
+        tier = value.assign_tiers(ind, sc.scores, rule=value_params.tier_rule, quantiles=value_params.tier_quantiles)
+    ordered = ind["order_count"] > 0 if "order_count" in ind else pd.Series(True, index=ind.index)
+    return tier.where(ordered).rename("tier_at_landmark")
+
+
+def landmark_frame(churn: pd.DataFrame, groups: pd.Series, landmark) -> pd.DataFrame:
+    """The accounts at risk at ``landmark`` with their group as of then, entering the risk set at it.
+
+    Returns ``duration_days``, ``churned``, ``entry_days`` (the later of the account's own entry and the
+    landmark, in days since its clock start) and ``group``, for accounts started on or before the landmark
+    and not lost by then; ``attrs["landmark"]`` holds the date and ``attrs["excluded"]`` how many accounts
+    were left out (started after, or lost before, the landmark). Accounts at risk but without a group get
+    ``None`` as group.
+    """
+    if not {"start_date", "end_date", "duration_days", "churned", "entry_days"} <= set(churn.columns):
+        raise KamlibError("landmark_frame needs the output of churn_durations")
+    L = pd.Timestamp(landmark).normalize()
+    start = pd.to_datetime(churn["start_date"])
+    end = pd.to_datetime(churn["end_date"])
+    at_risk = (start <= L) & (end > L)
+    sub = churn[at_risk]
+    since = (L - start[at_risk]).dt.days.astype("float64")
+    out = pd.DataFrame({"duration_days": sub["duration_days"].astype(float),
+                        "churned": sub["churned"].astype(bool),
+                        "entry_days": np.maximum(sub["entry_days"].astype(float), since),
+                        "group": groups.reindex(sub.index).astype(object).where(lambda s: s.notna(), None)},
+                       index=sub.index)
+    out.attrs.update({"landmark": str(L.date()), "excluded": int((~at_risk).sum()), "accounts": int(len(churn))})
+    return out
+
+
+def active_flags(churn: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """``active`` for every account of ``index``: on the churn clock and not churned (one definition).
+
+    Accounts without a churn clock (no order and no contract start) are not active.
+    """
+    ch = churn["churned"].reindex(index)
+    return (ch.notna() & ~ch.fillna(True).astype(bool)).astype(bool).rename("active")
