@@ -16,7 +16,8 @@ from .errors import KamlibError
 #: subcommand -> (module providing add_arguments/cli, one-line help)
 COMMANDS = {
     "demo": ("kamlib.demo", "write the seeded demo ledger (and its planted ground truth) to a folder"),
-    "validate": ("kamlib.io", "load, map and validate the ledger named by params files; print the data-quality summary"),
+    "validate": ("kamlib.io",
+                 "load, map and validate the ledger named by params files; print the data-quality summary"),
     "run": ("kamlib.batch", "run every notebook for every params file and render the HTML report pack"),
 }
 
