@@ -211,8 +211,10 @@ def stage_analyses(params_file: str) -> dict:
     survival.cox(frame, "duration_days", "churned", ["late_share", "large"])
     out["survival"] = time.perf_counter() - t
     t = time.perf_counter()
-    satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)
-    satisfaction.nps(ledger.surveys["nps"].dropna())
+    surveys = ledger.surveys
+    assert surveys is not None   # the demo ledger has surveys
+    satisfaction.account_satisfaction(surveys, params.satisfaction)
+    satisfaction.nps(surveys["nps"].dropna())
     out["satisfaction"] = time.perf_counter() - t
     return {"seconds_by_analysis": out, "customers": len(ind)}
 
@@ -445,8 +447,9 @@ def main(argv=None) -> int:
                 print(f"workers={w} failed: {f.get('stderr_tail')}")
         print(table(rows, ["workers", "wall s", "scan+frames s", "median kernel s", "median compute s",
                            "median render s", "median overhead s", "exit", "peak MiB (largest process)"]))
-        if walls.get(1) and walls.get(2):
-            print(f"\nspeed-up with 2 workers: {walls[1] / walls[2]:.2f}×")
+        one, two = walls.get(1), walls.get(2)
+        if one and two:
+            print(f"\nspeed-up with 2 workers: {one / two:.2f}×")
 
     if args.growth:
         print("\n## 4. Growth: scan + indicators by ledger size\n", flush=True)

@@ -18,7 +18,7 @@ def data_key(params: Params) -> str:
     return str(ledger_key(params))
 
 
-def _template_key() -> str:
+def template_key() -> str:
     """Hash of the report templates and of the code that writes the report pages."""
     from .. import report, summary
 

@@ -21,8 +21,8 @@ def provenance(p: Params, info: dict, commit: str | None) -> dict[str, Any]:
             "git_commit": commit, "masked": p.report.mask_pii}
 
 
-def _combined(p: Params, previous: dict, results: list[dict], info: dict, cache_dir: Path, out: Path,
-              commit: str | None, log: Callable[[str], None]) -> Path | None:
+def write_combined(p: Params, previous: dict, results: list[dict], info: dict, cache_dir: Path, out: Path,
+                   commit: str | None, log: Callable[[str], None]) -> Path | None:
     """Render ``<out>/<region>/report.html``: executive summary, then every analysis that succeeded."""
     from .. import report
     from ..runcache import workbook_summary
@@ -50,14 +50,14 @@ def _combined(p: Params, previous: dict, results: list[dict], info: dict, cache_
         prov = provenance(p, info, commit) | {"started": dt.datetime.now().isoformat(timespec="seconds")}
         return report.render_combined(parts, Path(out) / p.region / "report.html", lang=p.language,
                                       title=f"{p.label} · {report.label('combined', p.language)}",
-                                      subtitle=_subtitle(p, info.get("as_of")), kpis=info.get("kpis"),
+                                      subtitle=report_subtitle(p, info.get("as_of")), kpis=info.get("kpis"),
                                       sentences=sentences, provenance=prov)
     except Exception as e:  # noqa: BLE001 - the per-analysis reports stand on their own
         log(f"combined report for {p.region} not written: {first_line(e)}")
         return None
 
 
-def _subtitle(p: Params, as_of: str | None) -> str:
+def report_subtitle(p: Params, as_of: str | None) -> str:
     from .. import fmt
     from ..report import label
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..params import Params, discover
 from .checks import check_kernel, check_notebooks, find_notebooks, load_all
 from .common import ANALYSIS_ORDER, STATE_DIR, first_line, lines, skip_iri_grammar
-from .fingerprints import _template_key, data_key, job_fingerprint, read_manifest, write_manifest
-from .index import _combined, _subtitle, provenance, write_index
+from .fingerprints import data_key, job_fingerprint, read_manifest, template_key, write_manifest
+from .index import provenance, report_subtitle, write_combined, write_index
 from .jobs import Job, JobResult
 from .workers import execute
 
@@ -142,7 +142,7 @@ def _setup(params_files: list[str | Path] | None, notebooks: list[str | Path] | 
             log(f"warning: {kernel_problem}")
     out = Path(out).resolve()
     return _Setup(out=out, params=params_list, bad=bad, notebooks=nb_paths, manifest=read_manifest(out),
-                  template=_template_key(), commit=git_commit(nb_paths[0].parent),
+                  template=template_key(), commit=git_commit(nb_paths[0].parent),
                   cache_dir=out / STATE_DIR / "cache" if prepare_cache else None,
                   workers=max(1, int(workers or os.cpu_count() or 1)), log=log)
 
@@ -218,7 +218,7 @@ def _make_jobs(s: _Setup, planned: list[Planned], regions: dict[str, dict], prep
                                     previous_html=_previous_html(s, p.region, nb.stem)).to_dict())
             continue
         info = regions.get(p.region, {})
-        prov = provenance(p, info, s.commit) | {"subtitle": _subtitle(p, info.get("as_of"))}
+        prov = provenance(p, info, s.commit) | {"subtitle": report_subtitle(p, info.get("as_of"))}
         jobs.append(Job(region=p.region, notebook=str(nb), params_file=str(p.source.resolve()),
                         out_dir=str(s.out), run_cache=str(s.cache_dir) if s.cache_dir is not None else None,
                         timeout=p.timeout_seconds, lang=p.language, title=p.label, fingerprint=fp,
@@ -248,8 +248,8 @@ class _Collector:
         s = self.s
         if s.cache_dir is None or region in self.prep_errors or region not in self.by_region:
             return
-        path = _combined(self.by_region[region], s.manifest["jobs"], self.results, self.regions.get(region, {}),
-                         s.cache_dir, s.out, s.commit, s.log)
+        path = write_combined(self.by_region[region], s.manifest["jobs"], self.results,
+                              self.regions.get(region, {}), s.cache_dir, s.out, s.commit, s.log)
         if path is not None:
             self.regions.setdefault(region, {})["combined"] = str(path)
 
