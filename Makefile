@@ -1,4 +1,4 @@
-# kam-workbook: two commands do all the set-up on a fresh machine (Python 3.10+ and make):
+# kam-workbook: two commands do all the set-up on a fresh machine (Python 3.11+ and make):
 #   make report   -> venv, install, demo ledger, every params/*.yaml, reports/index.html
 #   make test     -> venv, install, full test suite (unit, known-answer, slow notebook smoke tests)
 PYTHON ?= python3

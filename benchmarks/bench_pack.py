@@ -211,8 +211,10 @@ def stage_analyses(params_file: str) -> dict:
     survival.cox(frame, "duration_days", "churned", ["late_share", "large"])
     out["survival"] = time.perf_counter() - t
     t = time.perf_counter()
-    satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)
-    satisfaction.nps(ledger.surveys["nps"].dropna())
+    surveys = ledger.surveys
+    assert surveys is not None   # the demo ledger has surveys
+    satisfaction.account_satisfaction(surveys, params.satisfaction)
+    satisfaction.nps(surveys["nps"].dropna())
     out["satisfaction"] = time.perf_counter() - t
     return {"seconds_by_analysis": out, "customers": len(ind)}
 
@@ -250,10 +252,10 @@ def _child(stage: str, *args, env: dict | None = None, cgroup: Path | None = Non
 
     ``env``: extra environment variables; ``cgroup``: a memory cgroup folder the child joins before it
     starts (see :func:`memory_cgroup`)."""
-    code = ("import json,sys,resource,warnings; warnings.simplefilter('ignore'); sys.path.insert(0, %r); "
-            "import bench_pack as b; r = getattr(b, %r)(*%r); "
-            "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))"
-            % (str(Path(__file__).parent), stage, list(args)))
+    code = ("import json,sys,resource,warnings; warnings.simplefilter('ignore'); "
+            f"sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            f"import bench_pack as b; r = getattr(b, {stage!r})(*{list(args)!r}); "
+            "r['peak_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))")
 
     def join_cgroup():
         (cgroup / "cgroup.procs").write_text(str(os.getpid()))
@@ -315,11 +317,11 @@ def big_rows(n_customers: int, factor: int, duckdb_memory: str, cap: str | None,
 # ------------------------------------------------------------------------------------------ report
 
 def _fmt_row(cells, widths):
-    return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+    return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
 
 def table(rows: list[list], header: list[str]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     lines = [_fmt_row(header, widths), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     lines += [_fmt_row(r, widths) for r in rows]
     return "\n".join(lines)
@@ -435,7 +437,7 @@ def main(argv=None) -> int:
         for w in (1, 2):
             f = _child("stage_pack", str(params[0].parent), w, str(work / f"reports-{w}"))
             walls[w] = f.get("seconds")
-            def s(key):
+            def s(key, f=f):
                 v = f.get(key)
                 return "?" if v is None else f"{v:.2f}"
             rows.append([w, f"{f.get('seconds', float('nan')):.1f}", s("prepare_seconds"), s("median_kernel_overhead"),
@@ -445,8 +447,9 @@ def main(argv=None) -> int:
                 print(f"workers={w} failed: {f.get('stderr_tail')}")
         print(table(rows, ["workers", "wall s", "scan+frames s", "median kernel s", "median compute s",
                            "median render s", "median overhead s", "exit", "peak MiB (largest process)"]))
-        if walls.get(1) and walls.get(2):
-            print(f"\nspeed-up with 2 workers: {walls[1] / walls[2]:.2f}×")
+        one, two = walls.get(1), walls.get(2)
+        if one and two:
+            print(f"\nspeed-up with 2 workers: {one / two:.2f}×")
 
     if args.growth:
         print("\n## 4. Growth: scan + indicators by ledger size\n", flush=True)
@@ -454,7 +457,7 @@ def main(argv=None) -> int:
         for n in [int(x) for x in args.growth.split(",") if x]:
             _, f = scan_rows(n, work)
 
-            def sec(name):
+            def sec(name, f=f):
                 return "error" if "error" in f[name] else f"{f[name]['seconds']:.2f}"
             rows.append([f"{n:,}", f"{f['project_orders'].get('orders', 0):,}", sec("project_orders"), sec("pandas"),
                          sec("duckdb"), f"{f['project_orders'].get('peak_mib', float('nan')):.0f}"])

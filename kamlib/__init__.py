@@ -6,8 +6,16 @@ Data comes in through :mod:`kamlib.io` (read, map, validate once) as a :class:`k
 figures come from :mod:`kamlib.plotting`; reports and batch runs from :mod:`kamlib.report` and
 :mod:`kamlib.batch`.
 """
-from .errors import (AnalysisError, BatchError, DataError, DataQualityWarning, KamlibError, KamlibWarning,
-                     ParamsError, StatisticalWarning)
+from .errors import (
+    AnalysisError,
+    BatchError,
+    DataError,
+    DataQualityWarning,
+    KamlibError,
+    KamlibWarning,
+    ParamsError,
+    StatisticalWarning,
+)
 
 __version__ = "0.1.0"
 

@@ -25,11 +25,14 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from . import __version__, fmt
+from .fmt import Lang
+from .summary import summary_sentences as summary_sentences  # re-exported: the combined report's prose
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "kam"
@@ -160,7 +163,8 @@ class _Sanitizer(HTMLParser):
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
-        if tag.lower() in ALLOWED_TAGS and tag.lower() not in VOID_TAGS and self.stack and self.stack[-1] == tag.lower():
+        tag = tag.lower()
+        if tag in ALLOWED_TAGS and tag not in VOID_TAGS and self.stack and self.stack[-1] == tag:
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
@@ -336,18 +340,20 @@ def toc_html(headings: Iterable[tuple[int, str, str]], lang: str = "zh") -> str:
 def git_commit(folder: str | Path | None = None) -> str | None:
     """Short commit hash of the repository holding ``folder`` (``+dirty`` when modified), or None."""
     try:
-        kw = dict(cwd=str(folder or Path.cwd()), capture_output=True, text=True, timeout=10)
-        r = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], **kw)
+        cwd = str(folder or Path.cwd())
+        r = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=cwd, capture_output=True, text=True,
+                           timeout=10)
         if r.returncode != 0:
             return None
         commit = r.stdout.strip()
-        d = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], **kw)
+        d = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd, capture_output=True,
+                           text=True, timeout=10)
         return commit + ("+dirty" if d.returncode == 0 and d.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
 
 
-def provenance_html(info: Mapping[str, Any], lang: str = "zh") -> str:
+def provenance_html(info: Mapping[str, Any], lang: Lang = "zh") -> str:
     """The footer: params, data file fingerprints, kamlib version, git commit, run time (all escaped)."""
     e = html.escape
     rows = []
@@ -406,7 +412,7 @@ def _lift_h1(nb) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _exporter(lang: str):
     """One exporter per process: a new one compiles its Jinja templates again (~0.15 s per report)."""
     from nbconvert import HTMLExporter
@@ -420,7 +426,7 @@ def _exporter(lang: str):
     return exp
 
 
-def render_report(notebook, out_path: str | Path, *, lang: str = "zh", title: str | None = None,
+def render_report(notebook, out_path: str | Path, *, lang: Lang = "zh", title: str | None = None,
                   subtitle: str | None = None, provenance: Mapping[str, Any] | None = None) -> Path:
     """Render an executed notebook to an offline, code-free, sanitized HTML report.
 
@@ -487,62 +493,7 @@ def _atomic_write(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-# ------------------------------------------------------------------------------- executive summary
-
-def _first_sentence(text: str, lang: str) -> str:
-    text = text.strip().split("\n\n")[0]
-    if lang == "zh":
-        head, sep, _ = text.partition("。")
-        return head + sep
-    head, sep, _ = text.partition(". ")
-    return head + ("." if sep else "")
-
-
-def summary_sentences(wb) -> list[str]:
-    """The few sentences leadership should read first (Markdown), each built by the owning module from
-    the region's workbook: value headline, segments, churn, satisfaction, survey coverage, warnings.
-    A module that cannot say something for this region is left out rather than failing the report."""
-    from . import satisfaction, segmentation, value
-
-    lang = wb.lang
-    zh = lang == "zh"
-    out: list[str] = []
-    makers = [
-        lambda: value.headline_sentences(wb.customers, lang, as_of=wb.as_of),
-        lambda: segmentation.sentences(wb.segmentation, lang).strip().split("\n\n")[0] if wb.segmentation else "",
-        lambda: _churn_sentence(wb),
-        lambda: _first_sentence(satisfaction.sentences(
-            satisfaction.headline(wb.ledger.surveys, wb.params.satisfaction), lang), lang)
-        if wb.ledger.surveys is not None and len(wb.ledger.surveys) else "",
-        lambda: _first_sentence(satisfaction.coverage_sentence(wb.customers, lang), lang),
-    ]
-    for make in makers:
-        try:
-            text = make()
-        except Exception:  # noqa: BLE001 - a summary line is optional; the full analysis is below it
-            text = ""
-        if text and text.strip():
-            out.append(text.strip())
-    if wb.warnings:
-        out.append(f"共有 **{len(wb.warnings)}** 条数据或统计注意事项，见各分析末尾的“注意事项”。" if zh else
-                   f"Data or statistical notes: **{len(wb.warnings)}**; see the Warnings section of each analysis.")
-    return out
-
-
-def _churn_sentence(wb) -> str:
-    ch = wb.churn
-    if ch is None or not len(ch) or "churned" not in ch:
-        return ""
-    n, k = len(ch), int(ch["churned"].sum())
-    lang = wb.lang
-    if lang == "zh":
-        return (f"截至 {fmt.date(wb.as_of, 'zh')}，{fmt.integer(n)} 个客户中已有 **{fmt.integer(k)}** 个流失"
-                f"（{fmt.pct(k / n)}）；流失风险因素与高风险客户名单见“{label('churn_survival', 'zh')}”。")
-    return (f"By {fmt.date(wb.as_of, 'en')}, **{fmt.integer(k)}** of {fmt.integer(n)} accounts have churned "
-            f"({fmt.pct(k / n)}); risk factors and the at-risk list are in '{label('churn_survival', 'en')}'.")
-
-
-def kpi_tiles_html(kpis: Mapping[str, Any] | None, lang: str = "zh") -> str:
+def kpi_tiles_html(kpis: Mapping[str, Any] | None, lang: Lang = "zh") -> str:
     """KPI tiles (accounts, revenue, core accounts, churn rate, NPS) as escaped HTML."""
     k = kpis or {}
     tiles = [("accounts", fmt.integer(k.get("accounts"), lang)), ("revenue", fmt.money(k.get("revenue"), lang)),
@@ -553,7 +504,7 @@ def kpi_tiles_html(kpis: Mapping[str, Any] | None, lang: str = "zh") -> str:
         f'<div class="kam-tile-label">{html.escape(label(key, lang))}</div></div>' for key, v in tiles) + "</div>"
 
 
-def render_combined(notebooks: Iterable[str | Path], out_path: str | Path, *, lang: str = "zh",
+def render_combined(notebooks: Iterable[str | Path], out_path: str | Path, *, lang: Lang = "zh",
                     title: str | None = None, subtitle: str | None = None, kpis: Mapping | None = None,
                     sentences: Iterable[str] = (), provenance: Mapping[str, Any] | None = None) -> Path:
     """One report per region: executive summary (KPI tiles and the sentences to read first) followed by
@@ -590,7 +541,7 @@ ul.jobs{list-style:none;margin:0;padding:0} ul.jobs li{margin:.15rem 0}
 """
 
 
-def render_index(regions: list[Mapping[str, Any]], out_path: str | Path, lang: str = "zh",
+def render_index(regions: Sequence[Mapping[str, Any]], out_path: str | Path, lang: Lang = "zh",
                  generated: str | None = None, commit: str | None = None) -> Path:
     """Write ``reports/index.html``.
 

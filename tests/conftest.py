@@ -1,17 +1,24 @@
-"""Shared fixtures: a small seeded demo ledger written once per test session."""
+"""Shared fixtures: a small seeded demo ledger written once per test session; no figure outlives its test.
+
+Constants the test modules share live in tests/helpers.py: test modules never import this file.
+"""
 from __future__ import annotations
 
-import os
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import SMALL_DEMO_CUSTOMERS
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_RETAIL = ROOT.parent / "shared" / "data" / "online_retail_sample.xlsx"
 
-#: small enough for fast tests, large enough for the planted effects to be recoverable
-SMALL_DEMO_CUSTOMERS = 400
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test left open (pyplot keeps them alive, with their memory)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:   # a test that never drew did not import it; do not import it for nothing
+        pyplot.close("all")
 
 
 @pytest.fixture(scope="session")

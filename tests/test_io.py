@@ -57,7 +57,7 @@ def test_demo_ledger_round_trips_through_csv(full_ledger):
     """Known answer: the tables build_demo generated, minus exactly the planted returns and zero-price
     lines, come back from the CSV files with canonical dtypes and identical values."""
     from kamlib.demo import build_demo
-    from tests.conftest import SMALL_DEMO_CUSTOMERS
+    from tests.helpers import SMALL_DEMO_CUSTOMERS
 
     demo = build_demo(n_customers=SMALL_DEMO_CUSTOMERS, seed=0)
     o = demo.tables["orders"]

@@ -25,7 +25,7 @@ def _source(cell: dict) -> str:
 
 
 def test_every_analysis_has_a_notebook():
-    assert EXPECTED <= {p.stem for p in NOTEBOOKS}, f"missing: {EXPECTED - {p.stem for p in NOTEBOOKS}}"
+    assert {p.stem for p in NOTEBOOKS} >= EXPECTED, f"missing: {EXPECTED - {p.stem for p in NOTEBOOKS}}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -38,7 +38,7 @@ def test_outputs_cleared(path):
 def test_no_def_class_or_file_writes(path):
     for i, cell in enumerate(_code_cells(path)):
         src = _source(cell)
-        tree = ast.parse("\n".join(l for l in src.splitlines() if not l.lstrip().startswith(("%", "!"))))
+        tree = ast.parse("\n".join(ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))))
         defs = [n for n in ast.walk(tree)
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
         assert not defs, f"{path.name} cell {i}: move def/class/lambda into kamlib"
@@ -49,7 +49,8 @@ def test_no_def_class_or_file_writes(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_first_code_cell_is_tagged_parameters(path):
     first = _code_cells(path)[0]
-    assert "parameters" in first.get("metadata", {}).get("tags", []), f"{path.name}: tag the first code cell 'parameters'"
+    assert "parameters" in first.get("metadata", {}).get("tags", []), \
+        f"{path.name}: tag the first code cell 'parameters'"
     names = {t.id for n in ast.walk(ast.parse(_source(first))) if isinstance(n, ast.Assign) for t in n.targets
              if isinstance(t, ast.Name)}
     assert {"params_file", "run_cache", "distribute"} <= names, f"{path.name}: parameters cell defines {names}"

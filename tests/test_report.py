@@ -209,7 +209,8 @@ Figure.draw = lambda self, renderer: (draws.append(1), _draw(self, renderer))[1]
 from kamlib import plotting
 plotting.set_theme("zh")
 hooked = [getattr(f, "__name__", "") for f in shell.events.callbacks["post_execute"]]
-cell = "import matplotlib.pyplot as plt; fig, ax = plt.subplots(); ax.bar(['核心', '重点', '一般'], [3, 2, 1]); ax.set_title('客户分层')"
+cell = ("import matplotlib.pyplot as plt; fig, ax = plt.subplots(); ax.bar(['核心', '重点', '一般'], [3, 2, 1]); "
+        "ax.set_title('客户分层')")
 out = {"after_set_theme": hooked}
 for mode in ("without_hook", "with_hook"):
     if mode == "with_hook":

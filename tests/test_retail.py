@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, SHARED_RETAIL
+from tests.helpers import ROOT, SHARED_RETAIL
 
 PARAMS = ROOT / "params" / "examples" / "online_retail.yaml"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kamlib import io, workbook
+from kamlib import io, runcache, workbook
 from kamlib.params import load_params
 
 
@@ -17,16 +17,16 @@ def test_run_cache_scans_once_and_not_again_while_current(params, tmp_path, monk
     scans = []
     real = io.load_full_ledger
     monkeypatch.setattr(io, "load_full_ledger", lambda p, grain="line": scans.append(p.region) or real(p, grain))
-    first = workbook.prepare_run_cache([params], tmp_path)
+    first = runcache.prepare_run_cache([params], tmp_path)
     assert scans == ["east"] and first["east"].exists()
-    second = workbook.prepare_run_cache([params], tmp_path)
+    second = runcache.prepare_run_cache([params], tmp_path)
     assert scans == ["east"], "a current run cache must not scan the ledger again"
     assert second == first
     wb = workbook.open_workbook(params, tmp_path)
     assert wb.cache_file == str(first["east"])
     # a changed analysis parameter makes the cached workbook stale: it is rebuilt from the stored scan
     changed = params.model_copy(update={"random_state": 1})
-    third = workbook.prepare_run_cache([changed], tmp_path)
+    third = runcache.prepare_run_cache([changed], tmp_path)
     assert scans == ["east"], "the data did not change: the stored scan is reused"
     rebuilt = workbook.open_workbook(changed, tmp_path)
     fresh = workbook.build_workbook(changed, io.filter_ledger(real(changed, "day"), changed))
@@ -34,7 +34,7 @@ def test_run_cache_scans_once_and_not_again_while_current(params, tmp_path, monk
     assert third["east"] == first["east"] and len(list(tmp_path.glob("ledger-*.pkl.lz4"))) == 1
     # a changed reading rule changes the ledger: scanned again, and the outdated stored scan is removed
     rules = changed.model_copy(update={"rules": changed.rules.model_copy(update={"exclude_zero_price": False})})
-    workbook.prepare_run_cache([rules], tmp_path)
+    runcache.prepare_run_cache([rules], tmp_path)
     assert scans == ["east", "east"]
     assert [p.name for p in tmp_path.glob("ledger-*")] == [f"ledger-{io.ledger_key(rules)}.pkl.lz4"]
 
@@ -66,8 +66,8 @@ def test_parallel_builds_store_the_same_workbooks(small_params_file, tmp_path):
     base = load_params(small_params_file)
     regions = [base.model_copy(update={"region": r, "filter": {"region": [name]}})
                for r, name in (("east", "华东"), ("north", "华北"))]
-    seq = workbook.prepare_run_cache(regions, tmp_path / "seq", workers=1)
-    par = workbook.prepare_run_cache(regions, tmp_path / "par", workers=2)
+    seq = runcache.prepare_run_cache(regions, tmp_path / "seq", workers=1)
+    par = runcache.prepare_run_cache(regions, tmp_path / "par", workers=2)
     assert set(seq) == set(par) == {"east", "north"}
     for p in regions:
         a = workbook.open_workbook(p, tmp_path / "seq")
@@ -78,22 +78,22 @@ def test_parallel_builds_store_the_same_workbooks(small_params_file, tmp_path):
 
 
 def test_summary_beside_the_cache_matches_the_workbook(params, tmp_path):
-    assert workbook.workbook_summary(params, tmp_path) is None          # nothing prepared yet
-    workbook.prepare_run_cache([params], tmp_path)
-    s = workbook.workbook_summary(params, tmp_path)
+    assert runcache.workbook_summary(params, tmp_path) is None          # nothing prepared yet
+    runcache.prepare_run_cache([params], tmp_path)
+    s = runcache.workbook_summary(params, tmp_path)
     wb = workbook.open_workbook(params, tmp_path)
     assert s["kpis"] == workbook.headline_kpis(wb) and s["as_of"] == wb.as_of.date().isoformat()
     assert s["sources"]["orders"]["rows"] == wb.ledger.sources["orders"]["rows"]
     stale = params.model_copy(update={"random_state": 7})
-    assert workbook.workbook_summary(stale, tmp_path) is None          # other params: not current
+    assert runcache.workbook_summary(stale, tmp_path) is None          # other params: not current
 
 
 def test_summary_sentences_are_those_of_the_distributed_workbook(params, tmp_path):
-    from kamlib import report
+    from kamlib.summary import summary_sentences
 
-    workbook.prepare_run_cache([params], tmp_path)
-    s = workbook.workbook_summary(params, tmp_path)
-    assert s["sentences"] and s["sentences"] == report.summary_sentences(
+    runcache.prepare_run_cache([params], tmp_path)
+    s = runcache.workbook_summary(params, tmp_path)
+    assert s["sentences"] and s["sentences"] == summary_sentences(
         workbook.open_workbook(params, tmp_path, distribute=True))
 
 
@@ -101,9 +101,9 @@ def test_a_kpi_failure_does_not_fail_the_region(params, tmp_path, monkeypatch):
     def broken(wb):
         raise ValueError("no KPIs today")
 
-    monkeypatch.setattr(workbook, "headline_kpis", broken)
-    out = workbook.prepare_run_cache([params], tmp_path)
-    assert out["east"].exists() and workbook.workbook_summary(params, tmp_path) is None
+    monkeypatch.setattr(runcache, "headline_kpis", broken)
+    out = runcache.prepare_run_cache([params], tmp_path)
+    assert out["east"].exists() and runcache.workbook_summary(params, tmp_path) is None
     assert len(workbook.open_workbook(params, tmp_path).customers) > 0   # the analyses still have their frame
 
 
@@ -112,7 +112,7 @@ def test_cached_workbook_leaves_out_the_rows_and_loads_them_on_first_use(params,
 
     from kamlib.errors import KamlibError
 
-    built = workbook.prepare_run_cache([params], tmp_path)
+    built = runcache.prepare_run_cache([params], tmp_path)
     full = io.filter_ledger(io.load_full_ledger(params, grain="day"), params)
     with open(built["east"], "rb") as fh:
         stored = pickle.load(fh)["workbook"]
@@ -128,12 +128,12 @@ def test_cached_workbook_leaves_out_the_rows_and_loads_them_on_first_use(params,
     for f in tmp_path.glob("ledger-*.pkl.lz4"):
         f.write_bytes(f.read_bytes()[:1000])   # an interrupted copy
     with pytest.raises(KamlibError, match="cannot be read.*kam run again"):
-        damaged.ledger.orders
+        _ = damaged.ledger.orders
     again = workbook.open_workbook(params, tmp_path)
     for f in tmp_path.glob("ledger-*.pkl.lz4"):
         f.unlink()
     with pytest.raises(KamlibError, match="no longer in the run cache.*kam run again"):
-        again.ledger.orders
+        _ = again.ledger.orders
 
 
 def test_workbook_precomputes_the_row_level_analyses_as_the_functions_do(params):
@@ -156,3 +156,10 @@ def test_workbook_precomputes_the_row_level_analyses_as_the_functions_do(params)
                                       value.group_indicators(wb.ledger, wb.as_of, growth_periods=vs.growth_periods))
     else:
         assert with_groups.groups is None and "parent_id" in with_groups.unavailable["groups"]
+
+
+def test_the_run_cache_names_stay_importable_from_workbook():
+    from kamlib.workbook import prepare_run_cache, save_workbook, workbook_key, workbook_summary
+
+    assert (prepare_run_cache, save_workbook, workbook_key, workbook_summary) == (
+        runcache.prepare_run_cache, runcache.save_workbook, runcache.workbook_key, runcache.workbook_summary)

@@ -11,12 +11,9 @@ from importlib import resources
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None  # keep inline backends
-
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib import font_manager
 
 _SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
                "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei", "Heiti SC")

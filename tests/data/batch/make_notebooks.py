@@ -7,8 +7,7 @@
 * ``workbook.ipynb`` - opens the real workbook from the run cache and shows headline KPIs (end-to-end).
 * ``no_params.ipynb`` / ``unknown_param.ipynb`` - rejected before any kernel starts.
 * ``kernel_1_dirty.ipynb`` / ``kernel_2_clean.ipynb`` - run one after the other in a worker's warm kernel:
-  the first leaves
-  state behind (a variable, a warning filter, an rcParam, an open figure, a warning already shown) and
+  the first leaves state behind (a variable, a warning filter, an rcParam, an open figure, a warning already shown) and
   the second fails if any of it is still there.
 """
 from pathlib import Path
@@ -25,7 +24,8 @@ def params_cell(src=PARAMS):
 
 
 def write(name, cells, kernelspec=True):
-    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}} if kernelspec else {}
+    meta = ({"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+            if kernelspec else {})
     nb = new_notebook(cells=cells, metadata=meta)
     for i, c in enumerate(nb.cells):  # stable ids keep the files diff-free when regenerated
         c["id"] = f"{name[:8]}-{i}"
@@ -37,11 +37,14 @@ write("hello", [
     params_cell(),
     new_code_cell(
         "import warnings\n"
-        "warnings.filterwarnings('error', message='.*[Gg]lyph.*missing')\n"
+        "\n"
         "import pandas as pd\n"
         "from IPython.display import Markdown, display\n"
+        "\n"
         "from kamlib import fmt, plotting\n"
         "from kamlib.params import load_params\n"
+        "\n"
+        "warnings.filterwarnings('error', message='.*[Gg]lyph.*missing')\n"
         "p = load_params(params_file)\n"
         "zh = p.language == 'zh'\n"
         "plotting.set_theme(p.language)"),
@@ -63,17 +66,19 @@ write("hello", [
 
 write("fails", [
     params_cell(),
-    new_code_cell("from kamlib.params import load_params\np = load_params(params_file)"),
+    new_code_cell("from kamlib.params import load_params\n\np = load_params(params_file)"),
     new_code_cell("raise ValueError(f'deliberate failure for region {p.region}')"),
 ], kernelspec=False)  # no kernelspec metadata: kam run pins kernel and language itself
 
 write("workbook", [
     params_cell(),
     new_code_cell(
-        "from IPython.display import Markdown, display\n"
         "import pandas as pd\n"
+        "from IPython.display import Markdown, display\n"
+        "\n"
         "from kamlib import plotting\n"
         "from kamlib.workbook import headline_kpis, open_workbook\n"
+        "\n"
         "wb = open_workbook(params_file, run_cache, distribute=distribute)\n"
         "plotting.set_theme(wb.lang)\n"
         "assert run_cache is None or wb.cache_file, 'workbook not taken from the run cache'"),
@@ -85,7 +90,8 @@ write("workbook", [
         "display(wb.customers.sort_values('revenue', ascending=False)[cols].head(5))"),
     new_code_cell(
         "# contact details: masked in distributed reports (kam run injects distribute=True)\n"
-        "contact = [c for c in ('customer_id', 'contact_name', 'phone', 'email') if c in wb.ledger.customers.columns]\n"
+        "contact = [c for c in ('customer_id', 'contact_name', 'phone', 'email')\n"
+        "           if c in wb.ledger.customers.columns]\n"
         "display(wb.ledger.customers[contact].sort_values('customer_id').head(5))"),
 ])
 
@@ -94,7 +100,10 @@ write("no_params", [new_code_cell("params_file = 'x'\nrun_cache = None\ndistribu
 write("unknown_param", [params_cell('params_file = "x.yaml"\n')])
 
 # a warning shown through the registry of a module that outlives the notebook (json's), as library code does
-WARN_ONCE = ("import json, os, warnings\n"
+WARN_ONCE = ("import json\n"
+             "import os\n"
+             "import warnings\n"
+             "\n"
              "print('kernel pid', os.getpid())\n"
              "warnings.warn_explicit('kam-hygiene-check', UserWarning, 'kam_check.py', 1, module='kam_check',\n"
              "                       registry=json.__dict__.setdefault('__warningregistry__', {}))")
@@ -105,6 +114,7 @@ write("kernel_1_dirty", [
     new_code_cell(
         "%matplotlib inline\n"
         "import matplotlib.pyplot as plt\n"
+        "\n"
         "leftover = 'state from the previous notebook'\n"
         "plt.rcParams['lines.linewidth'] = 9.5\n"
         "fig = plt.figure()\n"
@@ -117,8 +127,10 @@ write("kernel_2_clean", [
     new_code_cell(
         "%matplotlib inline\n"
         "import matplotlib.pyplot as plt\n"
+        "\n"
         "assert 'leftover' not in globals() and 'fig' not in globals(), 'variables survived'\n"
         "assert plt.rcParams['lines.linewidth'] != 9.5, 'rcParams survived'\n"
         "assert not plt.get_fignums(), 'figures survived'\n"
-        "assert not any(f[0] == 'ignore' and f[1] is None and f[2] is Warning and f[3] is None for f in warnings.filters), 'filters survived'"),
+        "assert not any(f[0] == 'ignore' and f[1] is None and f[2] is Warning and f[3] is None\n"
+        "               for f in warnings.filters), 'filters survived'"),
 ])
