@@ -158,7 +158,7 @@ class Demo:
 
 def _days(ts) -> int:
     """A date as integer days since 1970-01-01."""
-    return int((np.datetime64(pd.Timestamp(ts).date(), "D") - _EPOCH).astype(np.int64))
+    return int((np.datetime64(pd.Timestamp(ts).date(), "D") - _EPOCH) // np.timedelta64(1, "D"))
 
 
 def _dates(days: np.ndarray) -> np.ndarray:

@@ -139,7 +139,7 @@ class SurvivalSection(_Strict):
                                                  "hazard (e.g. business_unit); None: no strata")
     window_start: dt.date | None = Field(default=None, description="first day the ledger covers (late entry / left "
                                                            "truncation); default: the first order date")
-    landmark_date: dt.date | None = Field(None, description="date at which churn groups (tiers) are taken; "
+    landmark_date: dt.date | None = Field(default=None, description="date at which churn groups (tiers) are taken; "
                                                             "default: see kamlib.survival.landmark_date")
 
 

@@ -71,7 +71,7 @@ class ConcentrationResult:
         if self.n == 0 or not self.total > 0:
             return 0
         cum = self.values.cumsum().to_numpy() / self.total
-        return int(min(np.searchsorted(cum, share - 1e-12) + 1, self.n))
+        return min(int(np.searchsorted(cum, share - 1e-12)) + 1, self.n)
 
     def to_frame(self) -> pd.DataFrame:
         """One row: ``n``, ``total``, ``gini``, ``top20_share``."""
