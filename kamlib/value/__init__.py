@@ -33,7 +33,7 @@ from .indicators import customer_indicators, unavailable_indicators
 from .inequality import ConcentrationResult, concentration
 from .labels import LABELS, indicator_label, reason_text, rfm_label
 from .markov import TierForecast, markov_forecast
-from .narrative import headline, headline_sentences, sentences
+from .narrative import demoted_sentence, headline, headline_sentences, sentences
 from .pareto import DoubleABCResult, abc_classes, abc_summary, double_abc, rank_accounts
 from .rfm import RFM_SEGMENTS, rfm_scores, rfm_summary
 from .scoring import ScorecardResult, entropy_weights, scorecard, top_accounts
@@ -48,5 +48,6 @@ __all__ = [
     "entropy_weights", "scorecard", "ScorecardResult",
     "top_accounts", "display_frame", "assign_tiers", "tier_summary", "tier_migration", "dynamic_identification",
     "DynamicResult", "TierResult", "value_tiers", "classify_tiers", "DEMOTION_DEFAULTS", "TierForecast",
-    "markov_forecast", "reason_text", "headline", "sentences", "headline_sentences", "indicator_label",
+    "markov_forecast", "reason_text", "demoted_sentence", "headline", "sentences", "headline_sentences",
+    "indicator_label",
 ]

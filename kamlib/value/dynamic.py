@@ -12,9 +12,9 @@ from ..errors import AnalysisError, StatisticalWarning
 from ..ledger import Ledger
 from .catalog import TIERS
 from .indicators import customer_indicators
+from .markov import TierForecast, markov_forecast
 from .ranking import order_desc
 from .scoring import scorecard
-from .markov import TierForecast, markov_forecast
 from .tiers import classify_tiers
 
 

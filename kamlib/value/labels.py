@@ -78,7 +78,8 @@ LABELS: dict[str, dict[str, str]] = {
     # tier rule, reasons, boundaries, forecast
     "value.tier_rule": {"zh": "分级规则", "en": "Tier rule"},
     "value.demoted": {"zh": "被降级的前 {n} 大客户及原因", "en": "Demoted top-{n} accounts and why"},
-    "value.boundary": {"zh": "临近分级边界的客户（差多少会升降级）", "en": "Accounts near a tier boundary (what would move them)"},
+    "value.boundary": {"zh": "临近分级边界的客户（差多少会升降级）",
+                       "en": "Accounts near a tier boundary (what would move them)"},
     "value.forecast": {"zh": "分级结构预测（马尔可夫链，流失为吸收状态）",
                        "en": "Tier mix forecast (Markov chain, lost is absorbing)"},
     "value.backtest": {"zh": "回测：上一期预测与实际对比", "en": "Backtest: last period forecast vs actual"},
@@ -114,8 +115,8 @@ LABELS: dict[str, dict[str, str]] = {
                                     "value.scorecard_method: manual."},
     "value.warn.weights_ignored": {"zh": "参数中设置了人工权重（value.weights），但评分方法为熵权法，人工权重未被使用"
                                          "（如需使用请设置 value.scorecard_method: manual）。",
-                                   "en": "value.weights is set but value.scorecard_method is 'entropy'; the weights are "
-                                         "ignored (set scorecard_method: manual to use them)."},
+                                   "en": "value.weights is set but value.scorecard_method is 'entropy'; the "
+                                         "weights are ignored (set scorecard_method: manual to use them)."},
     "value.warn.no_data": {"zh": "以下指标没有数据，未纳入评分：{indicators}。",
                            "en": "Indicators without data left out of the scorecard: {indicators}."},
 }

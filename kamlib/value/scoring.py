@@ -11,8 +11,8 @@ import pandas as pd
 
 from .. import fmt
 from ..errors import AnalysisError, KamlibError, StatisticalWarning
-from ..ledger import isin_mask
 from ..i18n import tr
+from ..ledger import isin_mask
 from .catalog import DEFAULT_SCORECARD_INDICATORS, DIRECTIONS, DISCRETE_INDICATORS, INDICATOR_GROUPS, LOG_SCALE
 from .labels import indicator_label
 from .ranking import order_desc
@@ -146,7 +146,7 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
               method: Literal["manual", "entropy"] = "entropy", *,
               indicators_used: Sequence[str] | None = None,
               directions: Mapping[str, int] | None = None, discrete_weight: float = 0.05,
-              weight_cap: float = 0.35, lang: str = "zh") -> ScorecardResult:
+              weight_cap: float = 0.35, lang: str = "en") -> ScorecardResult:
     """Composite 0-100 score from indicators of the four groups, each account's score explainable.
 
     Parameters
@@ -172,8 +172,8 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
         from revenue and profit. The continuous indicators share the rest by the entropy method.
     weight_cap : float, default 0.35
         A warning (in ``lang``) is recorded when one indicator takes more than this share of the weight.
-    lang : {"zh", "en"}
-        Language of the warnings (the report language).
+    lang : {"en", "zh"}
+        Language of the warnings (the workbook passes the report language).
 
     Any numeric column of ``indicators`` can be scored (e.g. a CLV ``expected_revenue_12m``; higher is better
     unless ``directions`` says otherwise).
@@ -211,7 +211,8 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
         raise KamlibError(f"scorecard: indicator(s) {bad} are not numeric; score numeric indicators only")
     empty = [c for c in cols if indicators[c].isna().all()]
     if empty:
-        msg = tr("value.warn.no_data", lang).format(indicators=", ".join(indicator_label(c, lang) for c in empty))
+        sep = "、" if lang == "zh" else ", "
+        msg = tr("value.warn.no_data", lang).format(indicators=sep.join(indicator_label(c, lang) for c in empty))
         notes.append(msg)
         warnings.warn(msg, StatisticalWarning, stacklevel=2)
         cols = [c for c in cols if c not in empty]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -99,7 +99,8 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series,
         tier[low] = "ordinary"
         tier[high] = "core"
         return tier.astype("str").rename("tier")
-    raise KamlibError(f"assign_tiers: rule must be 'value', 'score' or 'rule_of_thumb', got {rule!r} (params value.tier_rule)")
+    raise KamlibError(f"assign_tiers: rule must be 'value', 'score' or 'rule_of_thumb', got {rule!r} "
+                      "(params value.tier_rule)")
 
 
 def tier_summary(frame: pd.DataFrame, by: str | None = None, value: str = "revenue") -> pd.DataFrame:
@@ -168,6 +169,9 @@ class TierResult:
         account × basis: the values the boundaries apply to.
     rule : str
         "value", "score" or "rule_of_thumb"; ``absolute`` is True when the boundaries are fixed amounts.
+    limits : dict
+        The demotion limits applied (:data:`DEMOTION_DEFAULTS` with overrides); ``shares`` the cumulative
+        shares of the core and key bands.
     book_margin : float
         Revenue-weighted margin of the active accounts (NaN without profit data).
     """
@@ -181,6 +185,7 @@ class TierResult:
     absolute: bool
     book_margin: float
     limits: dict[str, float]
+    shares: tuple[float, float] = (0.30, 0.80)
     warnings: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -358,7 +363,7 @@ def value_tiers(indicators: pd.DataFrame, *, shares: Sequence[float] = (0.30, 0.
         warnings.warn(n, StatisticalWarning, stacklevel=2)
     return TierResult(tiers=tiers, candidate=cand, reasons=reasons, boundaries=bounds, values=values,
                       rule="value", absolute=thresholds is not None, book_margin=book_margin, limits=limits,
-                      warnings=tuple(notes))
+                      shares=(float(shares[0]), float(shares[1])), warnings=tuple(notes))
 
 
 def classify_tiers(indicators: pd.DataFrame, scores: pd.Series, settings=None) -> TierResult:
@@ -368,24 +373,26 @@ def classify_tiers(indicators: pd.DataFrame, scores: pd.Series, settings=None) -
     from ..params import ValueSection
 
     vs = settings if settings is not None else ValueSection.model_validate({})
+    thresholds = None if vs.tier_thresholds is None else {str(k): float(v) for k, v in vs.tier_thresholds.items()}
     if vs.tier_rule == "value":
-        return value_tiers(indicators, shares=vs.tier_shares, thresholds=vs.tier_thresholds, basis=vs.tier_basis,
+        return value_tiers(indicators, shares=vs.tier_shares, thresholds=thresholds, basis=vs.tier_basis,
                            demotion=vs.demotion)
     idx = indicators.index
     act = (indicators["active"].fillna(False).astype(bool) if "active" in indicators
            else pd.Series(True, index=idx))
     s = scores.reindex(idx).astype("float64")
-    if vs.tier_rule == "score" and vs.tier_thresholds is not None:
+    if vs.tier_rule == "score" and thresholds is not None:
         # absolute score thresholds: the same bar in every period
-        vt = value_tiers(indicators.assign(score=s), thresholds=vs.tier_thresholds, basis="score",
+        vt = value_tiers(indicators.assign(score=s), thresholds=thresholds, basis="score",
                          demotion={"shrinking_yoy": -np.inf, "shrinking_trend": -np.inf, "margin_band": np.inf,
                                    "late_share": np.inf})
-        return vt
+        return replace(vt, rule="score", reasons=vt.reasons.str.split(";").str[0])
     t = assign_tiers(indicators, s, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
     sa = s[act]
     if vs.tier_rule == "score" and sa.notna().any():
         bounds = pd.DataFrame({"core": [float(sa.quantile(vs.tier_quantiles[1]))],
-                               "key": [float(sa.quantile(vs.tier_quantiles[0]))]}, index=pd.Index(["score"], name="basis"))
+                               "key": [float(sa.quantile(vs.tier_quantiles[0]))]},
+                              index=pd.Index(["score"], name="basis"))
         values = s[act].to_frame("score")
     else:
         bounds = pd.DataFrame(columns=["core", "key"], index=pd.Index([], name="basis"), dtype="float64")
