@@ -246,12 +246,10 @@ def p_or_dash(err: float, total: float) -> str:
 
 
 def demoted_sentence(r: TierResult, indicators: pd.DataFrame, lang: str = "zh", n: int = 20) -> str:
-    """How many of the ``n`` largest active accounts (revenue over the window) are demoted, and why."""
-    act = indicators["active"].fillna(False).astype(bool) if "active" in indicators else None
-    rev = indicators.loc[act, "revenue"] if act is not None else indicators["revenue"]
-    top = rev.sort_values(ascending=False, kind="mergesort").index[:n]
-    d = r.demoted(indicators)
-    d = d[d.index.isin(top)]
+    """How many of the ``n`` largest active accounts (first value basis: revenue over the window) are core or
+    key, and how many were demoted (the reasons are in :meth:`TierResult.demoted`)."""
+    top = r.top_accounts(n, indicators)
+    d = r.demoted(indicators, top=n)
     keyish = int(r.tiers.reindex(top).isin(["core", "key"]).sum())
     if lang == "zh":
         s = f"收入前 {fmt.integer(len(top))} 的在册客户中 {fmt.integer(keyish)} 个为核心或重点客户"

@@ -191,25 +191,40 @@ class TierResult:
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"tier": self.tiers, "candidate": self.candidate, "tier_reason": self.reasons})
 
-    def demoted(self, indicators: pd.DataFrame | None = None, n: int | None = None) -> pd.DataFrame:
+    def demoted(self, indicators: pd.DataFrame | None = None, n: int | None = None,
+                top: int | None = None) -> pd.DataFrame:
         """Accounts whose tier is below their candidate tier, largest first: tier, candidate, reason and
-        the indicators behind the demotion rules (when ``indicators`` is given)."""
+        the indicators behind the demotion rules (when ``indicators`` is given); with ``top``, only those
+        among the ``top`` largest active accounts by revenue (:meth:`top_accounts`)."""
         ids = self.tiers.index[self.tiers.map(_TIER_LEVEL) < self.candidate.map(_TIER_LEVEL)]
+        if top is not None:
+            ids = ids[ids.isin(self.top_accounts(top, indicators))]
         out = self.to_frame().loc[ids]
         if indicators is not None:
             cols = [c for c in ("name", *self.values.columns, "margin", "revenue_yoy", "revenue_growth",
                                 "late_share") if c in indicators and c not in out]
             out = indicators.loc[ids, cols].join(out)
-        first = self.values.columns[0]
-        out = out.loc[order_desc(self.values.loc[ids, first]).index] if len(out) else out
+        if len(out) and self.values.shape[1]:
+            out = out.loc[order_desc(self.values.iloc[:, 0].reindex(ids)).index]
         return out.head(n) if n else out
+
+    def top_accounts(self, n: int, indicators: pd.DataFrame | None = None) -> pd.Index:
+        """The ``n`` largest active accounts by revenue over the window (``indicators``), else by the first
+        value basis (ties by id)."""
+        active = self.reasons.index[self.reasons != "inactive"]
+        if indicators is not None and "revenue" in indicators:
+            return order_desc(indicators["revenue"].reindex(active)).index[:n]
+        if self.values.shape[1] == 0:
+            return pd.Index([])
+        return order_desc(self.values.iloc[:, 0]).index[:n]
 
     def near_boundary(self, within: float = 0.10, indicators: pd.DataFrame | None = None) -> pd.DataFrame:
         """Accounts within ``within`` (relative) of a tier boundary and what would move them.
 
         One row per account and boundary: ``direction`` "up" (the account is below the boundary: ``gap``
         is the amount it lacks on ``basis``) or "down" (above it: ``gap`` is how much it can lose before it
-        drops; counted on its best basis). Demotions are not undone by a move up.
+        drops; counted on its best basis). The boundaries act on the candidate tier (``candidate``): a
+        demoted account that crosses one still drops one level below it.
         """
         rows = []
         level = self.candidate.map(_TIER_LEVEL).reindex(self.values.index)
@@ -229,10 +244,11 @@ class TierResult:
                     continue
                 basis = str(rel.columns[j[k]])
                 v, t = float(V.loc[cid, basis]), float(b[basis])
-                rows.append({"customer_id": cid, "tier": self.tiers[cid], "boundary": tier, "direction": direction,
+                rows.append({"customer_id": cid, "tier": self.tiers[cid], "candidate": self.candidate[cid],
+                             "boundary": tier, "direction": direction,
                              "basis": basis, "basis_value": v, "threshold": t,
                              "gap": t - v if direction == "up" else v - t})
-        cols = ["tier", "boundary", "direction", "basis", "basis_value", "threshold", "gap"]
+        cols = ["tier", "candidate", "boundary", "direction", "basis", "basis_value", "threshold", "gap"]
         if not rows:
             return pd.DataFrame(columns=cols, index=pd.Index([], name="customer_id"))
         out = pd.DataFrame(rows).set_index("customer_id")[cols]
