@@ -84,14 +84,24 @@ class ValueSection(_Strict):
     indicators: list[str] | None = Field(default=None, description="scorecard indicators (default: one set per group)")
     scorecard_method: Literal["entropy", "manual"] = "entropy"
     weights: dict[str, float] | None = None
-    tier_rule: Literal["score", "rule_of_thumb"] = "score"
+    tier_rule: Literal["value", "score", "rule_of_thumb"] = Field(
+        default="value",
+        description="value: revenue/profit share rule with named demotions; score: scorecard quantiles")
     tier_quantiles: tuple[float, float] = Field(default=(0.80, 0.95), description="score quantiles for key, core")
+    tier_shares: tuple[float, float] = Field(default=(0.30, 0.80), description="cumulative value shares: core, key")
+    tier_thresholds: dict[Literal["core", "key"], float] | None = Field(
+        default=None, description="absolute thresholds on tier_basis instead of shares, e.g. {core: 5e6, key: 1e6}")
+    tier_basis: str = Field(default="revenue_last_12m", description="indicator the absolute thresholds apply to")
+    demotion: dict[str, float] = Field(default_factory=dict, description="demotion limits: shrinking_yoy, "
+                                       "shrinking_trend, margin_band, late_share (kamlib.value.DEMOTION_DEFAULTS)")
+    weight_cap: float = Field(default=0.35, gt=0, le=1, description="warn when one indicator takes more of the weight")
+    forecast_periods: int = Field(default=4, ge=1, le=20, description="periods ahead of the Markov tier-mix forecast")
     growth_periods: int = Field(default=4, ge=2, le=24, description="quarters used for the revenue-growth slope")
     period: Literal["month", "quarter", "year"] = "quarter"
     group_rollup: bool = False
     top_n: int = Field(default=20, ge=1, le=500)
 
-    @field_validator("abc_cutoffs", "tier_quantiles")
+    @field_validator("abc_cutoffs", "tier_quantiles", "tier_shares")
     @classmethod
     def _increasing(cls, v):
         a, b = v

@@ -86,10 +86,12 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         warnings.simplefilter("always", KamlibWarning)
         vs = params.value
         ind = value.customer_indicators(ledger, as_of, growth_periods=vs.growth_periods)
-        sc = value.scorecard(ind, weights=vs.weights, method=vs.scorecard_method, indicators_used=vs.indicators)
+        sc = value.scorecard(ind, weights=vs.weights, method=vs.scorecard_method, indicators_used=vs.indicators,
+                             weight_cap=vs.weight_cap, lang=params.language)
         frame = ind.copy()
         frame["score"] = sc.scores
-        frame["tier"] = value.assign_tiers(ind, sc.scores, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
+        tiers = value.classify_tiers(ind, sc.scores, vs)
+        frame["tier"], frame["tier_reason"] = tiers.tiers, tiers.reasons
 
         seg = None
         ss = params.segmentation

@@ -29,10 +29,18 @@ def test_value_notebook_runs_on_small_demo(small_params_file, tmp_path):
         assert heading in md, heading
     assert re.search(r"前 20% 贡献 \*\*\d+\.\d%\*\*", md)
     assert re.search(r"核心客户 \*\*\d+\*\* 个", md)
+    # issue 18: the tier rule in words, demoted top accounts with their reason, boundary table, Markov backtest
+    for text in ("分级规则", "分级以价值为准", "被降级的前 20 大客户及原因", "临近分级边界的客户", "分级结构预测",
+                 "回测"):
+        assert text in md, text
+    assert re.search(r"收入前 20 的在册客户中 \d+ 个为核心或重点客户", md)
     assert "万" in md or "亿" in md
-    assert len(_texts(outputs, "image/png")) >= 7  # Pareto, double ABC, RFM, weights, contributions, tiers, migration
+    assert len(_texts(outputs, "image/png")) >= 8  # + the tier mix forecast
     html = "\n".join(_texts(outputs, "text/html"))
     assert "核心" in html and "重点" in html and "一般" in html and "流失" in html
+    assert "毛利率低于平均" in html or "收入萎缩" in html or "长期逾期付款" in html   # demotion reasons in words
+    assert "预测" in html and "实际" in html and "误差" in html                    # backtest table
+    assert not re.search(r">[a-z]+_[a-z_]+<", html)                               # no snake_case in tables
     assert "明星客户" in html  # RFM segment names translated
     assert not re.search(r">\s*-?\d+\.\d{4,}\s*<", html)  # leadership tables: no raw floats
 
@@ -41,7 +49,7 @@ def test_value_notebook_english_without_invoices(small_params_file, tmp_path):
     """en report on a ledger without an invoices table: financial indicators are reported unavailable and
     the scorecard runs on the other groups; tier rule switched to the practice rule of thumb."""
     text = small_params_file.read_text(encoding="utf-8").replace("language: zh", "language: en")
-    lines = [l for l in text.splitlines() if not l.strip().startswith("invoices:")]
+    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("invoices:")]
     p = tmp_path / "east_en.yaml"
     p.write_text("\n".join(lines) + "\nvalue:\n  tier_rule: rule_of_thumb\n", encoding="utf-8")
     outputs = _run(p, tmp_path / "value_en.ipynb")

@@ -9,7 +9,7 @@ from matplotlib.patches import Rectangle
 from ._theme import TIER_COLORS, get_ax
 
 __all__ = ["plot_lorenz", "plot_double_abc", "plot_rfm", "plot_weights", "plot_contributions",
-           "plot_tier_summary", "plot_migration"]
+           "plot_tier_summary", "plot_migration", "plot_tier_forecast"]
 
 
 def _t(key: str, lang: str) -> str:
@@ -102,7 +102,7 @@ def plot_contributions(result, n: int = 15, ax=None, lang: str = "zh", names: pd
         ax.barh(ylabels, contrib[col].to_numpy(), left=left, color=colors[k], label=indicator_label(col, lang))
         left += contrib[col].to_numpy()
     if tiers is not None:
-        for lab, cid in zip(ax.get_yticklabels(), top.index):
+        for lab, cid in zip(ax.get_yticklabels(), top.index, strict=False):
             lab.set_color(TIER_COLORS.get(tiers.get(cid), "black"))
     ax.set_xlabel(_t("value.contribution", lang))
     ax.set_title(_t("value.top_accounts", lang))
@@ -140,4 +140,27 @@ def plot_migration(result, ax=None, lang: str = "zh", **kws):
     ax.set_ylabel(_t("value.col.previous", lang))
     ax.set_xlabel(_t("value.col.current", lang))
     ax.set_title(_t("value.migration", lang))
+    return ax
+
+
+def plot_tier_forecast(result, ax=None, lang: str = "zh", **kws):
+    """Accounts per tier now and ``n`` periods ahead (:class:`~kamlib.value.TierForecast`, or a
+    :class:`~kamlib.value.DynamicResult` holding one), lost accounts dashed; the backtest's actual mix of this
+    period is marked at period 0."""
+    from ..i18n import tier_label
+
+    fc = result.forecast if hasattr(result, "backtest") else result.forecast.forecast
+    bt = result.backtest if hasattr(result, "backtest") else result.forecast.backtest
+    ax = get_ax(ax)
+    x = fc.index.to_numpy()
+    for t in ("core", "key", "ordinary"):
+        ax.plot(x, fc[t].to_numpy(dtype=float), marker="o", color=TIER_COLORS[t], label=tier_label(t, lang), **kws)
+        if bt is not None:
+            ax.scatter([0], [bt.loc[t, "forecast"]], marker="x", color=TIER_COLORS[t], zorder=3)
+    ax.plot(x, fc["lost"].to_numpy(dtype=float), ls="--", color="#34495E", label=tier_label("lost", lang))
+    ax.set_xticks(x)
+    ax.set_xlabel(_t("value.col.period", lang))
+    ax.set_ylabel(_t("value.col.accounts", lang))
+    ax.set_title(_t("value.forecast", lang))
+    ax.legend(loc="best")
     return ax

@@ -27,6 +27,10 @@ DIRECTIONS.update({"recency_days": -1, "days_to_pay": -1, "dso": -1, "overdue_am
 LOG_SCALE = {"revenue", "gross_profit", "avg_order_value", "revenue_last_12m", "overdue_amount",
              "outstanding_amount", "order_count", "frequency"}
 
+#: categorical / ordinal indicators: never entropy-weighted (a three-level band or a 1-5 score is dispersed
+#: by construction, which the entropy method mistakes for information)
+DISCRETE_INDICATORS = frozenset({"size_score", "value_fit", "procurement_fit", "n_members"})
+
 #: default scorecard: a few indicators from each of the four groups
 DEFAULT_SCORECARD_INDICATORS: tuple[str, ...] = (
     "revenue", "gross_profit", "frequency", "recency_days", "revenue_growth",   # transaction

@@ -8,7 +8,7 @@ import pandas as pd
 from .. import fmt
 from ..i18n import tier_label, tr
 from .catalog import TIERS
-from .labels import LABELS, check_lang, indicator_label, rfm_label
+from .labels import LABELS, check_lang, indicator_label, reason_text, rfm_label
 
 
 def display_frame(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -24,19 +24,30 @@ def display_frame(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str]
              "value_share": "pct", "cum_value_share": "pct", "core_revenue_share": "pct", "weight": "pct",
              "late_share": "pct", "revenue_growth": "pct", "revenue_yoy": "pct", "current_share": "pct",
              "next_share": "pct", "current": "int", "next": "int", "n_members": "int",
-             "first_order_date": "date", "last_order_date": "date", "rank": "int", "churn_date": "date"}
+             "first_order_date": "date", "last_order_date": "date", "rank": "int", "churn_date": "date",
+             "forecast": "number", "actual": "number", "error": "number", "period": "int",
+             "basis_value": "money", "threshold": "money", "gap": "money"}
     f = {c: k for c, k in known.items() if c in df.columns}
+    if "basis" in df.columns and len(df) and (df["basis"] == "score").all():
+        f.update({c: "number" for c in ("basis_value", "threshold", "gap") if c in df.columns})
     f.update({c: "number" for c in df.columns if isinstance(c, str) and c.startswith("pts:")})
     f.update(formats or {})
     out = df.copy()
-    for col in ("tier", "previous", "current"):
+    if "tier_reason" in out:
+        vals = [c for c in ("revenue_yoy", "margin", "late_share") if c in df.columns]
+        out["tier_reason"] = [reason_text(r, lang, df.iloc[k][vals].to_dict() if vals else None)
+                              for k, r in enumerate(df["tier_reason"])]
+    if "basis" in out:
+        out["basis"] = [indicator_label(str(b), lang) for b in out["basis"]]
+    for col in ("tier", "previous", "current", "candidate", "boundary"):
         if col in out and not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = [tier_label(v, lang) for v in out[col]]
             f.pop(col, None)
     if "segment" in out:
         out["segment"] = [rfm_label(v, lang) for v in out["segment"]]
     if "direction" in out:
-        out["direction"] = [tr("value.higher_better" if d > 0 else "value.lower_better", lang)
+        out["direction"] = [tr(f"value.{d}", lang) if isinstance(d, str) and d in ("up", "down")
+                            else tr("value.higher_better" if d > 0 else "value.lower_better", lang)
                             for d in out["direction"]]
     if "group" in out:
         out["group"] = [tr(f"value.group.{g}", lang) if f"value.group.{g}" in LABELS else g for g in out["group"]]

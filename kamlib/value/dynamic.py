@@ -12,9 +12,10 @@ from ..errors import AnalysisError, StatisticalWarning
 from ..ledger import Ledger
 from .catalog import TIERS
 from .indicators import customer_indicators
+from .markov import TierForecast, markov_forecast
 from .ranking import order_desc
 from .scoring import scorecard
-from .tiers import assign_tiers
+from .tiers import classify_tiers
 
 
 def tier_migration(previous: pd.Series, current: pd.Series) -> pd.DataFrame:
@@ -69,6 +70,7 @@ class DynamicResult:
     lost_key: pd.DataFrame
     implied_mix: pd.DataFrame
     warnings: tuple[str, ...] = ()
+    forecast: TierForecast | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.matrix
@@ -79,7 +81,8 @@ class DynamicResult:
 
 def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tiers: pd.Series | None = None,
                            weights: Mapping[str, float] | None = None, inactive_days: int = 365,
-                           max_list: int = 50, current_indicators: pd.DataFrame | None = None) -> DynamicResult:
+                           max_list: int = 50, current_indicators: pd.DataFrame | None = None,
+                           history_periods: int = 3) -> DynamicResult:
     """Compare this period's tiers with the previous period's (``as_of`` minus one ``settings.period``).
 
     Parameters
@@ -100,6 +103,11 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     current_indicators : DataFrame, optional
         :func:`customer_indicators` of ``ledger`` at ``as_of`` with the same ``growth_periods`` and
         ``inactive_days``, when the caller has them already (the workbook does): saves computing them again.
+    history_periods : int
+        Period-to-period transitions for the Markov forecast and its backtest (tiers at ``history_periods``
+        + 1 period ends, fewer when the ledger does not reach back).
+
+    Tiers at every date follow ``settings`` (with ``value.tier_thresholds`` the same absolute thresholds).
     """
     from ..params import ValueSection
 
@@ -125,13 +133,17 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
         # to the active accounts: inactive ones are "new" / "lost" in the migration, not "ordinary"
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if w is None:
+            if vs.tier_rule == "value":   # the value rule reads no score
+                scores, sw = pd.Series(np.nan, index=ind.index), w
+            elif w is None:
                 sc = scorecard(ind, weights=vs.weights, method=vs.scorecard_method, indicators_used=vs.indicators)
+                scores, sw = sc.scores, sc.weights
             else:
                 sc = scorecard(ind, weights=dict(w), method="manual", indicators_used=list(w.keys()))
-            t = assign_tiers(ind, sc.scores, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
+                scores, sw = sc.scores, sc.weights
+            t = classify_tiers(ind, scores, vs).tiers
         notes.extend(str(c.message) for c in caught if issubclass(c.category, StatisticalWarning))
-        return t.reindex(act), sc.weights
+        return t.reindex(act), sw
 
     if current_tiers is not None:
         cur = current_tiers.reindex(cur_act)
@@ -141,6 +153,19 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
         cur, w_est = tiers_at(cur_ind, cur_act, weights)
         weights = weights if weights is not None else w_est
     prev, _ = tiers_at(prev_ind, prev_act, weights)
+
+    history = [(prev_as_of, prev), (as_of, cur)]
+    for k in range(2, history_periods + 1):
+        d = (as_of - pd.DateOffset(months=months * k)).normalize()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ind_k = customer_indicators(ledger, d, growth_periods=vs.growth_periods, inactive_days=inactive_days)
+        act_k = ind_k.index[ind_k["active"]]
+        if len(act_k) == 0:
+            break
+        history.insert(0, (d, tiers_at(ind_k, act_k, weights)[0]))
+    forecast = markov_forecast(history, vs.forecast_periods)
+    notes.extend(forecast.warnings)
 
     m = tier_migration(prev, cur)
     core_rows = m.loc[list(TIERS)]
@@ -183,4 +208,4 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     return DynamicResult(previous_as_of=prev_as_of, as_of=as_of, previous=prev, current=cur, matrix=m,
                          transition=trans, new_key=new_key.head(max_list) if max_list else new_key,
                          lost_key=lost_key.head(max_list) if max_list else lost_key, implied_mix=mix,
-                         warnings=tuple(dict.fromkeys(notes)))
+                         warnings=tuple(dict.fromkeys(notes)), forecast=forecast)

@@ -75,6 +75,50 @@ LABELS: dict[str, dict[str, str]] = {
     "value.equality": {"zh": "完全平均", "en": "Perfect equality"},
     "value.contribution": {"zh": "得分贡献（分）", "en": "Contribution to score (points)"},
     "value.warnings": {"zh": "注意事项", "en": "Warnings"},
+    # tier rule, reasons, boundaries, forecast
+    "value.tier_rule": {"zh": "分级规则", "en": "Tier rule"},
+    "value.demoted": {"zh": "被降级的前 {n} 大客户及原因", "en": "Demoted top-{n} accounts and why"},
+    "value.boundary": {"zh": "临近分级边界的客户（差多少会升降级）",
+                       "en": "Accounts near a tier boundary (what would move them)"},
+    "value.forecast": {"zh": "分级结构预测（马尔可夫链，流失为吸收状态）",
+                       "en": "Tier mix forecast (Markov chain, lost is absorbing)"},
+    "value.backtest": {"zh": "回测：上一期预测与实际对比", "en": "Backtest: last period forecast vs actual"},
+    "value.reason.core": {"zh": "{basis}进入核心区间", "en": "core band on {basis}"},
+    "value.reason.key": {"zh": "{basis}进入重点区间", "en": "key band on {basis}"},
+    "value.reason.below_key": {"zh": "未进入重点区间", "en": "below the key band"},
+    "value.reason.shrinking": {"zh": "收入萎缩", "en": "shrinking revenue"},
+    "value.reason.margin_below": {"zh": "毛利率低于平均", "en": "margin below average"},
+    "value.reason.late_payment": {"zh": "长期逾期付款", "en": "chronic late payment"},
+    "value.reason.inactive": {"zh": "期末已不再合作", "en": "not active at period end"},
+    "value.reason.score": {"zh": "综合得分分位", "en": "score quantiles"},
+    "value.reason.rule_of_thumb": {"zh": "经验规则", "en": "rule of thumb"},
+    "value.up": {"zh": "升级", "en": "up"},
+    "value.down": {"zh": "降级", "en": "down"},
+    "value.col.tier_reason": {"zh": "分级原因", "en": "Reason"},
+    "value.col.candidate": {"zh": "按价值应属", "en": "Tier by value"},
+    "value.col.boundary": {"zh": "边界", "en": "Boundary"},
+    "value.col.basis": {"zh": "口径", "en": "Basis"},
+    "value.col.basis_value": {"zh": "当前值", "en": "Value"},
+    "value.col.threshold": {"zh": "门槛", "en": "Threshold"},
+    "value.col.gap": {"zh": "差额", "en": "Gap"},
+    "value.col.forecast": {"zh": "预测", "en": "Forecast"},
+    "value.col.actual": {"zh": "实际", "en": "Actual"},
+    "value.col.error": {"zh": "误差", "en": "Error"},
+    "value.col.period": {"zh": "期数", "en": "Periods ahead"},
+    "value.col.margin": {"zh": "毛利率", "en": "Margin"},
+    "value.col.revenue_yoy": {"zh": "收入同比", "en": "Revenue YoY"},
+    "value.col.late_share": {"zh": "逾期付款发票占比", "en": "Share of invoices paid late"},
+    "value.warn.weight_cap": {"zh": "综合评分中「{indicator}」一个指标占了 {share} 的权重（超过 {cap}），"
+                                    "得分主要由它决定；请复核权重或改用人工权重（value.scorecard_method: manual）。",
+                              "en": "One indicator, '{indicator}', takes {share} of the scorecard weight (more than "
+                                    "{cap}) and decides most of the score; review the weights or set "
+                                    "value.scorecard_method: manual."},
+    "value.warn.weights_ignored": {"zh": "参数中设置了人工权重（value.weights），但评分方法为熵权法，人工权重未被使用"
+                                         "（如需使用请设置 value.scorecard_method: manual）。",
+                                   "en": "value.weights is set but value.scorecard_method is 'entropy'; the "
+                                         "weights are ignored (set scorecard_method: manual to use them)."},
+    "value.warn.no_data": {"zh": "以下指标没有数据，未纳入评分：{indicators}。",
+                           "en": "Indicators without data left out of the scorecard: {indicators}."},
 }
 
 #: display names of the indicator columns
@@ -101,6 +145,8 @@ _INDICATOR_NAMES: dict[str, tuple[str, str]] = {
     "value_fit": ("价值需求匹配度", "Value fit"),
     "procurement_fit": ("采购流程匹配度", "Procurement fit"),
     "n_members": ("成员企业数", "Member accounts"),
+    "score": ("综合得分", "Score"),
+    "expected_revenue_12m": ("未来12个月预期收入", "Expected revenue, next 12 months"),
 }
 for _k, (_zh, _en) in _INDICATOR_NAMES.items():
     LABELS[f"value.ind.{_k}"] = {"zh": _zh, "en": _en}
@@ -145,3 +191,29 @@ def rfm_label(code: str, lang: str = "zh") -> str:
     """Display name of an RFM segment code (custom segment names from params pass through)."""
     key = f"value.rfm.{code}"
     return LABELS[key][lang] if key in LABELS else str(code)
+
+
+def reason_text(reason: str, lang: str = "zh", values=None) -> str:
+    """A ``tier_reason`` (``"core:revenue;margin_below"``) in words; with the account's ``values`` (a mapping
+    with revenue_yoy / margin / late_share) the demotion reasons carry their numbers."""
+    from .. import fmt
+
+    parts = []
+    for code in str(reason).split(";"):
+        if not code:
+            continue
+        head, _, basis = code.partition(":")
+        key = f"value.reason.{head}"
+        if key not in LABELS:
+            parts.append(code)
+            continue
+        text = LABELS[key][lang].format(basis=indicator_label(basis, lang))
+        v = values if values is not None else {}
+        extra = {"shrinking": ("revenue_yoy", "同比 " if lang == "zh" else "YoY "),
+                 "margin_below": ("margin", "毛利率 " if lang == "zh" else "margin "),
+                 "late_payment": ("late_share", "逾期 " if lang == "zh" else "late ")}.get(head)
+        if extra and extra[0] in v and v[extra[0]] is not None and v[extra[0]] == v[extra[0]]:
+            num = fmt.pct(float(v[extra[0]]))
+            text += f"（{extra[1]}{num}）" if lang == "zh" else f" ({extra[1]}{num})"
+        parts.append(text)
+    return ("；" if lang == "zh" else "; ").join(parts)

@@ -11,8 +11,10 @@ from .catalog import TIERS
 from .dynamic import DynamicResult
 from .inequality import ConcentrationResult, concentration
 from .labels import indicator_label, rfm_label
+from .markov import TierForecast
 from .pareto import DoubleABCResult
 from .scoring import ScorecardResult
+from .tiers import TierResult
 
 
 def headline(frame: pd.DataFrame, conc: ConcentrationResult | None = None, as_of=None) -> dict:
@@ -114,6 +116,10 @@ def sentences(result, lang: str = "zh") -> str:
         return (f"The scorecard uses {i(len(w))} indicators with {meth} weights; the heaviest are "
                 f"{', '.join(top3)}. Median score {fmt.number(result.scores.median(), 1)}, highest "
                 f"{fmt.number(result.scores.max(), 1)}.")
+    if isinstance(result, TierResult):
+        return _tier_rule_sentence(result, lang)
+    if isinstance(result, TierForecast):
+        return _forecast_sentence(result, lang)
     if isinstance(result, DynamicResult):
         mm = result.matrix
         up = int(mm.loc["key", "core"] + mm.loc["ordinary", ["core", "key"]].sum())
@@ -152,3 +158,102 @@ def sentences(result, lang: str = "zh") -> str:
                 f"accounts, {p(result.loc[top, 'revenue_share'])} of revenue); 'At risk' and 'Can't lose' together "
                 f"hold {p(risk_rev)} of revenue.")
     raise KamlibError(f"sentences: no narrative for {type(result).__name__}")
+
+
+def _tier_rule_sentence(r: TierResult, lang: str) -> str:
+    """The tier rule in words, with its numbers."""
+    zh = lang == "zh"
+    p = fmt.pct
+    if r.rule != "value":
+        q = {"score": ("按综合得分分位划分：得分前 20% 为重点及以上、前 5% 为核心。",
+                       "Tiers by score quantiles: the top 20% of scores are key or core, the top 5% core."),
+             "rule_of_thumb": ("按经验规则划分（收入占比、毛利率与增长）。",
+                               "Tiers by the practice rule of thumb (revenue share, margin and growth).")}
+        if r.absolute:
+            b = r.boundaries.iloc[0]
+            core, key = fmt.number(b["core"], 1), fmt.number(b["key"], 1)
+            return (f"按综合得分的固定门槛划分：得分 ≥ {core} 为核心，≥ {key} 为重点。" if zh
+                    else f"Tiers by fixed score thresholds: core from {core}, key from {key}.")
+        return q[r.rule][0 if zh else 1]
+    names = ("、" if zh else ", ").join(indicator_label(b, lang) for b in r.boundaries.index)
+    if r.absolute:
+        b = r.boundaries.iloc[0]
+        basis = indicator_label(str(r.boundaries.index[0]), lang)
+        head = (f"分级按固定门槛：{basis}达到 {fmt.money(b['core'], 'zh')} 为核心候选，"
+                f"达到 {fmt.money(b['key'], 'zh')} 为重点候选"
+                "（各期使用同一门槛，分级迁移反映客户自身变化）。" if zh else
+                f"Tiers by fixed thresholds: {basis} of at least {fmt.money(b['core'], 'en')} makes a core candidate, "
+                f"at least {fmt.money(b['key'], 'en')} a key candidate (the same thresholds in every period, so tier "
+                "migration reflects the accounts themselves). ")
+    else:
+        head = (f"分级以价值为准：在{names}任一口径上，合计贡献前 **{p(r.shares[0])}** 的最大客户为核心候选，"
+                f"累计至 **{p(r.shares[1])}** 的为重点候选，其余为一般客户。" if zh else
+                f"Tiers follow value: on any of {names}, the largest accounts that together carry the first "
+                f"**{p(r.shares[0])}** are core candidates, down to the cumulative **{p(r.shares[1])}** key "
+                "candidates; the rest are ordinary. ")
+    lim = r.limits
+    margin = ("" if not math.isfinite(r.book_margin) else
+              (f"毛利率低于全区加权平均毛利率（{p(r.book_margin)}）的 {p(1 - lim['margin_band'], 0)}、" if zh else
+               f"a margin under {p(1 - lim['margin_band'], 0)} of the book's revenue-weighted margin "
+               f"({p(r.book_margin)}), "))
+    if zh:
+        tail = (f"候选客户若出现收入萎缩（近 12 个月收入同比下降超过 {p(-lim['shrinking_yoy'], 0)}，"
+                "无同比数据时看增长趋势）、"
+                f"{margin}或长期逾期付款（逾期付款发票占比 ≥ {p(lim['late_share'], 0)}），降一级（最多降一级），"
+                "原因逐户列出。")
+        demoted = int((r.tiers != r.candidate).sum())
+        return head + tail + f"本期共有 {fmt.integer(demoted)} 个候选客户因此降级。"
+    tail = (f"A candidate drops one level (never more) for shrinking revenue (last-12-month revenue down more than "
+            f"{p(-lim['shrinking_yoy'], 0)} year on year, or a negative trend without a year-on-year figure), "
+            f"{margin}or chronic late payment (at least {p(lim['late_share'], 0)} of invoices paid late); the "
+            "reason is listed per account. ")
+    return head + tail + f"{fmt.integer(int((r.tiers != r.candidate).sum()))} candidates are demoted this period."
+
+
+def _forecast_sentence(f: TierForecast, lang: str) -> str:
+    zh = lang == "zh"
+    n = len(f.forecast) - 1
+    last = f.forecast.iloc[-1]
+    num = fmt.number
+    if zh:
+        s = (f"按 {fmt.integer(len(f.dates) - 1)} 次期间迁移估计的转移概率（流失为吸收状态），{fmt.integer(n)} 期后预计"
+             f"核心客户约 {num(last['core'], 0)} 个、重点客户约 {num(last['key'], 0)} 个、一般客户约 "
+             f"{num(last['ordinary'], 0)} 个，累计流失约 {num(last['lost'], 0)} 个。")
+    else:
+        s = (f"With transition rates estimated from {fmt.integer(len(f.dates) - 1)} period-to-period migrations "
+             f"(lost is absorbing), in {fmt.integer(n)} periods there would be about {num(last['core'], 0)} core, "
+             f"{num(last['key'], 0)} key and {num(last['ordinary'], 0)} ordinary accounts, with about "
+             f"{num(last['lost'], 0)} lost. ")
+    if f.backtest is not None:
+        bt = f.backtest
+        err = float(bt.loc[["core", "key"], "error"].abs().sum())
+        act = float(bt.loc[["core", "key"], "actual"].sum())
+        if zh:
+            s += (f"回测：用截至上一期的迁移预测本期，核心客户预测 {num(bt.loc['core', 'forecast'], 0)} 个、实际 "
+                  f"{fmt.integer(bt.loc['core', 'actual'])} 个，"
+                  f"重点客户预测 {num(bt.loc['key', 'forecast'], 0)} 个、实际 "
+                  f"{fmt.integer(bt.loc['key', 'actual'])} 个（核心与重点合计绝对误差 {p_or_dash(err, act)}）。")
+        else:
+            s += (f"Backtest (fitted up to one period back, forecasting this period): core forecast "
+                  f"{num(bt.loc['core', 'forecast'], 0)} vs actual {fmt.integer(bt.loc['core', 'actual'])}, key "
+                  f"{num(bt.loc['key', 'forecast'], 0)} vs {fmt.integer(bt.loc['key', 'actual'])} (absolute error "
+                  f"{p_or_dash(err, act)} of the core and key accounts).")
+    return s
+
+
+def p_or_dash(err: float, total: float) -> str:
+    return fmt.pct(err / total) if total > 0 else "—"
+
+
+def demoted_sentence(r: TierResult, indicators: pd.DataFrame, lang: str = "zh", n: int = 20) -> str:
+    """How many of the ``n`` largest active accounts (first value basis: revenue over the window) are core or
+    key, and how many were demoted (the reasons are in :meth:`TierResult.demoted`)."""
+    top = r.top_accounts(n, indicators)
+    d = r.demoted(indicators, top=n)
+    keyish = int(r.tiers.reindex(top).isin(["core", "key"]).sum())
+    if lang == "zh":
+        s = f"收入前 {fmt.integer(len(top))} 的在册客户中 {fmt.integer(keyish)} 个为核心或重点客户"
+        return s + (f"；{fmt.integer(len(d))} 个因下表所列原因降了一级。" if len(d) else "，没有客户被降级。")
+    s = f"Of the {fmt.integer(len(top))} largest active accounts by revenue, {fmt.integer(keyish)} are core or key"
+    return s + (f"; {fmt.integer(len(d))} dropped one level for the reasons listed below." if len(d)
+                else "; none is demoted.")

@@ -9,9 +9,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .. import fmt
 from ..errors import AnalysisError, KamlibError, StatisticalWarning
+from ..i18n import tr
 from ..ledger import isin_mask
-from .catalog import DEFAULT_SCORECARD_INDICATORS, DIRECTIONS, INDICATOR_GROUPS, LOG_SCALE
+from .catalog import DEFAULT_SCORECARD_INDICATORS, DIRECTIONS, DISCRETE_INDICATORS, INDICATOR_GROUPS, LOG_SCALE
+from .labels import indicator_label
 from .ranking import order_desc
 
 
@@ -142,7 +145,8 @@ def _scorecard_matrix(indicators: pd.DataFrame, cols: list[str]) -> pd.DataFrame
 def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = None,
               method: Literal["manual", "entropy"] = "entropy", *,
               indicators_used: Sequence[str] | None = None,
-              directions: Mapping[str, int] | None = None) -> ScorecardResult:
+              directions: Mapping[str, int] | None = None, discrete_weight: float = 0.05,
+              weight_cap: float = 0.35, lang: str = "en") -> ScorecardResult:
     """Composite 0-100 score from indicators of the four groups, each account's score explainable.
 
     Parameters
@@ -161,6 +165,18 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
         that are available). ``params.value.indicators``.
     directions : mapping, optional
         Overrides of :data:`DIRECTIONS` (+1 higher is better, -1 lower is better).
+    discrete_weight : float, default 0.05
+        ``method="entropy"``: the fixed weight of each categorical or ordinal indicator (size band, the 1-5 fit
+        scores of :data:`DISCRETE_INDICATORS`, any indicator with at most 5 distinct values). Entropy rewards
+        dispersion, not importance: a discrete or heavily skewed indicator would otherwise take the weight
+        from revenue and profit. The continuous indicators share the rest by the entropy method.
+    weight_cap : float, default 0.35
+        A warning (in ``lang``) is recorded when one indicator takes more than this share of the weight.
+    lang : {"en", "zh"}
+        Language of the warnings (the workbook passes the report language).
+
+    Any numeric column of ``indicators`` can be scored (e.g. a CLV ``expected_revenue_12m``; higher is better
+    unless ``directions`` says otherwise).
 
     Notes
     -----
@@ -177,8 +193,7 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
                           "(params value.scorecard_method)")
     dirs = {**DIRECTIONS, **(directions or {})}
     if weights is not None and method == "entropy":
-        msg = ("scorecard: value.weights is set but value.scorecard_method is 'entropy'; the weights are "
-               "ignored (set scorecard_method: manual to use them)")
+        msg = tr("value.warn.weights_ignored", lang)
         notes.append(msg)
         warnings.warn(msg, StatisticalWarning, stacklevel=2)
     if indicators_used is not None:
@@ -196,7 +211,8 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
         raise KamlibError(f"scorecard: indicator(s) {bad} are not numeric; score numeric indicators only")
     empty = [c for c in cols if indicators[c].isna().all()]
     if empty:
-        msg = f"scorecard: indicators without data left out: {', '.join(empty)}"
+        sep = "、" if lang == "zh" else ", "
+        msg = tr("value.warn.no_data", lang).format(indicators=sep.join(indicator_label(c, lang) for c in empty))
         notes.append(msg)
         warnings.warn(msg, StatisticalWarning, stacklevel=2)
         cols = [c for c in cols if c not in empty]
@@ -219,21 +235,7 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
             Z[c] = Z[c].fillna(fill if pd.notna(fill) else 0.5)
 
     if method == "entropy":
-        if len(Z) < 2:
-            w = pd.Series(1.0 / len(cols), index=cols)
-            notes.append("scorecard: fewer than 2 accounts, entropy weights undefined: equal weights used")
-        else:
-            w = entropy_weights(Z, normalise=False)
-            for c in const:
-                w[c] = 0.0
-            w = w / w.sum() if w.sum() > 0 else pd.Series(1.0 / len(cols), index=cols)
-            top = w.idxmax()
-            if len(cols) >= 4 and w[top] > 0.35:
-                # entropy weights reward skewed / mostly-zero indicators, not necessarily important ones
-                msg = (f"scorecard: the entropy method puts {w[top]:.0%} of the weight on {top!r} (its values are "
-                       "concentrated in few accounts); review the weights or set value.scorecard_method: manual")
-                notes.append(msg)
-                warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        w = _guarded_entropy(X, Z, cols, const, discrete_weight, notes)
     else:
         if weights is not None:
             w = pd.Series({c: float(weights.get(c, 0.0)) for c in cols})
@@ -245,11 +247,49 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
             groups = pd.Series({c: INDICATOR_GROUPS.get(c, "other") for c in cols})
             w = 1.0 / groups.map(groups.value_counts())
         w = w / w.sum()
+    top = w.idxmax()
+    if len(cols) >= 4 and w[top] > weight_cap:
+        msg = tr("value.warn.weight_cap", lang).format(indicator=indicator_label(str(top), lang), share=fmt.pct(w[top]),
+                                                       cap=fmt.pct(weight_cap))
+        notes.append(msg)
+        warnings.warn(msg, StatisticalWarning, stacklevel=2)
     contrib = Z[cols].mul(w * 100.0, axis=1)
     scores = contrib.sum(axis=1).rename("score")
     return ScorecardResult(scores=scores, contributions=contrib, weights=w.rename("weight"), normalised=Z[cols],
                            directions=pd.Series({c: dirs.get(c, 1) for c in cols}), method=method,
                            warnings=tuple(notes))
+
+
+def _is_discrete(x: pd.Series, name: str) -> bool:
+    return name in DISCRETE_INDICATORS or x.nunique(dropna=True) <= 5
+
+
+def _guarded_entropy(X: pd.DataFrame, Z: pd.DataFrame, cols: list[str], const: list[str], discrete_weight: float,
+                     notes: list[str]) -> pd.Series:
+    """Entropy weights on the continuous indicators, a fixed ``discrete_weight`` for each categorical or
+    ordinal one (constant indicators get 0)."""
+    if not 0 <= discrete_weight < 1:
+        raise KamlibError(f"scorecard: discrete_weight must be in [0, 1), got {discrete_weight}")
+    live = [c for c in cols if c not in const]
+    discrete = [c for c in live if _is_discrete(X[c], c)]
+    cont = [c for c in live if c not in discrete]
+    w = pd.Series(0.0, index=cols)
+    if not live:
+        return pd.Series(1.0 / len(cols), index=cols)
+    if not cont:
+        w[discrete] = 1.0 / len(discrete)
+        return w
+    fixed = min(discrete_weight * len(discrete), 0.5)   # discrete indicators never hold the majority
+    if discrete:
+        w[discrete] = fixed / len(discrete)
+    if len(Z) < 2:
+        notes.append("scorecard: fewer than 2 accounts, entropy weights undefined: equal weights used")
+        w[cont] = (1.0 - fixed) / len(cont)
+    else:
+        we = entropy_weights(Z[cont], normalise=False)
+        we = we / we.sum() if we.sum() > 0 else pd.Series(1.0 / len(cont), index=cont)
+        w[cont] = we * (1.0 - fixed)
+    return w
 
 
 def top_accounts(customers: pd.DataFrame, result: ScorecardResult, n: int = 20,

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -13,14 +14,17 @@ from .catalog import TIERS
 from .ranking import order_desc
 
 
-def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["score", "rule_of_thumb"] = "score",
+def assign_tiers(indicators: pd.DataFrame, scores: pd.Series,
+                 rule: Literal["score", "rule_of_thumb", "value"] = "score",
                  quantiles: Sequence[float] = (0.8, 0.95), *, head_share: float = 0.30,
                  tail_share: float = 0.05, growth_floor: float = -0.05, margin_band: float = 0.10) -> pd.Series:
     """Core / key / ordinary (核心 / 重点 / 一般) tiers.
 
     Parameters
     ----------
-    rule : {"score", "rule_of_thumb"}
+    rule : {"score", "rule_of_thumb", "value"}
+        "value": :func:`value_tiers` with its defaults (the workbook default; use :func:`classify_tiers` for
+        the reasons and params).
         "score": key = score at or above its ``quantiles[0]`` quantile, core = at or above ``quantiles[1]``
         (default top 20% key-or-core, top 5% core). Equal scores always get the same tier.
         "rule_of_thumb" (practice rule): *high value* = the largest accounts that together carry the first
@@ -43,6 +47,8 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["sco
     :func:`customer_indicators`, quantiles and revenue shares are taken over active accounts only, and
     accounts that churned or never ordered are "ordinary" whatever their cumulative history.
     """
+    if rule == "value":
+        return value_tiers(indicators, shares=(head_share, 0.80)).tiers
     full_idx = indicators.index
     if "active" in indicators:
         act = indicators["active"].fillna(False).astype(bool)
@@ -93,7 +99,8 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series, rule: Literal["sco
         tier[low] = "ordinary"
         tier[high] = "core"
         return tier.astype("str").rename("tier")
-    raise KamlibError(f"assign_tiers: rule must be 'score' or 'rule_of_thumb', got {rule!r} (params value.tier_rule)")
+    raise KamlibError(f"assign_tiers: rule must be 'value', 'score' or 'rule_of_thumb', got {rule!r} "
+                      "(params value.tier_rule)")
 
 
 def tier_summary(frame: pd.DataFrame, by: str | None = None, value: str = "revenue") -> pd.DataFrame:
@@ -125,3 +132,288 @@ def tier_summary(frame: pd.DataFrame, by: str | None = None, value: str = "reven
     out["core_revenue_share"] = (out["core_revenue"] / out["revenue"]).where(out["revenue"] > 0)
     out.index.name = by
     return out.sort_values("revenue", ascending=False)
+
+
+# ------------------------------------------------------------------------------------- value-led tiers
+
+#: limits of the demotion rules of the value tier rule (``params.value.demotion`` overrides them):
+#: shrinking_yoy - last-12-month revenue below this change on the 12 months before (-0.20 = fell by more
+#: than 20%); shrinking_trend - the growth slope limit used when the year-on-year change is unknown;
+#: margin_band - relative tolerance around the book's revenue-weighted margin (0.10: "below average" means
+#: under 90% of it); late_share - share of invoices paid late from which late payment is chronic
+DEMOTION_DEFAULTS: dict[str, float] = {"shrinking_yoy": -0.20, "shrinking_trend": -0.05, "margin_band": 0.10,
+                                       "late_share": 0.50}
+
+#: value bases of the relative value rule: an account's level is its best on any of them
+DEFAULT_TIER_BASES: tuple[str, ...] = ("revenue", "revenue_last_12m", "gross_profit")
+
+_LEVEL_TIER = {2: "core", 1: "key", 0: "ordinary"}
+
+
+@dataclass(frozen=True, eq=False)
+class TierResult:
+    """Tiers with the reasons that put each account there.
+
+    Attributes
+    ----------
+    tiers : Series
+        "core" / "key" / "ordinary" per account (name ``tier``).
+    candidate : Series
+        The tier the value boundaries alone give, before any demotion.
+    reasons : Series
+        ``tier_reason``: ";"-joined reason codes (``value.reason.<code>`` in LABELS), e.g.
+        ``"core:revenue;margin_below"``: core on revenue share, demoted one level for a below-average margin.
+    boundaries : DataFrame
+        basis × (core, key): the value an account needs on that basis to reach the tier.
+    values : DataFrame
+        account × basis: the values the boundaries apply to.
+    rule : str
+        "value", "score" or "rule_of_thumb"; ``absolute`` is True when the boundaries are fixed amounts.
+    limits : dict
+        The demotion limits applied (:data:`DEMOTION_DEFAULTS` with overrides); ``shares`` the cumulative
+        shares of the core and key bands.
+    book_margin : float
+        Revenue-weighted margin of the active accounts (NaN without profit data).
+    """
+
+    tiers: pd.Series
+    candidate: pd.Series
+    reasons: pd.Series
+    boundaries: pd.DataFrame
+    values: pd.DataFrame
+    rule: str
+    absolute: bool
+    book_margin: float
+    limits: dict[str, float]
+    shares: tuple[float, float] = (0.30, 0.80)
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"tier": self.tiers, "candidate": self.candidate, "tier_reason": self.reasons})
+
+    def demoted(self, indicators: pd.DataFrame | None = None, n: int | None = None,
+                top: int | None = None) -> pd.DataFrame:
+        """Accounts whose tier is below their candidate tier, largest first: tier, candidate, reason and
+        the indicators behind the demotion rules (when ``indicators`` is given); with ``top``, only those
+        among the ``top`` largest active accounts by revenue (:meth:`top_accounts`)."""
+        ids = self.tiers.index[self.tiers.map(_TIER_LEVEL) < self.candidate.map(_TIER_LEVEL)]
+        if top is not None:
+            ids = ids[ids.isin(self.top_accounts(top, indicators))]
+        out = self.to_frame().loc[ids]
+        if indicators is not None:
+            cols = [c for c in ("name", *self.values.columns, "margin", "revenue_yoy", "revenue_growth",
+                                "late_share") if c in indicators and c not in out]
+            out = indicators.loc[ids, cols].join(out)
+        if len(out) and self.values.shape[1]:
+            out = out.loc[order_desc(self.values.iloc[:, 0].reindex(ids)).index]
+        return out.head(n) if n else out
+
+    def top_accounts(self, n: int, indicators: pd.DataFrame | None = None) -> pd.Index:
+        """The ``n`` largest active accounts by revenue over the window (``indicators``), else by the first
+        value basis (ties by id)."""
+        active = self.reasons.index[self.reasons != "inactive"]
+        if indicators is not None and "revenue" in indicators:
+            return order_desc(indicators["revenue"].reindex(active)).index[:n]
+        if self.values.shape[1] == 0:
+            return pd.Index([])
+        return order_desc(self.values.iloc[:, 0]).index[:n]
+
+    def near_boundary(self, within: float = 0.10, indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Accounts within ``within`` (relative) of a tier boundary and what would move them.
+
+        One row per account and boundary: ``direction`` "up" (the account is below the boundary: ``gap``
+        is the amount it lacks on ``basis``) or "down" (above it: ``gap`` is how much it can lose before it
+        drops; counted on its best basis). The boundaries act on the candidate tier (``candidate``): a
+        demoted account that crosses one still drops one level below it.
+        """
+        rows = []
+        level = self.candidate.map(_TIER_LEVEL).reindex(self.values.index)
+        for tier, lvl in (("core", 2), ("key", 1)):
+            b = self.boundaries[tier].astype("float64")
+            if not len(b):
+                continue
+            V = self.values[list(b.index)]
+            rel = ((V - b) / b.abs().replace(0, np.nan)).fillna(-np.inf)   # >= 0: at or above the boundary
+            # below the boundary every basis is negative: the best one is the closest; above it, the best
+            # basis is the one that holds the account there
+            j = rel.to_numpy().argmax(axis=1)
+            best = rel.to_numpy()[np.arange(len(rel)), j]
+            for k, cid in enumerate(rel.index):
+                direction = "down" if level[cid] == lvl else "up" if level[cid] == lvl - 1 else None
+                if direction is None or not np.isfinite(best[k]) or abs(best[k]) > within:
+                    continue
+                basis = str(rel.columns[j[k]])
+                v, t = float(V.loc[cid, basis]), float(b[basis])
+                rows.append({"customer_id": cid, "tier": self.tiers[cid], "candidate": self.candidate[cid],
+                             "boundary": tier, "direction": direction,
+                             "basis": basis, "basis_value": v, "threshold": t,
+                             "gap": t - v if direction == "up" else v - t})
+        cols = ["tier", "candidate", "boundary", "direction", "basis", "basis_value", "threshold", "gap"]
+        if not rows:
+            return pd.DataFrame(columns=cols, index=pd.Index([], name="customer_id"))
+        out = pd.DataFrame(rows).set_index("customer_id")[cols]
+        out = out.sort_values(["boundary", "direction", "basis_value"], ascending=[True, False, False],
+                              kind="mergesort")
+        if indicators is not None and "name" in indicators:
+            out.insert(0, "name", indicators["name"].reindex(out.index).to_numpy())
+        return out
+
+    def _repr_html_(self) -> str:
+        return self.to_frame().to_html()
+
+
+_TIER_LEVEL = {"core": 2, "key": 1, "ordinary": 0}
+
+
+def _share_boundaries(values: pd.DataFrame, shares: Sequence[float]) -> pd.DataFrame:
+    """The value an account needs on each basis to fall inside the largest accounts that together carry
+    ``shares`` (key, core) of the positive total; equal values share the boundary."""
+    out = {}
+    for b in values.columns:
+        v = values[b].astype("float64")
+        pos = v[v > 0]
+        tot = float(pos.sum())
+        if tot <= 0:
+            continue
+        s = np.sort(pos.to_numpy())[::-1]
+        before = np.cumsum(s) - s
+        # ties: an account's share "before" counts only strictly larger accounts
+        before = pd.Series(before).groupby(s).transform("min").to_numpy() / tot
+        out[b] = {tier: float(s[before < share].min()) if (before < share).any() else float(s[0])
+                  for tier, share in (("core", shares[0]), ("key", shares[1]))}
+    return pd.DataFrame.from_dict(out, orient="index", columns=["core", "key"]).rename_axis("basis")
+
+
+def _demotion_flags(ind: pd.DataFrame, limits: dict[str, float], book_margin: float) -> dict[str, pd.Series]:
+    idx = ind.index
+    nan = pd.Series(np.nan, index=idx)
+    yoy = ind["revenue_yoy"].astype("float64") if "revenue_yoy" in ind else nan
+    trend = ind["revenue_growth"].astype("float64") if "revenue_growth" in ind else nan
+    shrinking = (yoy < limits["shrinking_yoy"]) | (yoy.isna() & (trend < limits["shrinking_trend"]))
+    margin = ind["margin"].astype("float64") if "margin" in ind else nan
+    below = (margin < book_margin - abs(book_margin) * limits["margin_band"]) if np.isfinite(book_margin) else nan > 0
+    late = ind["late_share"].astype("float64") if "late_share" in ind else nan
+    return {"shrinking": shrinking.fillna(False).astype(bool), "margin_below": below.fillna(False).astype(bool),
+            "late_payment": (late >= limits["late_share"]).fillna(False).astype(bool)}
+
+
+def value_tiers(indicators: pd.DataFrame, *, shares: Sequence[float] = (0.30, 0.80),
+                bases: Sequence[str] = DEFAULT_TIER_BASES, thresholds: Mapping[str, float] | None = None,
+                basis: str = "revenue_last_12m", demotion: Mapping[str, float] | None = None) -> TierResult:
+    """Value-led core / key / ordinary tiers (the practice rule of the value-assessment articles).
+
+    1. **Candidate tier by value.** Relative (default): on each of ``bases`` (revenue over the window,
+       revenue of the last 12 months, gross profit; any other numeric column such as a CLV
+       ``expected_revenue_12m`` can be added), the largest accounts that together carry the first
+       ``shares[0]`` (30%) of the total are core candidates, down to the cumulative ``shares[1]`` (80%) key
+       candidates; an account's candidate tier is its best over the bases. Absolute: with ``thresholds``
+       (``{"core": amount, "key": amount}``) the candidate tier compares ``basis`` with fixed amounts, so
+       that tier migration between periods reflects the accounts, not the book's distribution.
+    2. **Named demotions** (limits in :data:`DEMOTION_DEFAULTS`, overridden by ``demotion``): *shrinking
+       revenue* (last-12-month revenue down more than 20% on the year before, or a negative growth trend when
+       there is no year-on-year figure), *margin below average* (under the book's revenue-weighted margin by
+       more than the band; only with profit data), *chronic late payment* (at least half the invoices paid
+       late). Any of them drops a core or key candidate exactly one level; the reason is kept per account.
+
+    Accounts not active at the period end (``active`` column) are ordinary with reason "inactive".
+    """
+    limits = {**DEMOTION_DEFAULTS, **(demotion or {})}
+    unknown = set(limits) - set(DEMOTION_DEFAULTS)
+    if unknown:
+        raise KamlibError(f"value_tiers: unknown demotion rule(s) {sorted(unknown)}; known: "
+                          f"{', '.join(DEMOTION_DEFAULTS)} (params value.demotion)")
+    notes: list[str] = []
+    idx = indicators.index
+    act = (indicators["active"].fillna(False).astype(bool) if "active" in indicators
+           else pd.Series(True, index=idx))
+    ind = indicators.loc[act]
+    if thresholds is not None:
+        if set(thresholds) != {"core", "key"} or not float(thresholds["core"]) > float(thresholds["key"]):
+            raise KamlibError(f"value_tiers: thresholds need core > key, got {dict(thresholds)} "
+                              "(params value.tier_thresholds)")
+        if basis not in indicators or not pd.api.types.is_numeric_dtype(indicators[basis]):
+            raise KamlibError(f"value_tiers: the threshold basis {basis!r} is not a numeric indicator "
+                              "(params value.tier_basis)")
+        values = ind[[basis]].astype("float64")
+        bounds = pd.DataFrame({"core": [float(thresholds["core"])], "key": [float(thresholds["key"])]},
+                              index=pd.Index([basis], name="basis"))
+    else:
+        missing = [b for b in bases if b not in indicators]
+        use = [b for b in bases if b in indicators and pd.api.types.is_numeric_dtype(indicators[b])
+               and indicators[b].notna().any()]
+        if not use:
+            raise KamlibError(f"value_tiers: none of the value bases {list(bases)} is available "
+                              "(params value.indicators / tier rule)")
+        if missing and list(bases) != list(DEFAULT_TIER_BASES):
+            notes.append(f"value_tiers: bases not in the indicators left out: {', '.join(missing)}")
+        values = ind[use].astype("float64")
+        bounds = _share_boundaries(values, shares)
+        values = values[list(bounds.index)] if len(bounds) else values
+    lvl = pd.Series(0, index=ind.index, dtype="int64")
+    why = pd.Series("", index=ind.index, dtype="object")
+    for b in bounds.index:
+        v = values[b]
+        lb = np.where((v >= bounds.loc[b, "core"]) & (v > 0), 2, np.where((v >= bounds.loc[b, "key"]) & (v > 0), 1, 0))
+        better = lb > lvl.to_numpy()
+        why[better] = [f"{_LEVEL_TIER[int(x)]}:{b}" for x in lb[better]]
+        lvl = lvl.where(~better, pd.Series(lb, index=ind.index))
+    why[lvl == 0] = "below_key"
+
+    has_profit = "gross_profit" in ind and ind["gross_profit"].notna().any() and "revenue" in ind
+    rev = ind["revenue"].astype("float64") if "revenue" in ind else pd.Series(np.nan, index=ind.index)
+    book_margin = (float(ind["gross_profit"].sum() / rev[rev > 0].sum())
+                   if has_profit and rev[rev > 0].sum() > 0 else float("nan"))
+    flags = _demotion_flags(ind, limits, book_margin)
+    final = lvl.copy()
+    demote = pd.Series(False, index=ind.index)
+    for code, f in flags.items():
+        hit = f & (lvl > 0)
+        why[hit] = why[hit] + ";" + code
+        demote |= hit
+    final[demote] = lvl[demote] - 1
+
+    tiers = final.map(_LEVEL_TIER).reindex(idx).fillna("ordinary").astype("str").rename("tier")
+    cand = lvl.map(_LEVEL_TIER).reindex(idx).fillna("ordinary").astype("str").rename("candidate")
+    reasons = why.reindex(idx).fillna("inactive").astype("str").rename("tier_reason")
+    for n in notes:
+        warnings.warn(n, StatisticalWarning, stacklevel=2)
+    return TierResult(tiers=tiers, candidate=cand, reasons=reasons, boundaries=bounds, values=values,
+                      rule="value", absolute=thresholds is not None, book_margin=book_margin, limits=limits,
+                      shares=(float(shares[0]), float(shares[1])), warnings=tuple(notes))
+
+
+def classify_tiers(indicators: pd.DataFrame, scores: pd.Series, settings=None) -> TierResult:
+    """Tiers per ``params.value`` (``settings``, a ValueSection; default params): the value rule
+    (:func:`value_tiers`), or the scorecard quantiles / rule of thumb of :func:`assign_tiers`, as a
+    :class:`TierResult` with reasons and boundaries."""
+    from ..params import ValueSection
+
+    vs = settings if settings is not None else ValueSection.model_validate({})
+    thresholds = None if vs.tier_thresholds is None else {str(k): float(v) for k, v in vs.tier_thresholds.items()}
+    if vs.tier_rule == "value":
+        return value_tiers(indicators, shares=vs.tier_shares, thresholds=thresholds, basis=vs.tier_basis,
+                           demotion=vs.demotion)
+    idx = indicators.index
+    act = (indicators["active"].fillna(False).astype(bool) if "active" in indicators
+           else pd.Series(True, index=idx))
+    s = scores.reindex(idx).astype("float64")
+    if vs.tier_rule == "score" and thresholds is not None:
+        # absolute score thresholds: the same bar in every period
+        vt = value_tiers(indicators.assign(score=s), thresholds=thresholds, basis="score",
+                         demotion={"shrinking_yoy": -np.inf, "shrinking_trend": -np.inf, "margin_band": np.inf,
+                                   "late_share": np.inf})
+        return replace(vt, rule="score", reasons=vt.reasons.str.split(";").str[0])
+    t = assign_tiers(indicators, s, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
+    sa = s[act]
+    if vs.tier_rule == "score" and sa.notna().any():
+        bounds = pd.DataFrame({"core": [float(sa.quantile(vs.tier_quantiles[1]))],
+                               "key": [float(sa.quantile(vs.tier_quantiles[0]))]},
+                              index=pd.Index(["score"], name="basis"))
+        values = s[act].to_frame("score")
+    else:
+        bounds = pd.DataFrame(columns=["core", "key"], index=pd.Index([], name="basis"), dtype="float64")
+        values = pd.DataFrame(index=sa.index)
+    reasons = pd.Series(vs.tier_rule, index=idx, dtype="object").where(act, "inactive").astype("str")
+    return TierResult(tiers=t, candidate=t.rename("candidate"), reasons=reasons.rename("tier_reason"),
+                      boundaries=bounds, values=values, rule=vs.tier_rule, absolute=False,
+                      book_margin=float("nan"), limits={}, warnings=())
