@@ -152,7 +152,11 @@ def _execute_notebook(job: Job) -> tuple[Any, str | None, int]:
             executed = pm.execute_notebook(
                 job.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME, language="python",
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                start_timeout=START_TIMEOUT, execution_timeout=job.timeout, shutdown_kernel="immediate", **warm)
+                start_timeout=START_TIMEOUT, execution_timeout=job.timeout, shutdown_kernel="immediate",
+                # the kernel sends stdout/stderr in chunks on a 0.2 s timer, so a cell that warns, computes
+                # and warns again gave one or several stream outputs depending on the machine's load: keep one
+                # output per stream and cell (nbclient's coalescing) so executed notebooks are reproducible
+                coalesce_streams=True, **warm)
             return executed, None, attempt
         except pm.PapermillExecutionError as e:
             error = f"{first_line(f'{e.ename}: {e.evalue}')} (cell {e.exec_count})"
