@@ -169,6 +169,13 @@ class SatisfactionSection(_Strict):
         "precise); null = every response")
 
 
+class ClvSection(_Strict):
+    horizon_months: float = Field(default=12, gt=0, le=120, description="future window of expected revenue "
+                                                                        "and customer lifetime value")
+    discount_rate: float = Field(default=0.10, ge=0, lt=1, description="annual discount rate of the CLV")
+    holdout: bool = Field(default=True, description="check the purchase forecast on a holdout period")
+
+
 class ReportSection(_Strict):
     mask_pii: bool = Field(default=True, description="mask contact names, phones, e-mails (on for distributed reports)")
     mask_names: bool = Field(default=False, description="also mask account names and account managers")
@@ -192,6 +199,7 @@ class Params(_Strict):
     segmentation: SegmentationSection = Field(default_factory=SegmentationSection)
     survival: SurvivalSection = Field(default_factory=SurvivalSection)
     satisfaction: SatisfactionSection = Field(default_factory=SatisfactionSection)
+    clv: ClvSection = Field(default_factory=ClvSection)
     report: ReportSection = Field(default_factory=ReportSection)
     random_state: int = Field(default=0, ge=0)
     timeout_seconds: int = Field(default=1800, ge=10, le=86400, description="per-notebook execution timeout")

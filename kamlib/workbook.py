@@ -47,6 +47,8 @@ class Workbook:
     migration: Any = None
     #: churn rate by inactivity threshold (``survival.threshold_sensitivity``)
     sensitivity: Any = None
+    #: value still to come: BG/NBD + Gamma-Gamma per account (``clv.book_value``)
+    clv: Any = None
     #: analysis -> why it could not run ("groups", "migration"); the notebooks show the reason
     unavailable: dict = field(default_factory=dict)
     #: set when the workbook was loaded from a run cache
@@ -78,7 +80,7 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
     Soft problems (a segmentation that cannot run on a tiny book, statistical warnings) are collected in
     ``Workbook.warnings`` so the reports can show them; they never abort the build.
     """
-    from . import satisfaction, segmentation, survival, value
+    from . import clv, satisfaction, segmentation, survival, value
 
     as_of = period_end(params, ledger)
     notes: list[str] = []
@@ -86,6 +88,12 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         warnings.simplefilter("always", KamlibWarning)
         vs = params.value
         ind = value.customer_indicators(ledger, as_of, growth_periods=vs.growth_periods)
+        # value still to come (BG/NBD + Gamma-Gamma) joins the indicators, so the scorecard can use it
+        contractual = survival.resolve_definition(ledger.customers, params.survival.definition) == "contractual"
+        book = clv.book_value(ledger.orders, as_of, horizon_months=params.clv.horizon_months,
+                              discount_rate=params.clv.discount_rate, holdout=params.clv.holdout,
+                              contractual=contractual)
+        ind = ind.join(clv.indicator_columns(book, ind))
         sc = value.scorecard(ind, weights=vs.weights, method=vs.scorecard_method, indicators_used=vs.indicators,
                              weight_cap=vs.weight_cap, lang=params.language)
         frame = ind.copy()
@@ -147,7 +155,7 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
                                                      chosen=sv.inactivity_days, window_start=sv.window_start)
     return Workbook(params=params, ledger=ledger, as_of=as_of, customers=frame, scorecard=sc,
                     segmentation=seg, churn=churn, warnings=tuple(dict.fromkeys(notes)), groups=groups,
-                    migration=migration, sensitivity=sensitivity, unavailable=unavailable)
+                    migration=migration, sensitivity=sensitivity, clv=book, unavailable=unavailable)
 
 
 def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None = None,

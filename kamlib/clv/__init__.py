@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ._common import TIME_UNITS, Note
 from .bgnbd import BGNBDResult, fit_bgnbd
+from .book import BookValue, book_value, indicator_columns
 from .gamma_gamma import GammaGammaResult, fit_gamma_gamma
 from .holdout import HoldoutResult, holdout_check, holdout_sentence
 from .summary import rfm_summary, simulate_orders
@@ -43,6 +44,6 @@ __all__ = [
     "rfm_summary", "simulate_orders",
     "BGNBDResult", "fit_bgnbd",
     "GammaGammaResult", "fit_gamma_gamma",
-    "customer_value",
+    "customer_value", "BookValue", "book_value", "indicator_columns",
     "HoldoutResult", "holdout_check", "holdout_sentence",
 ]

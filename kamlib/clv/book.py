@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import AnalysisError
+from ..errors import AnalysisError, KamlibError
 from ._common import Note
 from .bgnbd import BGNBDResult, fit_bgnbd
 from .gamma_gamma import GammaGammaResult, fit_gamma_gamma
@@ -141,10 +141,10 @@ def book_value(orders: pd.DataFrame, as_of, *, horizon_months: float = 12, disco
         return _empty("not_applicable", horizon_months, discount_rate,
                       Note("contractual", "the ledger records contract ends or churn dates, so departures are "
                                           "observed; the survival model covers them"))
-    summary = rfm_summary(orders, as_of, time_unit="W")
     try:
+        summary = rfm_summary(orders, as_of, time_unit="W")
         bg = fit_bgnbd(summary)
-    except AnalysisError as e:
+    except KamlibError as e:
         return _empty("not_estimable", horizon_months, discount_rate, Note("not_estimable", str(e)))
     notes = list(bg.warnings)
     a, b = float(bg.params["a"]), float(bg.params["b"])
@@ -189,4 +189,35 @@ def _observed_value(bg: BGNBDResult, summary: pd.DataFrame, weeks: float, discou
                          "clv": revenue * factor}, index=summary.index).astype(float)
 
 
-__all__ = ["BookValue", "book_value", "COLUMNS", "WEEKS_PER_MONTH"]
+def indicator_columns(book: BookValue, indicators: pd.DataFrame) -> pd.DataFrame:
+    """The per-account columns the customer frame gains from ``book``, aligned on ``indicators``' index.
+
+    ``expected_purchases_12m``, ``expected_revenue_12m``, ``clv`` and ``growth_potential`` (expected revenue
+    over the horizon relative to the last 12 months' revenue, scaled to 12 months; NaN without revenue in
+    the last 12 months), plus ``p_alive`` only when it separates accounts (:attr:`BookValue.p_alive_informative`):
+    a P(alive) of ~1 everywhere would rank nobody. Empty when the models were not used.
+
+    Parameters
+    ----------
+    book : BookValue
+    indicators : DataFrame
+        The customer indicators (index customer_id; ``revenue_last_12m`` is used when present).
+
+    Returns
+    -------
+    DataFrame
+    """
+    if not book.estimable:
+        return pd.DataFrame(index=indicators.index)
+    keep = ["expected_purchases_12m", "expected_revenue_12m", "clv"]
+    if book.p_alive_informative:
+        keep.insert(0, "p_alive")
+    out = book.accounts[keep].reindex(indicators.index)
+    if "revenue_last_12m" in indicators:
+        last = indicators["revenue_last_12m"].astype(float)
+        scaled = out["expected_revenue_12m"] * (12.0 / book.horizon_months)
+        out["growth_potential"] = (scaled / last.where(last > 0)) - 1.0
+    return out
+
+
+__all__ = ["BookValue", "book_value", "indicator_columns", "COLUMNS", "WEEKS_PER_MONTH"]

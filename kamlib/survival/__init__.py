@@ -60,7 +60,7 @@ from .display import (
                       retention_display,
                       sensitivity_display,
 )
-from .durations import SensitivityResult, churn_covariates, churn_durations, threshold_sensitivity
+from .durations import SensitivityResult, churn_covariates, churn_durations, resolve_definition, threshold_sensitivity
 from .km import KaplanMeierResult, kaplan_meier
 from .landmark import active_flags, landmark_date, landmark_frame, tiers_as_of
 from .log_rank import LogrankResult, logrank
@@ -78,7 +78,8 @@ from .prose import (
 from .risk import RiskRanking, at_risk, churn_model, rank_at_risk, recency_probability
 
 __all__ = [
-    "LABELS", "churn_durations", "kaplan_meier", "logrank", "cox", "threshold_sensitivity", "at_risk",
+    "LABELS", "churn_durations", "resolve_definition", "kaplan_meier", "logrank", "cox", "threshold_sensitivity",
+    "at_risk",
     "churn_covariates", "concordance_index", "sentences", "ph_note", "describe_churn", "median_display",
     "retention_display", "cox_display", "sensitivity_display", "at_risk_display", "at_risk_sentence", "term_label",
     "KaplanMeierResult", "LogrankResult", "CoxResult", "SensitivityResult",

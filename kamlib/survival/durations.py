@@ -34,6 +34,27 @@ def _prepare(ledger, as_of: pd.Timestamp, window_start) -> tuple:
     return cust, fl, ws
 
 
+def resolve_definition(customers: pd.DataFrame, definition: str = "auto") -> str:
+    """The churn definition in force: ``auto`` is ``contractual`` when the customers table has churn or
+    contract-end dates, else ``inactivity``.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The ledger's customers table.
+    definition : {"auto", "contractual", "inactivity"}
+
+    Returns
+    -------
+    str
+        ``"contractual"`` or ``"inactivity"`` (an explicit choice is returned as given).
+    """
+    if definition != "auto":
+        return definition
+    contractual = any(_has_values(customers, c) for c in ("churn_date", "contract_end_date"))
+    return "contractual" if contractual else "inactivity"
+
+
 def churn_durations(ledger, as_of, inactivity_days: int = 180,
                     definition: Literal["auto", "contractual", "inactivity"] = "auto",
                     window_start=None, _prepared: tuple | None = None) -> pd.DataFrame:
@@ -79,9 +100,8 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     cust, fl, ws = _prepared if _prepared is not None else _prepare(ledger, as_of, window_start)
 
     contractual_cols = [c for c in ("churn_date", "contract_end_date") if _has_values(cust, c)]
-    if definition == "auto":
-        definition = "contractual" if contractual_cols else "inactivity"
-    if definition == "contractual" and not contractual_cols:
+    resolved = resolve_definition(cust, definition)
+    if resolved == "contractual" and not contractual_cols:
         raise KamlibError("survival.definition is 'contractual' but the customers table has no churn_date or "
                           "contract_end_date values. Map those columns in the params file (columns: customers:) "
                           "or set survival.definition: inactivity.")
@@ -94,7 +114,7 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     start = fcd.where(fcd.notna() & ~(first_order < fcd), first_order)
     last_order = fl["last_order_date"]
 
-    if definition == "contractual":
+    if resolved == "contractual":
         # without churn dates an expired, not renewed contract is a loss
         ev_date = cust["churn_date"] if "churn_date" in contractual_cols else cust["contract_end_date"]
         churned = (ev_date.notna() & (ev_date <= as_of)).astype(bool)
@@ -120,9 +140,9 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     out["entry_days"] = np.minimum(entry, out["duration_days"])
     out["churned"] = out["churned"].astype(bool)
     out["one_time"] = out["order_days"] <= 1
-    out["definition"] = definition
+    out["definition"] = resolved
     out.index.name = "customer_id"
-    out.attrs.update({"as_of": str(as_of.date()), "window_start": str(ws.date()), "definition": definition,
+    out.attrs.update({"as_of": str(as_of.date()), "window_start": str(ws.date()), "definition": resolved,
                       "inactivity_days": int(inactivity_days)})
     return out[["start_date", "end_date", "duration_days", "churned", "entry_days", "last_order_date",
                 "order_days", "one_time", "definition"]]
