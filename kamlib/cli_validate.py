@@ -3,7 +3,7 @@ summary (rows read, rows excluded by each rule, rows kept) and the region filter
 from __future__ import annotations
 
 from . import validation as V
-from .errors import DataError, ParamsError
+from .errors import DataError, KamlibError, ParamsError
 from .io import filter_ledger, ledger_key, load_full_ledger
 from .ledger import DataQualityReport, Ledger
 
@@ -78,6 +78,13 @@ def _validate_one(f, cache: dict[str, Ledger | DataError]) -> bool:
             cache[key] = load_full_ledger(params, grain="day")   # validation and counts need no order lines
         except DataError as e:
             cache[key] = e
+        except KamlibError as e:
+            cache[key] = DataError(str(e), [V.problem("ledger", None, "unreadable", 0, (), str(e))])
+        except Exception as e:   # a reader bug must not stop the other params files from being checked
+            files = ", ".join(f"{t}: {getattr(params.data, t)}" for t in ("orders", "customers", "invoices",
+                                                                           "surveys") if getattr(params.data, t))
+            msg = f"unexpected {type(e).__name__} while reading {files}: {e} (please report this as a bug)"
+            cache[key] = DataError(msg, [V.problem("ledger", None, "internal_error", 0, (), msg)])
     res = cache[key]
     if isinstance(res, DataError):
         print(f"  INVALID: {len(res.problems)} problem(s):")

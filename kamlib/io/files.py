@@ -47,9 +47,9 @@ class _Source:
             t.unlink(missing_ok=True)
 
 
-def _where(params: Params) -> str:
-    """The params file named in messages."""
-    return str(params.source) if params.source else "params"
+def _where(params: Params, key: str | None = None) -> str:
+    """The params file named in messages: the one that set ``key`` (a base it extends, or the file itself)."""
+    return params.where(key)
 
 
 # ------------------------------------------------------------------------------------------ encodings
@@ -182,7 +182,53 @@ def _stringify(s: pd.Series) -> pa.Array:
     return pa.array([one(v) for v in s.to_numpy(dtype=object)], type=pa.string())
 
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # Compound File: Excel 97-2003 .xls (or an encrypted .xlsx)
+_CONVERT = "open it in Excel or WPS and save it as .xlsx (Excel Workbook) or CSV UTF-8, then point data.{table} at it"
+
+
+def _workbook_problem(table: str, path: Path) -> str | None:
+    """What an Excel-named file really seems to be when it cannot be a workbook; None when it may be one."""
+    import zipfile
+
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return "a damaged or truncated zip archive, not a readable workbook (was the download or copy cut short?)"
+        if "xl/workbook.xml" not in names and path.suffix.lower() != ".xls":
+            return (f"a zip archive that is not an Excel workbook (no xl/workbook.xml; it holds "
+                    f"{', '.join(sorted(names)[:4]) or 'nothing'})")
+        return None
+    if head.startswith(_OLE):
+        return None if path.suffix.lower() == ".xls" else \
+            "an old Excel 97-2003 (.xls) or password-protected workbook under an .xlsx name"
+    if b"\x00" not in head[:1024]:
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = head.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if text.lstrip().startswith("<"):
+                return "an HTML or XML page saved under an Excel name (some systems export tables this way)"
+            sep = next((c for c in ",;\t|" if c in text.split("\n", 1)[0]), None)
+            kind = f"CSV text ({sep!r}-separated)" if sep else "plain text"
+            return f"{kind} saved under an Excel name; rename it to .csv (and point data.{table} at it)"
+    if path.suffix.lower() == ".xls":
+        return None
+    return f"not an Excel workbook (it starts with bytes {head[:8].hex(' ')})"
+
+
 def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source | None:
+    what = _workbook_problem(table, path)
+    if what is not None:
+        problems.append(V.problem(table, None, "unreadable", 0, (), f"{path.name} is {what}",
+                                  fix=(f"re-export the table as .xlsx or CSV, or {_CONVERT.format(table=table)}"
+                                       if "rename" not in what else f"rename {path.name} to .csv"),
+                                  path=path))
+        return None
     try:
         df = _excel_frame(path, sheet)
     except (ValueError, KeyError, IndexError) as e:
@@ -194,8 +240,18 @@ def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source |
                                   fix="set data.sheet to one of the sheet names (or its 0-based index)",
                                   path=path))
         return None
-    except OSError as e:
-        problems.append(V.problem(table, None, "unreadable", 0, (), f"cannot open the workbook: {e}", path=path))
+    except Exception as e:   # any reader failure on a user's file is that file's problem, never a traceback
+        old = path.suffix.lower() == ".xls"
+        problems.append(V.problem(
+            table, None, "unreadable", 0, (),
+            f"cannot read {path.name} as {'an Excel 97-2003 (.xls)' if old else 'an Excel'} workbook "
+            f"({type(e).__name__}: {str(e)[:200] or 'no detail'})",
+            fix=_CONVERT.format(table=table) if old else f"re-export it, or {_CONVERT.format(table=table)}",
+            path=path))
+        return None
+    if df.shape[1] == 0 or len(df.columns) == 0:
+        problems.append(V.problem(table, None, "empty_table", 0, (),
+                                  f"sheet {sheet if sheet is not None else 0!r} of {path.name} is empty", path=path))
         return None
     arrays, names = [], []
     for col in df.columns:
@@ -236,7 +292,7 @@ def _describe_source(con, table: str, path: Path, scan: str, fmt: str, enc: str 
 def _open(con, table: str, path: Path, params: Params, problems: list) -> _Source | None:
     """Open one table file (None after recording a problem)."""
     if not path.exists():
-        where = f"data.{table} in {_where(params)}"
+        where = f"data.{table} in {_where(params, f'data.{table}')}"
         hint = ""
         if path.parent.exists():
             near = get_close_matches(path.name, [p.name for p in path.parent.iterdir()], n=3)
@@ -256,6 +312,19 @@ def _open(con, table: str, path: Path, params: Params, problems: list) -> _Sourc
     if path.stat().st_size == 0:
         problems.append(V.problem(table, None, "empty_table", 0, (), "the file is empty (0 bytes)", path=path))
         return None
+    if suffix not in EXCEL_SUFFIXES:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        is_zip, is_ole = head.startswith(b"PK\x03\x04"), head.startswith(_OLE)
+        if is_zip or is_ole or (suffix in PARQUET_SUFFIXES and not head.startswith(b"PAR1")):
+            seems = ("an Excel workbook (.xlsx, a zip archive)" if is_zip else "an old Excel (.xls) workbook"
+                     if is_ole else "not a Parquet file (no PAR1 magic bytes)")
+            problems.append(V.problem(table, None, "unreadable", 0, (),
+                                      f"{path.name} is {seems}, not the {suffix} its name says",
+                                      fix=(f"rename it to {'.xlsx' if is_zip else '.xls'} (and fix data.{table})"
+                                           if is_zip or is_ole else "export the table again as Parquet or CSV"),
+                                      path=path))
+            return None
     if suffix in CSV_SUFFIXES:
         return _open_csv(con, table, path, params.data.encoding, problems)
     if suffix in PARQUET_SUFFIXES:
