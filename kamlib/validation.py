@@ -34,6 +34,9 @@ STRING_DTYPE = pd.StringDtype("pyarrow")
 
 #: soft rules in the order they are applied: (rule, tables, description)
 SOFT_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("duplicate_line", ("orders", "invoices"),
+     "exact duplicate line: identical to an earlier row in every mapped column (e.g. an export appended "
+     "twice); the first copy is kept (rules.exclude_duplicate_lines: false keeps every copy)"),
     ("cancelled", ("orders",),
      "cancelled order: order_id starts with rules.cancelled_prefix or status is in rules.cancelled_status"),
     ("return", ("orders",),
@@ -52,6 +55,10 @@ SOFT_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("future_date", ("orders", "invoices", "surveys"),
      "dated after the period end (params as_of, or today when as_of is not set); rules.future_dates"),
 )
+
+#: description of the duplicate_line exclusion
+DUPLICATE_LINE = ("exact duplicate: identical to an earlier line in every mapped column (e.g. an export "
+                  "appended twice); the first copy is kept")
 
 #: hard checks: (check, what it means, how to fix) - documented in docs/ledger.md
 HARD_CHECKS: dict[str, tuple[str, str]] = {

@@ -19,6 +19,11 @@ _DATE_FORMATS = ["%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H
 _SLASH_MDY = ["%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m-%d-%Y"]
 _SLASH_DMY = ["%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d-%m-%Y"]
 
+#: text date columns whose sampled values are all numbers in this range are Excel serial day numbers
+#: (1950-01-01 .. 2099-12-31); 8-digit numbers stay yyyymmdd
+_SERIAL_RANGE = (18264, 73050)
+EXCEL_SERIAL = "excel-serial"
+
 #: code points DuckDB's trim() removes (Unicode category Zs; tests/test_scan.py checks the whole BMP)
 _TRIMMED = ", ".join(str(c) for c in (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000))
 
@@ -42,15 +47,22 @@ def _date_formats(con, src: _Source, text_cols: dict[str, str], params: Params, 
     rx = r"'^(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}'"
     parts = []
     for col_sql in text_cols.values():
-        v = f"trim(CAST({col_sql} AS VARCHAR))"
+        v = f"NULLIF(trim(CAST({col_sql} AS VARCHAR)), '')"
         parts.append(f"max(TRY_CAST(regexp_extract({v}, {rx}, 1) AS INT))")
         parts.append(f"max(TRY_CAST(regexp_extract({v}, {rx}, 2) AS INT))")
+        parts.append(f"count({v})")
+        parts.append(f"count(*) FILTER (WHERE regexp_full_match({v}, '\\d{{5}}(\\.\\d+)?') AND "
+                     f"TRY_CAST({v} AS DOUBLE) BETWEEN {_SERIAL_RANGE[0]} AND {_SERIAL_RANGE[1]})")
     row = con.sql(f"SELECT {', '.join(parts)} FROM (SELECT * FROM {src.scan} LIMIT 50000)").fetchall()[0]
     out = {}
     for i, canon in enumerate(text_cols):
-        first, second = row[2 * i], row[2 * i + 1]
+        first, second, n, serial = row[4 * i:4 * i + 4]
         label = f"{table}.{canon}"
-        if first is None:
+        if n and serial == n:
+            notes.append(f"{label}: every value is a number between {_SERIAL_RANGE[0]} and {_SERIAL_RANGE[1]}: "
+                         "read as Excel serial dates (days since 1899-12-30)")
+            out[canon] = [EXCEL_SERIAL]
+        elif first is None:
             out[canon] = _DATE_FORMATS + _SLASH_MDY
         elif first > 12:
             notes.append(f"{label}: dates like {first}/... read as day/month/year")
@@ -118,6 +130,10 @@ def _date_expr(col_sql: str, family: str, formats: list[str] | None) -> str:
                 f"AS TIMESTAMP_NS) WHEN {col_sql} BETWEEN 1 AND 2958465 "
                 f"THEN CAST(DATE '1899-12-30' + CAST(floor({col_sql}) AS INTEGER) AS TIMESTAMP_NS) END")
     text = f"NULLIF(trim(CAST({col_sql} AS VARCHAR)), '')"
+    if formats == [EXCEL_SERIAL]:
+        num = f"TRY_CAST({text} AS DOUBLE)"
+        return (f"CASE WHEN {num} BETWEEN 1 AND 2958465 "
+                f"THEN CAST(DATE '1899-12-30' + CAST(floor({num}) AS INTEGER) AS TIMESTAMP_NS) END")
     fmts = "[" + ", ".join(lit(f) for f in (formats or _DATE_FORMATS)) + "]"
     return (f"CAST(COALESCE(TRY_CAST({col_sql} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), "
             f"CAST(try_strptime({text}, {fmts}) AS DATE)) AS TIMESTAMP_NS)")
@@ -145,16 +161,19 @@ class _Typed:
     mapped: dict[str, str]     # canonical -> source column (every mapped column)
     flags: list[str]           # canonical columns with a __bad__ flag (those whose typing can fail)
     columns: list[str]         # canonical columns the SQL selects (mapped order)
+    dup: bool = False          # the SQL has __dup__: an exact duplicate of an earlier row (every mapped column)
+    rows_sql: str = ""         # the SQL without __dup__, rows in file order (for examples by position)
 
 
 def _typed(con, table: str, path: Path, params: Params, problems: list, notes: list,
-           position: bool = False, only: set[str] | None = None) -> _Typed | None:
+           position: bool = False, only: set[str] | None = None, dup: bool = False) -> _Typed | None:
     """Open, map and type one table: the SQL every reader of the table runs (None after a problem).
 
     With ``position``, the SQL also has ``__pos__``, the 0-based data-row position in the file (for row
     numbers in messages): Parquet's own row numbers, which keep the scan parallel, else ``row_number()``.
-    ``only`` restricts the typed columns (the rest are not read at all). The caller must call
-    ``src.cleanup()`` when done.
+    ``only`` restricts the typed columns (the rest are not read at all). With ``dup`` (and ``position``), the
+    SQL also has ``__dup__``: true on each later copy of a row identical in every mapped source column (the
+    first copy, in file order, is false). The caller must call ``src.cleanup()`` when done.
     """
     src = _open(con, table, path, params, problems)
     if src is None:
@@ -168,7 +187,7 @@ def _typed(con, table: str, path: Path, params: Params, problems: list, notes: l
         if missing:
             _missing_column_problems(src, missing, params, problems)
             return None
-        typed = _typed_sql(con, src, mapped, params, notes, position, only)
+        typed = _typed_sql(con, src, mapped, params, notes, position, only, dup and position)
         ok = True
         return typed
     finally:
@@ -177,7 +196,7 @@ def _typed(con, table: str, path: Path, params: Params, problems: list, notes: l
 
 
 def _typed_sql(con, src: _Source, mapped: dict[str, str], params: Params, notes: list, position: bool,
-               only: set[str] | None) -> _Typed:
+               only: set[str] | None, dup: bool = False) -> _Typed:
     """The typing SELECT of a mapped table: typed columns, then one __bad__ flag per column that can fail."""
     table = src.table
     spec = TABLES[table]
@@ -211,11 +230,21 @@ def _typed_sql(con, src: _Source, mapped: dict[str, str], params: Params, notes:
         selects.append("file_row_number AS __pos__")
     elif position:
         selects.append("row_number() OVER () - 1 AS __pos__")
+    # exact duplicates compare the source values of every mapped column (also those the day grain does not
+    # type), as text so that 1 and 1.0 in a mixed Excel column stay different
+    dups = [f"CAST({q(src.columns[s])} AS VARCHAR) AS {q(f'__d{i}__')}" for i, s in enumerate(mapped.values())]
+    if dup:
+        selects += dups
     sql = f"SELECT {', '.join(selects)} FROM {scan}"
     if flags:
         drop = ", ".join(q("__raw__" + c) for c in flags)
         sql = f"SELECT * EXCLUDE ({drop}), {', '.join(bads)} FROM ({sql})"
-    return _Typed(src, sql, mapped, flags, columns)
+    rows_sql = sql
+    if dup:
+        keys = ", ".join(q(f"__d{i}__") for i in range(len(dups)))
+        sql = (f"SELECT * EXCLUDE ({keys}), row_number() OVER (PARTITION BY {keys} ORDER BY __pos__) > 1 "
+               f"AS __dup__ FROM ({sql})")
+    return _Typed(src, sql, mapped, flags, columns, dup, rows_sql)
 
 
 def _on_scan_error(e: Exception, typed: _Typed, table: str, path: Path, params: Params,
@@ -241,7 +270,7 @@ def _typing_problems(con, typed: _Typed, table: str, counts: dict[str, int], pat
             kind = spec.column(c).kind if c in spec.names else "float"
             check = "unparseable_date" if kind == "date" else "wrong_type"
             problems.append(V.problem(table, c, check, int(nbad),
-                                      _bad_examples(con, typed.src, typed.mapped[c], c, typed.sql),
+                                      _bad_examples(con, typed.src, typed.mapped[c], c, typed.rows_sql or typed.sql),
                                       f"values in {typed.mapped[c]!r} cannot be read as "
                                       f"{'dates' if kind == 'date' else 'numbers'}"
                                       + (" (Likert 1-5 or labels like 非常满意)" if table == "surveys"

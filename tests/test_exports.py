@@ -1,0 +1,84 @@
+"""Real exports, round two: exact duplicate lines, Excel serial dates in CSV, answer wordings, one account
+under two ids (flagged, merged by data.merge_ids), group trees and parser errors on the true line."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kamlib import io
+from kamlib.errors import DataError
+from kamlib.params import load_params
+
+
+def _write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    p = folder / name
+    p.write_text(text, encoding=encoding)
+    return p
+
+
+def _params(folder: Path, name: str = "p.yaml", **sections) -> Path:
+    body = {"region": Path(name).stem, "language": "en", "as_of": "2024-12-31", **sections}
+    p = folder / name
+    p.write_text(json.dumps(body, ensure_ascii=False, default=str), encoding="utf-8")
+    return p
+
+
+ORDERS = """order_id,customer_id,order_date,revenue,product_id
+A1,C1,2024-01-05,100,P1
+A1,C1,2024-01-05,40,P2
+A2,C2,2024-02-05,50.5,P1
+A1,C1,2024-01-05,100,P1
+A3,C1,2024-03-05,20,P3
+A2,C2,2024-02-05,50.5,P1
+A2,C2,2024-02-05,50.5,P1
+A4,C2,2024-03-06,-5,P3
+"""
+
+
+# ------------------------------------------------------------------------------------------ duplicate lines
+
+@pytest.mark.parametrize("grain", ["line", "day"])
+def test_exact_duplicate_lines_are_excluded_and_counted(tmp_path, grain):
+    f = _write(tmp_path, "orders.csv", ORDERS.replace("A4,C2,2024-03-06,-5,P3\n", ""))
+    led = io.load_full_ledger(load_params(_params(tmp_path, data={"orders": str(f)})), grain=grain)
+    q = led.quality
+    assert q.count("duplicate_line", "orders") == 3
+    (e,) = [e for e in q.exclusions if e.rule == "duplicate_line"]
+    assert e.amount == pytest.approx(201.0)
+    assert e.examples[0].startswith("row 5")
+    assert q.rows_kept["orders"] == 4
+    assert led.orders["revenue"].sum() == pytest.approx(210.5)
+
+
+def test_duplicate_lines_switch_keeps_them(tmp_path):
+    f = _write(tmp_path, "orders.csv", ORDERS.replace("A4,C2,2024-03-06,-5,P3\n", ""))
+    p = _params(tmp_path, data={"orders": str(f)}, rules={"exclude_duplicate_lines": False})
+    led = io.load_full_ledger(load_params(p))
+    assert led.quality.count("duplicate_line") == 0
+    assert len(led.orders) == 7
+
+
+def test_a_line_differing_in_an_unanalysed_column_is_not_a_duplicate(tmp_path):
+    text = "order_id,customer_id,order_date,revenue,product_name\nA1,C1,2024-01-05,100,x\nA1,C1,2024-01-05,100,y\n"
+    f = _write(tmp_path, "orders.csv", text)
+    for grain in ("line", "day"):
+        led = io.load_full_ledger(load_params(_params(tmp_path, data={"orders": str(f)})), grain=grain)
+        assert led.quality.count("duplicate_line") == 0
+
+
+# ------------------------------------------------------------------------------------------ serial dates
+
+def test_excel_serial_dates_in_a_csv_are_read_as_dates(tmp_path):
+    text = "order_id,customer_id,order_date,revenue\nA1,C1,45296,10\nA2,C2,45352.5,20\n"
+    f = _write(tmp_path, "orders.csv", text)
+    led = io.load_full_ledger(load_params(_params(tmp_path, data={"orders": str(f)})))
+    assert list(led.orders["order_date"].dt.strftime("%Y-%m-%d")[:2]) == ["2024-01-05", "2024-03-01"]
+    assert any("Excel serial" in n for n in led.quality.notes)
+
+
+def test_numbers_outside_the_serial_range_are_not_dates(tmp_path):
+    f = _write(tmp_path, "orders.csv", "order_id,customer_id,order_date,revenue\nA1,C1,45296,10\nA2,C2,7,20\n")
+    with pytest.raises(DataError, match="unparseable_date"):
+        io.load_full_ledger(load_params(_params(tmp_path, data={"orders": str(f)})))
