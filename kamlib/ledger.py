@@ -162,12 +162,37 @@ SURVEYS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, CUSTOMERS, INVOICES, SURVEYS)}
 
-#: Likert label text → score, for exports that store the words instead of numbers.
+#: Likert answer wording → score (5 best), for exports that store the words instead of numbers: the common
+#: Chinese and English five-point scales (satisfaction and agreement), the KAM articles' wording
+#: (高度满意 / 一般满意 / 无意见 / 有些不满意 / 极不满意) included. Matched after trimming, ignoring case and
+#: spaces; a company's own wording is added with params ``satisfaction.answer_labels``.
 LIKERT_LABELS: dict[str, int] = {
-    "非常满意": 5, "比较满意": 4, "满意": 4, "无意见": 3, "一般": 3, "不太满意": 2, "不满意": 2, "非常不满意": 1,
-    "very satisfied": 5, "satisfied": 4, "neutral": 3, "neither": 3, "dissatisfied": 2,
-    "very dissatisfied": 1,
+    # Chinese, satisfaction
+    "非常满意": 5, "很满意": 5, "十分满意": 5, "高度满意": 5, "极其满意": 5, "特别满意": 5,
+    "比较满意": 4, "较满意": 4, "满意": 4, "一般满意": 4, "基本满意": 4, "还算满意": 4,
+    "无意见": 3, "一般": 3, "中立": 3, "说不清": 3, "不确定": 3, "中等": 3, "还行": 3,
+    "不太满意": 2, "不满意": 2, "有些不满意": 2, "比较不满意": 2, "较不满意": 2, "有点不满意": 2,
+    "非常不满意": 1, "很不满意": 1, "极不满意": 1, "十分不满意": 1, "极其不满意": 1, "特别不满意": 1,
+    # Chinese, agreement
+    "非常同意": 5, "完全同意": 5, "比较同意": 4, "同意": 4, "不确定是否同意": 3,
+    "不太同意": 2, "不同意": 2, "非常不同意": 1, "完全不同意": 1,
+    # English, satisfaction
+    "very satisfied": 5, "extremely satisfied": 5, "completely satisfied": 5, "highly satisfied": 5,
+    "satisfied": 4, "somewhat satisfied": 4, "fairly satisfied": 4, "mostly satisfied": 4,
+    "neutral": 3, "neither": 3, "neither satisfied nor dissatisfied": 3, "no opinion": 3,
+    "neither satisfied or dissatisfied": 3, "average": 3,
+    "dissatisfied": 2, "somewhat dissatisfied": 2, "unsatisfied": 2, "fairly dissatisfied": 2,
+    "very dissatisfied": 1, "extremely dissatisfied": 1, "completely dissatisfied": 1, "very unsatisfied": 1,
+    "highly dissatisfied": 1,
+    # English, agreement
+    "strongly agree": 5, "agree": 4, "somewhat agree": 4, "neither agree nor disagree": 3,
+    "neither agree or disagree": 3, "somewhat disagree": 2, "disagree": 2, "strongly disagree": 1,
 }
+
+
+def likert_key(label: str) -> str:
+    """How answer wording is matched: trimmed, lower case, without spaces (full-width spaces included)."""
+    return "".join(str(label).split()).lower()
 
 
 @dataclass(frozen=True)

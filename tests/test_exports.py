@@ -82,3 +82,43 @@ def test_numbers_outside_the_serial_range_are_not_dates(tmp_path):
     f = _write(tmp_path, "orders.csv", "order_id,customer_id,order_date,revenue\nA1,C1,45296,10\nA2,C2,7,20\n")
     with pytest.raises(DataError, match="unparseable_date"):
         io.load_full_ledger(load_params(_params(tmp_path, data={"orders": str(f)})))
+
+
+# ------------------------------------------------------------------------------------------ answer wording
+
+SIMPLE_ORDERS = "order_id,customer_id,order_date,revenue\nA1,C1,2024-01-05,10\nA2,C2,2024-02-05,20\n"
+
+
+def _survey_ledger(tmp_path, answers: list[str], **extra):
+    o = _write(tmp_path, "orders.csv", SIMPLE_ORDERS)
+    rows = "".join(f"R{i},C{1 + i % 2},2024-06-0{1 + i % 9},{a}\n" for i, a in enumerate(answers))
+    s = _write(tmp_path, "surveys.csv", "response_id,customer_id,survey_date,q1\n" + rows)
+    p = _params(tmp_path, data={"orders": str(o), "surveys": str(s)},
+                satisfaction={"constructs": {"c": ["q1"]}, **extra})
+    return io.load_full_ledger(load_params(p))
+
+
+def test_the_articles_five_point_wording_is_recognised(tmp_path):
+    words = ["高度满意", "一般满意", "无意见", "有些不满意", "极不满意", "Very Satisfied", " strongly  disagree ",
+             "4分", "3"]
+    led = _survey_ledger(tmp_path, words)
+    assert list(led.surveys["q1"]) == [5, 4, 3, 2, 1, 5, 1, 4, 3]
+
+
+def test_a_companys_own_wording_is_mapped_in_params(tmp_path):
+    led = _survey_ledger(tmp_path, ["很好", "好", "差", "非常满意"], answer_labels={"很好": 5, "好": 4, "差": 1})
+    assert list(led.surveys["q1"]) == [5, 4, 1, 5]
+
+
+def test_an_unknown_label_lists_the_labels_found(tmp_path):
+    with pytest.raises(DataError) as ei:
+        _survey_ledger(tmp_path, ["很好", "好", "很好", "非常满意"])
+    msg = str(ei.value)
+    assert "unknown labels found: '很好' (2), '好' (1)" in msg and "satisfaction.answer_labels" in msg
+
+
+def test_answer_label_scores_must_be_1_to_5(tmp_path):
+    from kamlib.errors import ParamsError
+
+    with pytest.raises(ParamsError, match="answer_labels"):
+        load_params(_params(tmp_path, data={"orders": "x.csv"}, satisfaction={"answer_labels": {"好": 7}}))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import validation as V
-from ..ledger import LIKERT_LABELS, TABLES
+from ..ledger import LIKERT_LABELS, TABLES, likert_key
 from ..params import Params
 from ._sql import duck_msg, lit, q, type_family
 from .files import _open, _Source
@@ -28,9 +28,17 @@ EXCEL_SERIAL = "excel-serial"
 _TRIMMED = ", ".join(str(c) for c in (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000))
 
 
-def _likert_case(text_sql: str) -> str:
-    whens = " ".join(f"WHEN {lit(k.lower())} THEN {float(v)}" for k, v in LIKERT_LABELS.items())
-    return (f"CASE lower({text_sql}) {whens} ELSE TRY_CAST(regexp_replace({text_sql}, '[分\\s]', '', 'g') "
+def answer_labels(params: Params) -> dict[str, int]:
+    """Answer wording -> score: the built-in wordings, then ``satisfaction.answer_labels`` (which win)."""
+    out = {likert_key(k): v for k, v in LIKERT_LABELS.items()}
+    out.update({likert_key(k): int(v) for k, v in params.satisfaction.answer_labels.items()})
+    return out
+
+
+def _likert_case(text_sql: str, labels: dict[str, int]) -> str:
+    whens = " ".join(f"WHEN {lit(k)} THEN {float(v)}" for k, v in labels.items())
+    key = f"lower(regexp_replace({text_sql}, '\\s', '', 'g'))"
+    return (f"CASE {key} {whens} ELSE TRY_CAST(regexp_replace({text_sql}, '[分\\s]', '', 'g') "
             f"AS DOUBLE) END")
 
 
@@ -99,15 +107,15 @@ def _text_expr(kind: str, col_sql: str, family: str) -> str:
             f"OR ascii(right({raw}, 1)) IN ({_TRIMMED}) THEN {clean} ELSE {raw} END")
 
 
-def _number_expr(col_sql: str, family: str, likert: bool) -> str:
+def _number_expr(col_sql: str, family: str, likert: dict[str, int] | None) -> str:
     """SQL typing one source column as a float (amounts, quantities, survey scores)."""
     if family in ("int", "float"):
         return f"CAST({col_sql} AS DOUBLE)"
     if family not in ("text", "other"):
         return "CAST(NULL AS DOUBLE)"
     text = f"NULLIF(trim(CAST({col_sql} AS VARCHAR)), '')"
-    if likert:
-        return _likert_case(text)
+    if likert is not None:
+        return _likert_case(text, likert)
     cleaned = rf"regexp_replace({text}, '[,\s¥￥$€£元]', '', 'g')"
     # slow path: thousands separators, currency signs, accounting negatives (1,234.50)
     # "1,5" / "12,50" look like decimal commas (European exports): refuse them rather than read
@@ -139,7 +147,8 @@ def _date_expr(col_sql: str, family: str, formats: list[str] | None) -> str:
             f"CAST(try_strptime({text}, {fmts}) AS DATE)) AS TIMESTAMP_NS)")
 
 
-def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None, likert: bool) -> str:
+def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None,
+                likert: dict[str, int] | None) -> str:
     """SQL expression typing one source column as canonical ``kind``.
 
     Fast paths first (a plain cast succeeds for almost every value of a clean export); the slower
@@ -207,12 +216,14 @@ def _typed_sql(con, src: _Source, mapped: dict[str, str], params: Params, notes:
                                        if kinds[c] == "date" and families[c] in ("text", "other")},
                             params, notes, table)
     selects, bads, flags, columns = [], [], [], []
+    labels = answer_labels(params) if table == "surveys" else {}
     for canon, source in mapped.items():
         if only is not None and canon not in only:
             continue
         col_sql = q(src.columns[source])
         likert = table == "surveys" and (canon in items or canon == "overall" or canon not in spec.names)
-        typed = _typed_expr(kinds[canon], col_sql, families[canon], formats.get(canon), likert)
+        typed = _typed_expr(kinds[canon], col_sql, families[canon], formats.get(canon),
+                            labels if likert else None)
         selects.append(f"{typed} AS {q(canon)}")
         columns.append(canon)
         if kinds[canon] in ("id", "str"):
@@ -262,20 +273,37 @@ def _on_scan_error(e: Exception, typed: _Typed, table: str, path: Path, params: 
 
 
 def _typing_problems(con, typed: _Typed, table: str, counts: dict[str, int], path: Path, problems: list) -> None:
-    """One wrong_type / unparseable_date problem per column with values that could not be typed."""
+    """One wrong_type / unparseable_date problem per column with values that could not be typed; a survey
+    answer column names the answer wordings it did not recognise."""
     spec = TABLES[table]
+    sql = typed.rows_sql or typed.sql
     for c in typed.flags:
         nbad = counts.get(c, 0)
-        if nbad:
-            kind = spec.column(c).kind if c in spec.names else "float"
-            check = "unparseable_date" if kind == "date" else "wrong_type"
-            problems.append(V.problem(table, c, check, int(nbad),
-                                      _bad_examples(con, typed.src, typed.mapped[c], c, typed.rows_sql or typed.sql),
-                                      f"values in {typed.mapped[c]!r} cannot be read as "
-                                      f"{'dates' if kind == 'date' else 'numbers'}"
-                                      + (" (Likert 1-5 or labels like 非常满意)" if table == "surveys"
-                                         and kind == "float" and c != "nps" else ""),
-                                      path=path))
+        if not nbad:
+            continue
+        kind = spec.column(c).kind if c in spec.names else "float"
+        check = "unparseable_date" if kind == "date" else "wrong_type"
+        detail = (f"values in {typed.mapped[c]!r} cannot be read as "
+                  f"{'dates' if kind == 'date' else 'numbers'}")
+        fix = None
+        if table == "surveys" and kind == "float" and c != "nps":
+            found = _bad_values(con, typed.src, typed.mapped[c], c, sql)
+            detail = (f"answers in {typed.mapped[c]!r} are neither scores 1-5 nor a known wording; "
+                      f"unknown labels found: {', '.join(f'{v!r} ({n:,})' for v, n in found)}")
+            fix = ("map your wording to scores under satisfaction.answer_labels in the params file, e.g. "
+                   f"answer_labels: {{{found[0][0] if found else '很好'}: 5}} (5 best); built-in wordings "
+                   "are listed in docs/ledger.md")
+        problems.append(V.problem(table, c, check, int(nbad), _bad_examples(con, typed.src, typed.mapped[c], c, sql),
+                                  detail, fix=fix, path=path))
+
+
+def _bad_values(con, src: _Source, source: str, canon: str, sql: str, k: int = 12) -> list[tuple[str, int]]:
+    """The distinct raw values whose ``canon`` value could not be typed, most frequent first."""
+    raw = q(src.columns[source])
+    return [(str(v), int(n)) for v, n in con.sql(
+        f"SELECT raw, count(*) AS n FROM (SELECT trim(CAST(r.{raw} AS VARCHAR)) AS raw, "
+        f"t.{q('__bad__' + canon)} AS bad FROM ({sql}) t POSITIONAL JOIN (SELECT {raw} FROM {src.scan}) r) "
+        f"WHERE bad GROUP BY raw ORDER BY n DESC, raw LIMIT {k}").fetchall()]
 
 
 def _bad_examples(con, src: _Source, source: str, canon: str, sql: str) -> tuple[str, ...]:
