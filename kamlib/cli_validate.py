@@ -25,7 +25,10 @@ def format_quality(quality: DataQualityReport, sources: dict | None = None) -> s
                 lines.append(f"    - excluded {e.rule}: {e.rows:,} rows{amt} - {e.description}{ex}")
         for f in quality.flags:
             if f.table == table:
-                lines.append(f"    * flagged {f.rule}: {f.rows:,} rows, amount {f.amount:,.2f} - {f.description}")
+                amt = f", amount {f.amount:,.2f}" if f.amount else ""
+                ex = f" (e.g. {'; '.join(f.examples[:3])})" if f.examples else ""
+                unit = "accounts" if f.table == "customers" else "rows"
+                lines.append(f"    * flagged {f.rule}: {f.rows:,} {unit}{amt} - {f.description}{ex}")
         excl = sum(e.rows for e in quality.exclusions if e.table == table)
         lines.append(f"    = kept {quality.rows_kept.get(table, n):,} rows ({excl:,} excluded)")
     for t in quality.rows_kept:

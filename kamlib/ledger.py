@@ -113,11 +113,14 @@ CUSTOMERS = TableSpec(
         C("industry", "str", False, "Industry of the account."),
         C("size_band", "str", False, "Company size band, e.g. 大型 / 中型 / 小型."),
         C("parent_id", "id", False,
-          "Group / holding company id; subsidiaries roll up to it when value.group_rollup is on."),
+          "Group / holding company id (chains of any depth roll up to the ultimate parent when "
+          "value.group_rollup is on; auto: whenever any account has a parent)."),
         C("account_manager", "str", False, "Responsible account manager.", pii=True),
         C("contact_name", "str", False, "Main contact (PII, masked in distributed reports).", pii=True),
         C("phone", "str", False, "Contact phone (PII, masked in distributed reports).", pii=True),
         C("email", "str", False, "Contact e-mail (PII, masked in distributed reports).", pii=True),
+        C("tax_id", "id", False, "Tax id / unified social credit code (统一社会信用代码); with name, phone and "
+                                 "e-mail it flags one account under two ids."),
         C("first_contract_date", "date", False, "Start of the relationship / first contract (survival clock start)."),
         C("contract_end_date", "date", False, "End date of the current contract (contractual churn when in the past)."),
         C("churn_date", "date", False, "Date the account was lost (contractual churn); empty while active."),

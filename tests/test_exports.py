@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kamlib import io
@@ -122,3 +123,96 @@ def test_answer_label_scores_must_be_1_to_5(tmp_path):
 
     with pytest.raises(ParamsError, match="answer_labels"):
         load_params(_params(tmp_path, data={"orders": "x.csv"}, satisfaction={"answer_labels": {"好": 7}}))
+
+
+# ------------------------------------------------------------------------------------------ group trees
+
+def test_resolve_parents_follows_chains_of_any_depth():
+    from kamlib.validation import resolve_parents
+
+    top, cycles, unknown = resolve_parents(["A", "B", "C", "D", "E", "F", "G"],
+                                           [None, "A", "B", "C", "E", "X", "F"])
+    assert top == {"A": "A", "B": "A", "C": "A", "D": "A", "E": "E", "F": "X", "G": "X"}
+    assert cycles == [] and unknown == {"F": "X"}
+    top, cycles, _ = resolve_parents(["A", "B", "C", "D"], ["B", "C", "A", "A"])
+    assert sorted(map(sorted, cycles)) == [["A", "B", "C"]]
+    assert top["A"] == "A" and top["D"] == "A"   # cycle members stay their own groups
+
+
+def _group_ledger(tmp_path, parents: dict[str, str]):
+    o = _write(tmp_path, "orders.csv", "order_id,customer_id,order_date,revenue\n" + "".join(
+        f"O{i},{c},2024-0{1 + i % 6}-05,{10 * (i + 1)}\n" for i, c in enumerate(["G", "S1", "S2", "SS", "X"])))
+    c = _write(tmp_path, "customers.csv", "customer_id,name,parent_id\n" + "".join(
+        f"{c},{c} Ltd,{parents.get(c, '')}\n" for c in ["G", "S1", "S2", "SS", "X"]))
+    return _params(tmp_path, data={"orders": str(o), "customers": str(c)})
+
+
+def test_group_rollup_reaches_the_ultimate_parent(tmp_path):
+    from kamlib import value
+
+    p = _group_ledger(tmp_path, {"S1": "G", "S2": "S1", "SS": "S2"})
+    led = io.load_full_ledger(load_params(p))
+    rl = value.rollup_ledger(led)
+    members = rl.customers.set_index("customer_id")["n_members"]
+    assert members.to_dict() == {"G": 4.0, "X": 1.0}
+    assert rl.orders.groupby("customer_id")["revenue"].sum().to_dict() == {"G": 100.0, "X": 50.0}
+
+
+def test_parent_cycles_are_data_errors_with_the_ids(tmp_path):
+    p = _group_ledger(tmp_path, {"S1": "S2", "S2": "SS", "SS": "S1"})
+    with pytest.raises(DataError, match=r"parent_cycle.*S1 → S2 → SS → S1"):
+        io.load_full_ledger(load_params(p))
+
+
+def test_unknown_parents_are_flagged_with_the_ids(tmp_path):
+    led = io.load_full_ledger(load_params(_group_ledger(tmp_path, {"S1": "HOLD", "S2": "S1"})))
+    (f,) = [f for f in led.quality.flags if f.rule == "unknown_parent"]
+    assert f.rows == 1 and f.examples == ("S1 → HOLD",)
+
+
+# ------------------------------------------------------------------------------------------ one account, two ids
+
+CUSTOMERS = """customer_id,name,phone,email
+C00012,上海华东机械（集团）有限公司,021-5555 1234,a@x.cn
+C00077,上海 华东机械(集团)股份有限公司,,
+C00100,Acme Trading Co. Ltd,,buyer@acme.com
+C00101,Other Name,+86 13812345678,BUYER@acme.com
+C00102,Third,13812345678,
+C00200,独立客户,,
+"""
+
+
+def _accounts(tmp_path, **data):
+    o = _write(tmp_path, "orders.csv", "order_id,customer_id,order_date,revenue\n"
+               "A1,C00012,2024-01-05,10\nA2,C00077,2024-01-05,20\nA3,C00077,2024-02-05,5\nA4,C00200,2024-02-05,1\n")
+    c = _write(tmp_path, "customers.csv", CUSTOMERS)
+    return load_params(_params(tmp_path, data={"orders": str(o), "customers": str(c), **data}))
+
+
+def test_normalised_names():
+    from kamlib.io.accounts import normalise_names
+
+    got = normalise_names(pd.Series(["上海华东机械（集团）有限公司", "上海 华东机械(集团)股份有限公司",
+                                     "ＡＣＭＥ Co., Ltd.", "acme", "有限公司", None]))
+    assert list(got[:4]) == ["上海华东机械", "上海华东机械", "acme", "acme"] and got[4:].isna().all()
+
+
+def test_likely_duplicate_accounts_are_flagged_naming_both_ids(tmp_path, capsys):
+    led = io.load_full_ledger(_accounts(tmp_path))
+    (f,) = [f for f in led.quality.flags if f.rule == "likely_duplicate_account"]
+    assert f.rows == 5
+    assert "C00012 = C00077 (same name)" in f.examples
+    assert "C00100 = C00101 (same e-mail)" in f.examples and "C00101 = C00102 (same phone)" in f.examples
+    from kamlib.cli import main
+
+    assert main(["validate", str(tmp_path / "p.yaml")]) == 0
+    assert "C00012 = C00077" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("grain", ["line", "day"])
+def test_merge_ids_merges_one_account_under_two_ids(tmp_path, grain):
+    led = io.load_full_ledger(_accounts(tmp_path, merge_ids={"C00077": "C00012"}), grain=grain)
+    assert "C00077" not in set(led.customers["customer_id"]) and "C00012" in set(led.customers["customer_id"])
+    assert led.orders.groupby("customer_id")["revenue"].sum().to_dict() == {"C00012": 35.0, "C00200": 1.0}
+    assert not any("C00077" in e for f in led.quality.flags for e in f.examples)
+    assert any("2 row(s) re-keyed by data.merge_ids" in n for n in led.quality.notes)
