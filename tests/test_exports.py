@@ -216,3 +216,27 @@ def test_merge_ids_merges_one_account_under_two_ids(tmp_path, grain):
     assert led.orders.groupby("customer_id")["revenue"].sum().to_dict() == {"C00012": 35.0, "C00200": 1.0}
     assert not any("C00077" in e for f in led.quality.flags for e in f.examples)
     assert any("2 row(s) re-keyed by data.merge_ids" in n for n in led.quality.notes)
+
+
+# ------------------------------------------------------------------------------------------ parser errors
+
+def test_a_huge_cell_is_reported_on_its_true_line(tmp_path):
+    head = "order_id,customer_id,order_date,revenue,product_name\n" + "".join(
+        f"A{i},C1,2024-01-05,10,x\n" for i in range(5))
+    f = tmp_path / "orders.csv"
+    f.write_text(head + "A9,C1,2024-01-05,10," + "y" * (3 * 2**20) + "\nA10,C1,2024-01-05,10,z\n", encoding="utf-8")
+    with pytest.raises(DataError) as ei:
+        io.load_full_ledger(load_params(_params(tmp_path, data={"orders": str(f)})))
+    msg = str(ei.value)
+    assert "line 7 of orders.csv is 3.0 MB long" in msg and "unclosed quote" in msg and len(msg) < 2000
+
+
+@pytest.mark.parametrize("row", [3, 30000])
+def test_a_row_with_extra_fields_is_reported_on_its_true_line(tmp_path, row):
+    lines = [f"A{i},C1,2024-01-05,10" for i in range(row + 5)]
+    lines[row - 2] = "A9,C1,2024-01-05,10,extra,more"
+    f = _write(tmp_path, "orders.csv", "order_id,customer_id,order_date,revenue\n" + "\n".join(lines) + "\n",
+               encoding="gb18030")
+    with pytest.raises(DataError) as ei:
+        io.load_full_ledger(load_params(_params(tmp_path, data={"orders": str(f)})))
+    assert f"line {row} of orders.csv has 6 fields where the header has 4" in str(ei.value)

@@ -266,6 +266,74 @@ def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source |
     return _describe_source(con, table, path, q(view), "xlsx", None, [], problems)
 
 
+_MAX_LINE = 2_000_000   # DuckDB's default max_line_size (bytes)
+
+
+def _long_line(path: Path, limit: int = _MAX_LINE) -> tuple[int, int] | None:
+    """(1-based line number, length in bytes) of the first line longer than ``limit``; None when none is."""
+    line, length = 1, 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            start = 0
+            while (nl := chunk.find(b"\n", start)) >= 0:
+                length += nl - start
+                if length > limit:
+                    return line, length
+                line, length, start = line + 1, 0, nl + 1
+            length += len(chunk) - start
+            if length > limit:   # keep counting to report the whole size
+                rest = fh.read(1 << 26)
+                return line, length + (rest.find(b"\n") if b"\n" in rest else len(rest))
+    return None
+
+
+def _ragged_line(path: Path, encoding: str) -> tuple[int, int, int, str] | None:
+    """(line, fields, header fields, delimiter) of the first row whose number of fields differs from the
+    header's, read with Python's csv module (quotes respected); None when every row matches."""
+    import csv
+    import sys
+
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        header = fh.readline()
+        delim = max(",;\t|", key=header.count)
+        fh.seek(0)
+        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))   # error path only: huge cells must not stop the count
+        reader = csv.reader(fh, delimiter=delim)
+        try:
+            width = len(next(reader))
+            for row in reader:
+                if row and len(row) != width:
+                    return reader.line_num, len(row), width, delim
+        except (csv.Error, StopIteration):
+            return None
+    return None
+
+
+def _csv_problem(table: str, path: Path, msg: str, src_temp: list[Path], encoding: str | None) -> dict:
+    """A CSV parsing problem at the true line of the file, with a fix for what went wrong there (the file is
+    read from its UTF-8 copy when it was transcoded)."""
+    read, encoding = (src_temp[0], "utf-8") if src_temp else (path, encoding)
+    if "maximum line size" in msg.lower():
+        hit = _long_line(read)
+        if hit:
+            line, size = hit
+            return V.problem(table, None, "unreadable", 0, (),
+                             f"line {line} of {path.name} is {size / 2**20:,.1f} MB long (the reader's limit is "
+                             f"{_MAX_LINE / 2**20:.0f} MB per line)",
+                             fix=f"open the file at line {line}: a cell that large is usually an unclosed quote "
+                                 "(the rest of the file read as one cell) or pasted binary data; fix or delete that "
+                                 "line, or leave the long text column out of the export", path=path)
+    ragged = _ragged_line(read, encoding or "utf-8")
+    if ragged:
+        line, n, width, delim = ragged
+        return V.problem(table, None, "unreadable", 0, (),
+                         f"line {line} of {path.name} has {n} fields where the header has {width} "
+                         f"(delimiter {delim!r})",
+                         fix=f"at line {line}, put quotes around values that contain {delim!r} (or remove the "
+                             "stray delimiters), then export again", path=path)
+    return V.problem(table, None, "unreadable", 0, (), f"csv reader: {msg}", path=path)
+
+
 def _describe_source(con, table: str, path: Path, scan: str, fmt: str, enc: str | None, temp: list[Path],
                      problems: list) -> _Source | None:
     import duckdb
@@ -273,11 +341,22 @@ def _describe_source(con, table: str, path: Path, scan: str, fmt: str, enc: str 
     try:
         desc = con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as e:
+        msg = duck_msg(e)
+        if "unicode" in msg.lower():
+            problems.append(V.problem(table, None, "encoding", 0, (), f"{fmt} reader: {msg}", path=path))
+        elif fmt == "csv":
+            problems.append(_csv_problem(table, path, msg, temp, enc))
+        else:
+            problems.append(V.problem(table, None, "unreadable", 0, (), f"{fmt} reader: {msg}", path=path))
         for t in temp:
             t.unlink(missing_ok=True)
-        msg = duck_msg(e)
-        check = "encoding" if "unicode" in msg.lower() else "unreadable"
-        problems.append(V.problem(table, None, check, 0, (), f"{fmt} reader: {msg}", path=path))
+        return None
+    # one column whose name holds a delimiter: the sniffer fell back because rows disagree on their fields
+    if fmt == "csv" and len(desc) == 1 and any(ch in str(desc[0][0]) for ch in ",;\t|") \
+            and _ragged_line(temp[0] if temp else path, "utf-8" if temp else (enc or "utf-8")):
+        problems.append(_csv_problem(table, path, "", temp, enc))
+        for t in temp:
+            t.unlink(missing_ok=True)
         return None
     columns, types = {}, {}
     for name, typ, *_ in desc:

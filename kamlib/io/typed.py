@@ -10,7 +10,7 @@ from .. import validation as V
 from ..ledger import LIKERT_LABELS, TABLES, likert_key
 from ..params import Params
 from ._sql import duck_msg, lit, q, type_family
-from .files import _open, _Source
+from .files import _csv_problem, _open, _Source
 from .mapping import _extra_items, _map_columns, _missing_column_problems, _required_missing
 
 #: text date formats tried (after ISO 8601) when data.date_format is not set
@@ -184,6 +184,8 @@ def _typed(con, table: str, path: Path, params: Params, problems: list, notes: l
     SQL also has ``__dup__``: true on each later copy of a row identical in every mapped source column (the
     first copy, in file order, is false). The caller must call ``src.cleanup()`` when done.
     """
+    import duckdb
+
     src = _open(con, table, path, params, problems)
     if src is None:
         return None
@@ -196,7 +198,15 @@ def _typed(con, table: str, path: Path, params: Params, problems: list, notes: l
         if missing:
             _missing_column_problems(src, missing, params, problems)
             return None
-        typed = _typed_sql(con, src, mapped, params, notes, position, only, dup and position)
+        try:   # the date sample reads up to 50,000 rows: a malformed row there is a problem of the file
+            typed = _typed_sql(con, src, mapped, params, notes, position, only, dup and position)
+        except duckdb.Error as e:
+            retry = _reader_error(e, src, table, path, params, problems)
+            if retry is None:
+                return None
+            src.cleanup()
+            ok = True   # cleaned up above
+            return _typed(con, table, path, retry, problems, notes, position, only, dup)
         ok = True
         return typed
     finally:
@@ -262,13 +272,21 @@ def _on_scan_error(e: Exception, typed: _Typed, table: str, path: Path, params: 
                    problems: list) -> Params | None:
     """Handle a DuckDB error met while scanning: the params to retry with (a CSV that looked like UTF-8 in
     its first megabyte but is GB18030 further down), or None after recording the problem."""
+    return _reader_error(e, typed.src, table, path, params, problems)
+
+
+def _reader_error(e: Exception, src: _Source, table: str, path: Path, params: Params,
+                  problems: list) -> Params | None:
     msg = duck_msg(e)
-    src = typed.src
     if "unicode" in msg.lower() and src.fmt == "csv" and params.data.encoding == "auto" \
             and src.encoding == "utf-8":
         return params.model_copy(update={"data": params.data.model_copy(update={"encoding": "gb18030"})})
-    check = "encoding" if "unicode" in msg.lower() else "unreadable"
-    problems.append(V.problem(table, None, check, 0, (), f"{src.fmt} reader: {msg}", path=path))
+    if "unicode" in msg.lower():
+        problems.append(V.problem(table, None, "encoding", 0, (), f"{src.fmt} reader: {msg}", path=path))
+    elif src.fmt == "csv":
+        problems.append(_csv_problem(table, path, msg, src.temp, src.encoding))
+    else:
+        problems.append(V.problem(table, None, "unreadable", 0, (), f"{src.fmt} reader: {msg}", path=path))
     return None
 
 
