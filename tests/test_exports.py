@@ -240,3 +240,21 @@ def test_a_row_with_extra_fields_is_reported_on_its_true_line(tmp_path, row):
     with pytest.raises(DataError) as ei:
         io.load_full_ledger(load_params(_params(tmp_path, data={"orders": str(f)})))
     assert f"line {row} of orders.csv has 6 fields where the header has 4" in str(ei.value)
+
+
+# ------------------------------------------------------------------------------------------ params
+
+def test_params_errors_name_the_file_that_set_the_key(tmp_path):
+    from kamlib.errors import ParamsError
+
+    _write(tmp_path, "_base.yaml", json.dumps({"data": {"orders": "missing.csv"}, "value": {"group_rolup": True}}))
+    p = _write(tmp_path, "east.yaml", json.dumps({"extends": "_base.yaml", "region": "east"}))
+    with pytest.raises(ParamsError) as ei:
+        load_params(p)
+    msg = str(ei.value)
+    assert msg.startswith(str(tmp_path / "_base.yaml")) and "did you mean 'group_rollup'?" in msg
+    assert "README 'Params reference'" in msg
+    _write(tmp_path, "_base.yaml", json.dumps({"data": {"orders": "missing.csv"}}))
+    with pytest.raises(DataError) as ei:
+        io.load_full_ledger(load_params(p))
+    assert f"fix data.orders in {tmp_path / '_base.yaml'}" in str(ei.value)

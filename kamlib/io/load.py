@@ -25,7 +25,7 @@ from .scan import GRAINS, _Scan, _scan_table
 
 #: bump when reading, checking or reducing the tables, or the stored scan's format, changes, so that stored
 #: scans (ledger-<key>.pkl.lz4 in a run cache) and cached workbooks are rebuilt
-IO_VERSION = "4"
+IO_VERSION = "5"
 
 
 # ------------------------------------------------------------------------------------------ derivations
