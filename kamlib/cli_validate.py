@@ -3,7 +3,7 @@ summary (rows read, rows excluded by each rule, rows kept) and the region filter
 from __future__ import annotations
 
 from . import validation as V
-from .errors import DataError, ParamsError
+from .errors import DataError, KamlibError, ParamsError
 from .io import filter_ledger, ledger_key, load_full_ledger
 from .ledger import DataQualityReport, Ledger
 
@@ -25,7 +25,10 @@ def format_quality(quality: DataQualityReport, sources: dict | None = None) -> s
                 lines.append(f"    - excluded {e.rule}: {e.rows:,} rows{amt} - {e.description}{ex}")
         for f in quality.flags:
             if f.table == table:
-                lines.append(f"    * flagged {f.rule}: {f.rows:,} rows, amount {f.amount:,.2f} - {f.description}")
+                amt = f", amount {f.amount:,.2f}" if f.amount else ""
+                ex = f" (e.g. {'; '.join(f.examples[:3])})" if f.examples else ""
+                unit = "accounts" if f.table == "customers" else "rows"
+                lines.append(f"    * flagged {f.rule}: {f.rows:,} {unit}{amt} - {f.description}{ex}")
         excl = sum(e.rows for e in quality.exclusions if e.table == table)
         lines.append(f"    = kept {quality.rows_kept.get(table, n):,} rows ({excl:,} excluded)")
     for t in quality.rows_kept:
@@ -78,6 +81,13 @@ def _validate_one(f, cache: dict[str, Ledger | DataError]) -> bool:
             cache[key] = load_full_ledger(params, grain="day")   # validation and counts need no order lines
         except DataError as e:
             cache[key] = e
+        except KamlibError as e:
+            cache[key] = DataError(str(e), [V.problem("ledger", None, "unreadable", 0, (), str(e))])
+        except Exception as e:   # a reader bug must not stop the other params files from being checked
+            files = ", ".join(f"{t}: {getattr(params.data, t)}" for t in ("orders", "customers", "invoices",
+                                                                           "surveys") if getattr(params.data, t))
+            msg = f"unexpected {type(e).__name__} while reading {files}: {e} (please report this as a bug)"
+            cache[key] = DataError(msg, [V.problem("ledger", None, "internal_error", 0, (), msg)])
     res = cache[key]
     if isinstance(res, DataError):
         print(f"  INVALID: {len(res.problems)} problem(s):")

@@ -113,11 +113,14 @@ CUSTOMERS = TableSpec(
         C("industry", "str", False, "Industry of the account."),
         C("size_band", "str", False, "Company size band, e.g. 大型 / 中型 / 小型."),
         C("parent_id", "id", False,
-          "Group / holding company id; subsidiaries roll up to it when value.group_rollup is on."),
+          "Group / holding company id (chains of any depth roll up to the ultimate parent when "
+          "value.group_rollup is on; auto: whenever any account has a parent)."),
         C("account_manager", "str", False, "Responsible account manager.", pii=True),
         C("contact_name", "str", False, "Main contact (PII, masked in distributed reports).", pii=True),
         C("phone", "str", False, "Contact phone (PII, masked in distributed reports).", pii=True),
         C("email", "str", False, "Contact e-mail (PII, masked in distributed reports).", pii=True),
+        C("tax_id", "id", False, "Tax id / unified social credit code (统一社会信用代码); with name, phone and "
+                                 "e-mail it flags one account under two ids."),
         C("first_contract_date", "date", False, "Start of the relationship / first contract (survival clock start)."),
         C("contract_end_date", "date", False, "End date of the current contract (contractual churn when in the past)."),
         C("churn_date", "date", False, "Date the account was lost (contractual churn); empty while active."),
@@ -162,12 +165,37 @@ SURVEYS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, CUSTOMERS, INVOICES, SURVEYS)}
 
-#: Likert label text → score, for exports that store the words instead of numbers.
+#: Likert answer wording → score (5 best), for exports that store the words instead of numbers: the common
+#: Chinese and English five-point scales (satisfaction and agreement), the KAM articles' wording
+#: (高度满意 / 一般满意 / 无意见 / 有些不满意 / 极不满意) included. Matched after trimming, ignoring case and
+#: spaces; a company's own wording is added with params ``satisfaction.answer_labels``.
 LIKERT_LABELS: dict[str, int] = {
-    "非常满意": 5, "比较满意": 4, "满意": 4, "无意见": 3, "一般": 3, "不太满意": 2, "不满意": 2, "非常不满意": 1,
-    "very satisfied": 5, "satisfied": 4, "neutral": 3, "neither": 3, "dissatisfied": 2,
-    "very dissatisfied": 1,
+    # Chinese, satisfaction
+    "非常满意": 5, "很满意": 5, "十分满意": 5, "高度满意": 5, "极其满意": 5, "特别满意": 5,
+    "比较满意": 4, "较满意": 4, "满意": 4, "一般满意": 4, "基本满意": 4, "还算满意": 4,
+    "无意见": 3, "一般": 3, "中立": 3, "说不清": 3, "不确定": 3, "中等": 3, "还行": 3,
+    "不太满意": 2, "不满意": 2, "有些不满意": 2, "比较不满意": 2, "较不满意": 2, "有点不满意": 2,
+    "非常不满意": 1, "很不满意": 1, "极不满意": 1, "十分不满意": 1, "极其不满意": 1, "特别不满意": 1,
+    # Chinese, agreement
+    "非常同意": 5, "完全同意": 5, "比较同意": 4, "同意": 4, "不确定是否同意": 3,
+    "不太同意": 2, "不同意": 2, "非常不同意": 1, "完全不同意": 1,
+    # English, satisfaction
+    "very satisfied": 5, "extremely satisfied": 5, "completely satisfied": 5, "highly satisfied": 5,
+    "satisfied": 4, "somewhat satisfied": 4, "fairly satisfied": 4, "mostly satisfied": 4,
+    "neutral": 3, "neither": 3, "neither satisfied nor dissatisfied": 3, "no opinion": 3,
+    "neither satisfied or dissatisfied": 3, "average": 3,
+    "dissatisfied": 2, "somewhat dissatisfied": 2, "unsatisfied": 2, "fairly dissatisfied": 2,
+    "very dissatisfied": 1, "extremely dissatisfied": 1, "completely dissatisfied": 1, "very unsatisfied": 1,
+    "highly dissatisfied": 1,
+    # English, agreement
+    "strongly agree": 5, "agree": 4, "somewhat agree": 4, "neither agree nor disagree": 3,
+    "neither agree or disagree": 3, "somewhat disagree": 2, "disagree": 2, "strongly disagree": 1,
 }
+
+
+def likert_key(label: str) -> str:
+    """How answer wording is matched: trimmed, lower case, without spaces (full-width spaces included)."""
+    return "".join(str(label).split()).lower()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -42,6 +42,10 @@ class DataSection(_Strict):
     surveys: Path | None = None
     encoding: str = Field(default="auto", description="CSV encoding: auto (detect), utf-8, utf-8-sig, gb18030, gbk")
     sheet: str | int | None = Field(default=None, description="Excel sheet name or index (default: first sheet)")
+    merge_ids: dict[str, str] = Field(
+        default_factory=dict, description="account id -> the id it is merged into (one account under two ids), "
+                                          "applied to customer_id and parent_id of every table at load time, "
+                                          "e.g. {C00077: C00012}")
     date_format: str | None = Field(
         default=None, description="strptime format of text dates, e.g. '%d/%m/%Y' (default: auto: ISO, 2024/3/5, "
                           "20240305, 2024年3月5日; slash dates like 5/3/2024 month-first unless the data "
@@ -68,6 +72,10 @@ class RulesSection(_Strict):
     cancelled_status: list[str] = Field(default_factory=list, description="status values marking a cancellation")
     exclude_returns: bool = True
     exclude_zero_price: bool = True
+    exclude_duplicate_lines: bool = Field(
+        default=True, description="exclude exact duplicate order / invoice lines (identical in every mapped "
+                                  "column, e.g. an export appended twice): the first copy is kept, the others "
+                                  "counted as duplicate_line; false keeps them all")
     negative_revenue: Literal["error", "exclude"] = "error"
     future_dates: Literal["exclude", "error"] = "exclude"
     exclude_values: dict[str, list[str]] = Field(
@@ -98,7 +106,9 @@ class ValueSection(_Strict):
     forecast_periods: int = Field(default=4, ge=1, le=20, description="periods ahead of the Markov tier-mix forecast")
     growth_periods: int = Field(default=4, ge=2, le=24, description="quarters used for the revenue-growth slope")
     period: Literal["month", "quarter", "year"] = "quarter"
-    group_rollup: bool = False
+    group_rollup: bool | Literal["auto"] = Field(
+        default="auto", description="group accounts (subsidiaries rolled up to their ultimate parent): "
+                                    "auto = on when any account has a parent_id")
     top_n: int = Field(default=20, ge=1, le=500)
 
     @field_validator("abc_cutoffs", "tier_quantiles", "tier_shares")
@@ -161,6 +171,9 @@ class SatisfactionSection(_Strict):
     missing: Literal["pairwise", "listwise"] = "pairwise"
     ci: float = Field(default=0.95, gt=0.5, lt=1)
     min_n: int = Field(default=10, ge=2)
+    answer_labels: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(
+        default_factory=dict, description="a company's own answer wording -> score 1-5 (5 best), added to the "
+                                          "built-in Chinese and English five-point wordings, e.g. {很好: 5}")
     correction: Literal["holm", "fdr_bh"] = "holm"
     group_by: list[str] = Field(default_factory=lambda: ["tier", "respondent_role"])
     drivers_max_responses: int | None = Field(
@@ -205,6 +218,20 @@ class Params(_Strict):
     timeout_seconds: int = Field(default=1800, ge=10, le=86400, description="per-notebook execution timeout")
     source: Path | None = Field(default=None, exclude=True,
                                 description="the params file this came from (set by load_params)")
+    key_sources: dict[str, str] = Field(
+        default_factory=dict, exclude=True, repr=False,
+        description="dotted key -> the file that set it (the region file or a base it extends; set by load_params)")
+
+    def where(self, key: str | None = None) -> str:
+        """The file that set ``key`` (dotted, e.g. ``data.orders``): the region file or the base it extends;
+        the params file itself when the key is unknown or not given."""
+        if key:
+            parts = key.split(".")
+            for i in range(len(parts), 0, -1):
+                hit = self.key_sources.get(".".join(parts[:i]))
+                if hit:
+                    return hit
+        return str(self.source) if self.source else "params"
 
     @field_validator("region")
     @classmethod
@@ -286,17 +313,49 @@ def _resolve_paths(raw: dict, folder: Path) -> dict:
     return raw
 
 
-def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+def _key_paths(raw: dict, prefix: str = "") -> list[str]:
+    """Every dotted key of a nested mapping (``data``, ``data.orders`` ...)."""
+    out = []
+    for k, v in raw.items():
+        key = f"{prefix}{k}"
+        out.append(key)
+        if isinstance(v, dict):
+            out += _key_paths(v, key + ".")
+    return out
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...] = (), origins: dict[str, str] | None = None,
+              shown: Path | None = None) -> dict:
+    """The merged mapping of ``path`` and the bases it extends; ``origins`` collects dotted key -> the file
+    that set it (the extending file wins, as in the merge)."""
+    shown = shown or path
     path = path.resolve()
     if path in seen:
         raise ParamsError(f"{path}: 'extends' forms a cycle: {' -> '.join(str(p) for p in seen + (path,))}")
     raw = _resolve_paths(_read_yaml(path), path.parent)
     parent = raw.pop("extends", None)
-    if parent is None:
-        return raw
-    if not isinstance(parent, str):
+    if parent is not None and not isinstance(parent, str):
         raise ParamsError(f"{path}: 'extends' must be a file name such as _base.yaml, got {parent!r}")
-    return _deep_merge(_load_raw(path.parent / parent, seen + (path,)), raw)
+    if parent is not None:
+        base = _load_raw(path.parent / parent, seen + (path,), origins, shown.parent / parent)
+    if origins is not None:
+        origins.update({k: str(shown) for k in _key_paths(raw)})
+    return raw if parent is None else _deep_merge(base, raw)
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys allowed next to the unknown key at ``loc`` (the fields of the section that holds it)."""
+    model: Any = Params
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        model = next((a for a in (ann, *getattr(ann, "__args__", ())) if isinstance(a, type)
+                      and issubclass(a, BaseModel)), None)
+        if model is None:
+            return []
+    return [k for k in getattr(model, "model_fields", {}) if k not in ("source", "key_sources")]
 
 
 def _describe(err: Mapping[str, Any]) -> str:
@@ -306,7 +365,13 @@ def _describe(err: Mapping[str, Any]) -> str:
     if kind == "missing":
         return f"'{loc}' is required but missing"
     if kind == "extra_forbidden":
-        return f"unknown key '{loc}' (check the spelling; see README 'Params reference')"
+        from difflib import get_close_matches
+
+        known = _known_keys(tuple(err["loc"]))
+        near = get_close_matches(str(err["loc"][-1]), known, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(repr(n) for n in near)}? " if near else ""
+        allowed = f"allowed here: {', '.join(known)}; " if known else ""
+        return f"unknown key '{loc}' ({hint}{allowed}see README 'Params reference')"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return f"'{loc}' {msg.lower()}, got {got!r}"
     if kind == "literal_error":
@@ -332,14 +397,26 @@ def load_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Pa
         Listing *every* invalid key at once, each with the file, the key, what is allowed and what was found.
     """
     path = Path(path)
-    raw = _load_raw(path)
+    origins: dict[str, str] = {}
+    raw = _load_raw(path, origins=origins)
     if overrides:
         raw = _deep_merge(raw, overrides)
+        origins.update({k: "overrides" for k in _key_paths(overrides)})
     try:
-        return Params.model_validate({**raw, "source": str(path)})
+        return Params.model_validate({**raw, "source": str(path), "key_sources": origins})
     except ValidationError as e:
-        lines = [f"{path}: {_describe(err)}" for err in e.errors()]
+        lines = [f"{_origin(origins, err['loc'], path)}: {_describe(err)}" for err in e.errors()]
         raise ParamsError("\n".join(lines)) from None
+
+
+def _origin(origins: dict[str, str], loc: tuple, path: Path) -> str:
+    """The file that set the key at ``loc`` (or its nearest parent key); ``path`` when none did."""
+    parts = [str(p) for p in loc]
+    for i in range(len(parts), 0, -1):
+        hit = origins.get(".".join(parts[:i]))
+        if hit:
+            return hit
+    return str(path)
 
 
 def discover(patterns: list[str] | None = None, folder: str | Path = "params") -> list[Path]:

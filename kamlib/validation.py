@@ -34,6 +34,9 @@ STRING_DTYPE = pd.StringDtype("pyarrow")
 
 #: soft rules in the order they are applied: (rule, tables, description)
 SOFT_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("duplicate_line", ("orders", "invoices"),
+     "exact duplicate line: identical to an earlier row in every mapped column (e.g. an export appended "
+     "twice); the first copy is kept (rules.exclude_duplicate_lines: false keeps every copy)"),
     ("cancelled", ("orders",),
      "cancelled order: order_id starts with rules.cancelled_prefix or status is in rules.cancelled_status"),
     ("return", ("orders",),
@@ -52,6 +55,10 @@ SOFT_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("future_date", ("orders", "invoices", "surveys"),
      "dated after the period end (params as_of, or today when as_of is not set); rules.future_dates"),
 )
+
+#: description of the duplicate_line exclusion
+DUPLICATE_LINE = ("exact duplicate: identical to an earlier line in every mapped column (e.g. an export "
+                  "appended twice); the first copy is kept")
 
 #: hard checks: (check, what it means, how to fix) - documented in docs/ledger.md
 HARD_CHECKS: dict[str, tuple[str, str]] = {
@@ -100,6 +107,8 @@ HARD_CHECKS: dict[str, tuple[str, str]] = {
                     "correct the dates, set as_of, or set rules.future_dates: exclude"),
     "unknown_filter_column": ("filter: names a column the customers table does not have",
                               "filter on a customer attribute that exists (the message lists them)"),
+    "parent_cycle": ("customers.parent_id chains loop back to an account (A's parent is B, B's parent is A)",
+                     "fix parent_id so that every chain ends at a group head with no parent (or its own id)"),
     "no_matching_customer": ("filter: matches no customer", "use values that occur (the message lists them "
                              "with their counts)"),
 }
@@ -627,3 +636,73 @@ def hard_checks_sql(table: str, columns: Iterable[str], rules, as_of: dt.date,
                     f"{q('customer_id')} IS NOT NULL AND {q('customer_id')} NOT IN "
                     f"(SELECT customer_id FROM {known_customers})", ("customer_id",), ""))
     return out
+
+
+# ------------------------------------------------------------------------------------------ group trees
+
+def resolve_parents(ids, parents) -> tuple[dict[str, str], list[list[str]], dict[str, str]]:
+    """Each account's ultimate parent, following ``parent_id`` chains of any depth.
+
+    Parameters
+    ----------
+    ids, parents : sequences of the same length
+        Account ids and their ``parent_id`` (missing, empty or the account's own id: no parent).
+
+    Returns
+    -------
+    top, cycles, unknown
+        ``top``: account id -> ultimate parent id (itself when it has no parent; a parent id that is not an
+        account heads its group). ``cycles``: each cycle of parents as a list of ids (its accounts are their
+        own groups in ``top``). ``unknown``: account id -> parent id that is not an account.
+    """
+    def clean(v):
+        return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or str(v) == "" \
+            else str(v)
+
+    id_list = [str(i) for i in ids]
+    known = set(id_list)
+    parent_of = {i: p for i, p in zip(id_list, map(clean, parents), strict=True) if p is not None and p != i}
+    unknown = {i: p for i, p in parent_of.items() if p not in known}
+    top: dict[str, str] = {}
+    cycles: list[list[str]] = []
+    for start in id_list:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        node, root = start, None
+        while root is None:
+            if node in top:
+                root = top[node]
+            elif node in on_path:   # a cycle: its members and the chain leading into it stay apart
+                cycles.append(path[on_path[node]:])
+                root = ""
+            else:
+                on_path[node] = len(path)
+                path.append(node)
+                parent = parent_of.get(node)
+                if parent is None or parent not in known:
+                    root = parent or node
+                else:
+                    node = parent
+        for n in path:
+            top[n] = root or n
+    return top, cycles, unknown
+
+
+def parent_problems(customers: pd.DataFrame, path=None) -> tuple[list[dict], tuple[Exclusion, ...]]:
+    """Cycles of ``parent_id`` (hard problems, with the ids) and parents that are not accounts (flagged: they
+    head a group of their own) of a customers table."""
+    if "parent_id" not in customers or not customers["parent_id"].notna().any():
+        return [], ()
+    _, cycles, unknown = resolve_parents(customers["customer_id"], customers["parent_id"])
+    problems = []
+    if cycles:
+        shown = "; ".join(" → ".join([*c, c[0]]) for c in cycles[:5])
+        problems.append(problem("customers", "parent_id", "parent_cycle", sum(map(len, cycles)), (),
+                                f"{len(cycles)} cycle(s) of parents: {shown}", path=path))
+    flags: tuple[Exclusion, ...] = ()
+    if unknown:
+        ex = tuple(f"{c} → {p}" for c, p in list(unknown.items())[:5])
+        flags = (Exclusion("customers", "unknown_parent", len(unknown),
+                           f"kept: parent_id names {len(set(unknown.values())):,} id(s) that are not accounts; "
+                           "each heads a group of its own in the group roll-up", examples=ex),)
+    return problems, flags

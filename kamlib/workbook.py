@@ -140,7 +140,10 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
     groups = migration = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KamlibWarning)
-        if vs.group_rollup:
+        rollup = vs.group_rollup
+        if rollup == "auto":   # on when any account has a parent
+            rollup = "parent_id" in ledger.customers and bool(ledger.customers["parent_id"].notna().any())
+        if rollup:
             try:
                 groups = value.group_indicators(ledger, as_of, growth_periods=vs.growth_periods)
             except KamlibError as e:

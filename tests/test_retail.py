@@ -42,6 +42,8 @@ def expected(params):
     rules = params.rules
     stock = raw["StockCode"].astype(str).str.strip()
     masks = {
+        # exact copies of an earlier line in every mapped column (all eight columns of the sheet)
+        "duplicate_line": raw[list(params.columns["orders"])].duplicated(keep="first"),
         "cancelled": raw["InvoiceNo"].astype(str).str.startswith("C"),
         "return": raw["Quantity"] < 0,
         "excluded_value": stock.isin(rules.exclude_values["product_id"])

@@ -148,7 +148,8 @@ def test_workbook_precomputes_the_row_level_analyses_as_the_functions_do(params)
     pd.testing.assert_series_equal(wb.migration.previous, direct.previous)
     sens = survival.threshold_sensitivity(wb.ledger, wb.as_of, ss.sensitivity_days, chosen=ss.inactivity_days)
     pd.testing.assert_frame_equal(wb.sensitivity.table, sens.table)
-    assert wb.groups is None and not wb.unavailable   # no group roll-up asked for
+    has_parents = "parent_id" in wb.ledger.customers and wb.ledger.customers["parent_id"].notna().any()
+    assert (wb.groups is not None) == has_parents and not wb.unavailable   # value.group_rollup: auto
     rollup = params.model_copy(update={"value": vs.model_copy(update={"group_rollup": True})})
     with_groups = workbook.build_workbook(rollup, wb.ledger)
     if "parent_id" in wb.ledger.customers and wb.ledger.customers["parent_id"].notna().any():

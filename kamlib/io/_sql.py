@@ -48,7 +48,8 @@ def duck_msg(e: Exception) -> str:
         if line.startswith("Possible Solution") or (not line.strip() and lines):
             break
         if line.strip():
-            lines.append(line.strip())
+            text = line.strip()
+            lines.append(text if len(text) <= 200 else text[:200] + f"... ({len(text):,} characters)")
     return " / ".join(lines[:4])
 
 

@@ -47,9 +47,9 @@ class _Source:
             t.unlink(missing_ok=True)
 
 
-def _where(params: Params) -> str:
-    """The params file named in messages."""
-    return str(params.source) if params.source else "params"
+def _where(params: Params, key: str | None = None) -> str:
+    """The params file named in messages: the one that set ``key`` (a base it extends, or the file itself)."""
+    return params.where(key)
 
 
 # ------------------------------------------------------------------------------------------ encodings
@@ -182,7 +182,53 @@ def _stringify(s: pd.Series) -> pa.Array:
     return pa.array([one(v) for v in s.to_numpy(dtype=object)], type=pa.string())
 
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # Compound File: Excel 97-2003 .xls (or an encrypted .xlsx)
+_CONVERT = "open it in Excel or WPS and save it as .xlsx (Excel Workbook) or CSV UTF-8, then point data.{table} at it"
+
+
+def _workbook_problem(table: str, path: Path) -> str | None:
+    """What an Excel-named file really seems to be when it cannot be a workbook; None when it may be one."""
+    import zipfile
+
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return "a damaged or truncated zip archive, not a readable workbook (was the download or copy cut short?)"
+        if "xl/workbook.xml" not in names and path.suffix.lower() != ".xls":
+            return (f"a zip archive that is not an Excel workbook (no xl/workbook.xml; it holds "
+                    f"{', '.join(sorted(names)[:4]) or 'nothing'})")
+        return None
+    if head.startswith(_OLE):
+        return None if path.suffix.lower() == ".xls" else \
+            "an old Excel 97-2003 (.xls) or password-protected workbook under an .xlsx name"
+    if b"\x00" not in head[:1024]:
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = head.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if text.lstrip().startswith("<"):
+                return "an HTML or XML page saved under an Excel name (some systems export tables this way)"
+            sep = next((c for c in ",;\t|" if c in text.split("\n", 1)[0]), None)
+            kind = f"CSV text ({sep!r}-separated)" if sep else "plain text"
+            return f"{kind} saved under an Excel name; rename it to .csv (and point data.{table} at it)"
+    if path.suffix.lower() == ".xls":
+        return None
+    return f"not an Excel workbook (it starts with bytes {head[:8].hex(' ')})"
+
+
 def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source | None:
+    what = _workbook_problem(table, path)
+    if what is not None:
+        problems.append(V.problem(table, None, "unreadable", 0, (), f"{path.name} is {what}",
+                                  fix=(f"re-export the table as .xlsx or CSV, or {_CONVERT.format(table=table)}"
+                                       if "rename" not in what else f"rename {path.name} to .csv"),
+                                  path=path))
+        return None
     try:
         df = _excel_frame(path, sheet)
     except (ValueError, KeyError, IndexError) as e:
@@ -194,8 +240,18 @@ def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source |
                                   fix="set data.sheet to one of the sheet names (or its 0-based index)",
                                   path=path))
         return None
-    except OSError as e:
-        problems.append(V.problem(table, None, "unreadable", 0, (), f"cannot open the workbook: {e}", path=path))
+    except Exception as e:   # any reader failure on a user's file is that file's problem, never a traceback
+        old = path.suffix.lower() == ".xls"
+        problems.append(V.problem(
+            table, None, "unreadable", 0, (),
+            f"cannot read {path.name} as {'an Excel 97-2003 (.xls)' if old else 'an Excel'} workbook "
+            f"({type(e).__name__}: {str(e)[:200] or 'no detail'})",
+            fix=_CONVERT.format(table=table) if old else f"re-export it, or {_CONVERT.format(table=table)}",
+            path=path))
+        return None
+    if df.shape[1] == 0 or len(df.columns) == 0:
+        problems.append(V.problem(table, None, "empty_table", 0, (),
+                                  f"sheet {sheet if sheet is not None else 0!r} of {path.name} is empty", path=path))
         return None
     arrays, names = [], []
     for col in df.columns:
@@ -210,6 +266,74 @@ def _open_excel(con, table: str, path: Path, sheet, problems: list) -> _Source |
     return _describe_source(con, table, path, q(view), "xlsx", None, [], problems)
 
 
+_MAX_LINE = 2_000_000   # DuckDB's default max_line_size (bytes)
+
+
+def _long_line(path: Path, limit: int = _MAX_LINE) -> tuple[int, int] | None:
+    """(1-based line number, length in bytes) of the first line longer than ``limit``; None when none is."""
+    line, length = 1, 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            start = 0
+            while (nl := chunk.find(b"\n", start)) >= 0:
+                length += nl - start
+                if length > limit:
+                    return line, length
+                line, length, start = line + 1, 0, nl + 1
+            length += len(chunk) - start
+            if length > limit:   # keep counting to report the whole size
+                rest = fh.read(1 << 26)
+                return line, length + (rest.find(b"\n") if b"\n" in rest else len(rest))
+    return None
+
+
+def _ragged_line(path: Path, encoding: str) -> tuple[int, int, int, str] | None:
+    """(line, fields, header fields, delimiter) of the first row whose number of fields differs from the
+    header's, read with Python's csv module (quotes respected); None when every row matches."""
+    import csv
+    import sys
+
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        header = fh.readline()
+        delim = max(",;\t|", key=header.count)
+        fh.seek(0)
+        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))   # error path only: huge cells must not stop the count
+        reader = csv.reader(fh, delimiter=delim)
+        try:
+            width = len(next(reader))
+            for row in reader:
+                if row and len(row) != width:
+                    return reader.line_num, len(row), width, delim
+        except (csv.Error, StopIteration):
+            return None
+    return None
+
+
+def _csv_problem(table: str, path: Path, msg: str, src_temp: list[Path], encoding: str | None) -> dict:
+    """A CSV parsing problem at the true line of the file, with a fix for what went wrong there (the file is
+    read from its UTF-8 copy when it was transcoded)."""
+    read, encoding = (src_temp[0], "utf-8") if src_temp else (path, encoding)
+    if "maximum line size" in msg.lower():
+        hit = _long_line(read)
+        if hit:
+            line, size = hit
+            return V.problem(table, None, "unreadable", 0, (),
+                             f"line {line} of {path.name} is {size / 2**20:,.1f} MB long (the reader's limit is "
+                             f"{_MAX_LINE / 2**20:.0f} MB per line)",
+                             fix=f"open the file at line {line}: a cell that large is usually an unclosed quote "
+                                 "(the rest of the file read as one cell) or pasted binary data; fix or delete that "
+                                 "line, or leave the long text column out of the export", path=path)
+    ragged = _ragged_line(read, encoding or "utf-8")
+    if ragged:
+        line, n, width, delim = ragged
+        return V.problem(table, None, "unreadable", 0, (),
+                         f"line {line} of {path.name} has {n} fields where the header has {width} "
+                         f"(delimiter {delim!r})",
+                         fix=f"at line {line}, put quotes around values that contain {delim!r} (or remove the "
+                             "stray delimiters), then export again", path=path)
+    return V.problem(table, None, "unreadable", 0, (), f"csv reader: {msg}", path=path)
+
+
 def _describe_source(con, table: str, path: Path, scan: str, fmt: str, enc: str | None, temp: list[Path],
                      problems: list) -> _Source | None:
     import duckdb
@@ -217,11 +341,22 @@ def _describe_source(con, table: str, path: Path, scan: str, fmt: str, enc: str 
     try:
         desc = con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as e:
+        msg = duck_msg(e)
+        if "unicode" in msg.lower():
+            problems.append(V.problem(table, None, "encoding", 0, (), f"{fmt} reader: {msg}", path=path))
+        elif fmt == "csv":
+            problems.append(_csv_problem(table, path, msg, temp, enc))
+        else:
+            problems.append(V.problem(table, None, "unreadable", 0, (), f"{fmt} reader: {msg}", path=path))
         for t in temp:
             t.unlink(missing_ok=True)
-        msg = duck_msg(e)
-        check = "encoding" if "unicode" in msg.lower() else "unreadable"
-        problems.append(V.problem(table, None, check, 0, (), f"{fmt} reader: {msg}", path=path))
+        return None
+    # one column whose name holds a delimiter: the sniffer fell back because rows disagree on their fields
+    if fmt == "csv" and len(desc) == 1 and any(ch in str(desc[0][0]) for ch in ",;\t|") \
+            and _ragged_line(temp[0] if temp else path, "utf-8" if temp else (enc or "utf-8")):
+        problems.append(_csv_problem(table, path, "", temp, enc))
+        for t in temp:
+            t.unlink(missing_ok=True)
         return None
     columns, types = {}, {}
     for name, typ, *_ in desc:
@@ -236,7 +371,7 @@ def _describe_source(con, table: str, path: Path, scan: str, fmt: str, enc: str 
 def _open(con, table: str, path: Path, params: Params, problems: list) -> _Source | None:
     """Open one table file (None after recording a problem)."""
     if not path.exists():
-        where = f"data.{table} in {_where(params)}"
+        where = f"data.{table} in {_where(params, f'data.{table}')}"
         hint = ""
         if path.parent.exists():
             near = get_close_matches(path.name, [p.name for p in path.parent.iterdir()], n=3)
@@ -256,6 +391,19 @@ def _open(con, table: str, path: Path, params: Params, problems: list) -> _Sourc
     if path.stat().st_size == 0:
         problems.append(V.problem(table, None, "empty_table", 0, (), "the file is empty (0 bytes)", path=path))
         return None
+    if suffix not in EXCEL_SUFFIXES:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        is_zip, is_ole = head.startswith(b"PK\x03\x04"), head.startswith(_OLE)
+        if is_zip or is_ole or (suffix in PARQUET_SUFFIXES and not head.startswith(b"PAR1")):
+            seems = ("an Excel workbook (.xlsx, a zip archive)" if is_zip else "an old Excel (.xls) workbook"
+                     if is_ole else "not a Parquet file (no PAR1 magic bytes)")
+            problems.append(V.problem(table, None, "unreadable", 0, (),
+                                      f"{path.name} is {seems}, not the {suffix} its name says",
+                                      fix=(f"rename it to {'.xlsx' if is_zip else '.xls'} (and fix data.{table})"
+                                           if is_zip or is_ole else "export the table again as Parquet or CSV"),
+                                      path=path))
+            return None
     if suffix in CSV_SUFFIXES:
         return _open_csv(con, table, path, params.data.encoding, problems)
     if suffix in PARQUET_SUFFIXES:

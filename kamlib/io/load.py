@@ -16,6 +16,7 @@ from .. import validation as V
 from ..errors import DataError, KamlibError
 from ..ledger import CUSTOMER_ATTRIBUTES, TABLES, DataQualityReport, Exclusion, Ledger, isin_mask
 from ..params import Params
+from . import accounts
 from ._sql import connect
 from .files import _where
 from .mapping import _extra_items
@@ -24,7 +25,7 @@ from .scan import GRAINS, _Scan, _scan_table
 
 #: bump when reading, checking or reducing the tables, or the stored scan's format, changes, so that stored
 #: scans (ledger-<key>.pkl.lz4 in a run cache) and cached workbooks are rebuilt
-IO_VERSION = "4"
+IO_VERSION = "5"
 
 
 # ------------------------------------------------------------------------------------------ derivations
@@ -215,6 +216,11 @@ def _load_small_tables(con, st: _Loading) -> None:
 def _scan_large_tables(con, st: _Loading, grain: str) -> None:
     """Scan orders and invoices inside DuckDB; nothing is fetched once any table has a hard problem."""
     known = st.kept["customers"]["customer_id"] if st.customers_given else None
+    merge = st.params.data.merge_ids
+    if known is not None and merge:   # an alias of a known account is known too (merged after the scan)
+        ids = set(known.dropna().astype(str))
+        extra = [a for a, b in merge.items() if str(b) in ids and str(a) not in ids]
+        known = pd.concat([known, pd.Series(extra, dtype=V.STRING_DTYPE)], ignore_index=True)
     for table in V.SQL_TABLES:
         if table in st.paths:
             mine: list[dict] = []
@@ -265,13 +271,17 @@ def _assemble(st: _Loading, grain: str) -> Ledger:
     if "surveys" in kept and missing_items:
         notes.append(f"surveys: items named in satisfaction.constructs but not in the file: "
                      f"{', '.join(missing_items)}")
+    notes += accounts.merge_ids(kept, st.params.data.merge_ids, grain)
+    cust_path = st.sources.get("customers", {}).get("path")
+    problems, parent_flags = V.parent_problems(kept["customers"], cust_path)
+    V.raise_problems(problems, _where(st.params))
     quality = DataQualityReport(
         rows_read=st.rows_read,
         rows_kept={t: (st.scans[t].kept if t in st.scans else len(df)) for t, df in kept.items()
                    if t in st.rows_read},
         exclusions=V.merge_exclusions(st.exclusions),
         notes=tuple(notes),
-        flags=_unpaid_flags(kept.get("invoices")),
+        flags=_unpaid_flags(kept.get("invoices")) + parent_flags + accounts.likely_duplicates(kept["customers"]),
     )
     out = {t: df.reset_index(drop=True) for t, df in kept.items()}
     return Ledger(orders=out["orders"], customers=out["customers"], invoices=out.get("invoices"),

@@ -99,5 +99,5 @@ def _missing_column_problems(src: _Source, missing: list[str], params: Params, p
             f"required column {m!r}{extra} is missing from {src.path.name}; its columns are: "
             f"{', '.join(src.columns)}{hint}",
             fix=f"map the column that holds it under columns: {table}: {{<your column>: {m}}} in "
-                f"{_where(params)}",
+                f"{_where(params, f'columns.{table}')}",
             path=src.path))

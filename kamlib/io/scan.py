@@ -122,7 +122,7 @@ def _scan_table(con, table: str, path: Path, params: Params, cutoff: dt.date, kn
     import duckdb
 
     typed = _typed(con, table, path, params, problems, notes, position=True,
-                   only=_columns_used(table, grain, params, known))
+                   only=_columns_used(table, grain, params, known), dup=params.rules.exclude_duplicate_lines)
     if typed is None:
         return _Scan(None)
     rel = f"__{table}"
@@ -216,6 +216,8 @@ def _plan(con, table: str, typed: _Typed, params: Params, cutoff: dt.date, known
     """The scan's SQL: typed rows, derived columns, soft rule per row and mask bits of flags and checks."""
     cols, derived = _derived_columns(table, typed, notes)
     rules = V.soft_rules_sql(table, cols, params.rules, cutoff, problems, lambda pat: _pattern_error(con, pat))
+    if typed.dup:   # first: a copy is a duplicate whatever else it is (its first copy meets the other rules)
+        rules.insert(0, ("duplicate_line", "__dup__", V.DUPLICATE_LINE, None))
     known_rel = None
     if known is not None:
         known_rel = "__known_customers"

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import validation as V
-from ..ledger import LIKERT_LABELS, TABLES
+from ..ledger import LIKERT_LABELS, TABLES, likert_key
 from ..params import Params
 from ._sql import duck_msg, lit, q, type_family
-from .files import _open, _Source
+from .files import _csv_problem, _open, _Source
 from .mapping import _extra_items, _map_columns, _missing_column_problems, _required_missing
 
 #: text date formats tried (after ISO 8601) when data.date_format is not set
@@ -19,13 +19,26 @@ _DATE_FORMATS = ["%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H
 _SLASH_MDY = ["%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m-%d-%Y"]
 _SLASH_DMY = ["%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d-%m-%Y"]
 
+#: text date columns whose sampled values are all numbers in this range are Excel serial day numbers
+#: (1950-01-01 .. 2099-12-31); 8-digit numbers stay yyyymmdd
+_SERIAL_RANGE = (18264, 73050)
+EXCEL_SERIAL = "excel-serial"
+
 #: code points DuckDB's trim() removes (Unicode category Zs; tests/test_scan.py checks the whole BMP)
 _TRIMMED = ", ".join(str(c) for c in (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000))
 
 
-def _likert_case(text_sql: str) -> str:
-    whens = " ".join(f"WHEN {lit(k.lower())} THEN {float(v)}" for k, v in LIKERT_LABELS.items())
-    return (f"CASE lower({text_sql}) {whens} ELSE TRY_CAST(regexp_replace({text_sql}, '[分\\s]', '', 'g') "
+def answer_labels(params: Params) -> dict[str, int]:
+    """Answer wording -> score: the built-in wordings, then ``satisfaction.answer_labels`` (which win)."""
+    out = {likert_key(k): v for k, v in LIKERT_LABELS.items()}
+    out.update({likert_key(k): int(v) for k, v in params.satisfaction.answer_labels.items()})
+    return out
+
+
+def _likert_case(text_sql: str, labels: dict[str, int]) -> str:
+    whens = " ".join(f"WHEN {lit(k)} THEN {float(v)}" for k, v in labels.items())
+    key = f"lower(regexp_replace({text_sql}, '\\s', '', 'g'))"
+    return (f"CASE {key} {whens} ELSE TRY_CAST(regexp_replace({text_sql}, '[分\\s]', '', 'g') "
             f"AS DOUBLE) END")
 
 
@@ -42,15 +55,22 @@ def _date_formats(con, src: _Source, text_cols: dict[str, str], params: Params, 
     rx = r"'^(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}'"
     parts = []
     for col_sql in text_cols.values():
-        v = f"trim(CAST({col_sql} AS VARCHAR))"
+        v = f"NULLIF(trim(CAST({col_sql} AS VARCHAR)), '')"
         parts.append(f"max(TRY_CAST(regexp_extract({v}, {rx}, 1) AS INT))")
         parts.append(f"max(TRY_CAST(regexp_extract({v}, {rx}, 2) AS INT))")
+        parts.append(f"count({v})")
+        parts.append(f"count(*) FILTER (WHERE regexp_full_match({v}, '\\d{{5}}(\\.\\d+)?') AND "
+                     f"TRY_CAST({v} AS DOUBLE) BETWEEN {_SERIAL_RANGE[0]} AND {_SERIAL_RANGE[1]})")
     row = con.sql(f"SELECT {', '.join(parts)} FROM (SELECT * FROM {src.scan} LIMIT 50000)").fetchall()[0]
     out = {}
     for i, canon in enumerate(text_cols):
-        first, second = row[2 * i], row[2 * i + 1]
+        first, second, n, serial = row[4 * i:4 * i + 4]
         label = f"{table}.{canon}"
-        if first is None:
+        if n and serial == n:
+            notes.append(f"{label}: every value is a number between {_SERIAL_RANGE[0]} and {_SERIAL_RANGE[1]}: "
+                         "read as Excel serial dates (days since 1899-12-30)")
+            out[canon] = [EXCEL_SERIAL]
+        elif first is None:
             out[canon] = _DATE_FORMATS + _SLASH_MDY
         elif first > 12:
             notes.append(f"{label}: dates like {first}/... read as day/month/year")
@@ -87,15 +107,15 @@ def _text_expr(kind: str, col_sql: str, family: str) -> str:
             f"OR ascii(right({raw}, 1)) IN ({_TRIMMED}) THEN {clean} ELSE {raw} END")
 
 
-def _number_expr(col_sql: str, family: str, likert: bool) -> str:
+def _number_expr(col_sql: str, family: str, likert: dict[str, int] | None) -> str:
     """SQL typing one source column as a float (amounts, quantities, survey scores)."""
     if family in ("int", "float"):
         return f"CAST({col_sql} AS DOUBLE)"
     if family not in ("text", "other"):
         return "CAST(NULL AS DOUBLE)"
     text = f"NULLIF(trim(CAST({col_sql} AS VARCHAR)), '')"
-    if likert:
-        return _likert_case(text)
+    if likert is not None:
+        return _likert_case(text, likert)
     cleaned = rf"regexp_replace({text}, '[,\s¥￥$€£元]', '', 'g')"
     # slow path: thousands separators, currency signs, accounting negatives (1,234.50)
     # "1,5" / "12,50" look like decimal commas (European exports): refuse them rather than read
@@ -118,12 +138,17 @@ def _date_expr(col_sql: str, family: str, formats: list[str] | None) -> str:
                 f"AS TIMESTAMP_NS) WHEN {col_sql} BETWEEN 1 AND 2958465 "
                 f"THEN CAST(DATE '1899-12-30' + CAST(floor({col_sql}) AS INTEGER) AS TIMESTAMP_NS) END")
     text = f"NULLIF(trim(CAST({col_sql} AS VARCHAR)), '')"
+    if formats == [EXCEL_SERIAL]:
+        num = f"TRY_CAST({text} AS DOUBLE)"
+        return (f"CASE WHEN {num} BETWEEN 1 AND 2958465 "
+                f"THEN CAST(DATE '1899-12-30' + CAST(floor({num}) AS INTEGER) AS TIMESTAMP_NS) END")
     fmts = "[" + ", ".join(lit(f) for f in (formats or _DATE_FORMATS)) + "]"
     return (f"CAST(COALESCE(TRY_CAST({col_sql} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE), "
             f"CAST(try_strptime({text}, {fmts}) AS DATE)) AS TIMESTAMP_NS)")
 
 
-def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None, likert: bool) -> str:
+def _typed_expr(kind: str, col_sql: str, family: str, formats: list[str] | None,
+                likert: dict[str, int] | None) -> str:
     """SQL expression typing one source column as canonical ``kind``.
 
     Fast paths first (a plain cast succeeds for almost every value of a clean export); the slower
@@ -145,17 +170,22 @@ class _Typed:
     mapped: dict[str, str]     # canonical -> source column (every mapped column)
     flags: list[str]           # canonical columns with a __bad__ flag (those whose typing can fail)
     columns: list[str]         # canonical columns the SQL selects (mapped order)
+    dup: bool = False          # the SQL has __dup__: an exact duplicate of an earlier row (every mapped column)
+    rows_sql: str = ""         # the SQL without __dup__, rows in file order (for examples by position)
 
 
 def _typed(con, table: str, path: Path, params: Params, problems: list, notes: list,
-           position: bool = False, only: set[str] | None = None) -> _Typed | None:
+           position: bool = False, only: set[str] | None = None, dup: bool = False) -> _Typed | None:
     """Open, map and type one table: the SQL every reader of the table runs (None after a problem).
 
     With ``position``, the SQL also has ``__pos__``, the 0-based data-row position in the file (for row
     numbers in messages): Parquet's own row numbers, which keep the scan parallel, else ``row_number()``.
-    ``only`` restricts the typed columns (the rest are not read at all). The caller must call
-    ``src.cleanup()`` when done.
+    ``only`` restricts the typed columns (the rest are not read at all). With ``dup`` (and ``position``), the
+    SQL also has ``__dup__``: true on each later copy of a row identical in every mapped source column (the
+    first copy, in file order, is false). The caller must call ``src.cleanup()`` when done.
     """
+    import duckdb
+
     src = _open(con, table, path, params, problems)
     if src is None:
         return None
@@ -168,7 +198,15 @@ def _typed(con, table: str, path: Path, params: Params, problems: list, notes: l
         if missing:
             _missing_column_problems(src, missing, params, problems)
             return None
-        typed = _typed_sql(con, src, mapped, params, notes, position, only)
+        try:   # the date sample reads up to 50,000 rows: a malformed row there is a problem of the file
+            typed = _typed_sql(con, src, mapped, params, notes, position, only, dup and position)
+        except duckdb.Error as e:
+            retry = _reader_error(e, src, table, path, params, problems)
+            if retry is None:
+                return None
+            src.cleanup()
+            ok = True   # cleaned up above
+            return _typed(con, table, path, retry, problems, notes, position, only, dup)
         ok = True
         return typed
     finally:
@@ -177,7 +215,7 @@ def _typed(con, table: str, path: Path, params: Params, problems: list, notes: l
 
 
 def _typed_sql(con, src: _Source, mapped: dict[str, str], params: Params, notes: list, position: bool,
-               only: set[str] | None) -> _Typed:
+               only: set[str] | None, dup: bool = False) -> _Typed:
     """The typing SELECT of a mapped table: typed columns, then one __bad__ flag per column that can fail."""
     table = src.table
     spec = TABLES[table]
@@ -188,12 +226,14 @@ def _typed_sql(con, src: _Source, mapped: dict[str, str], params: Params, notes:
                                        if kinds[c] == "date" and families[c] in ("text", "other")},
                             params, notes, table)
     selects, bads, flags, columns = [], [], [], []
+    labels = answer_labels(params) if table == "surveys" else {}
     for canon, source in mapped.items():
         if only is not None and canon not in only:
             continue
         col_sql = q(src.columns[source])
         likert = table == "surveys" and (canon in items or canon == "overall" or canon not in spec.names)
-        typed = _typed_expr(kinds[canon], col_sql, families[canon], formats.get(canon), likert)
+        typed = _typed_expr(kinds[canon], col_sql, families[canon], formats.get(canon),
+                            labels if likert else None)
         selects.append(f"{typed} AS {q(canon)}")
         columns.append(canon)
         if kinds[canon] in ("id", "str"):
@@ -211,42 +251,77 @@ def _typed_sql(con, src: _Source, mapped: dict[str, str], params: Params, notes:
         selects.append("file_row_number AS __pos__")
     elif position:
         selects.append("row_number() OVER () - 1 AS __pos__")
+    # exact duplicates compare the source values of every mapped column (also those the day grain does not
+    # type), as text so that 1 and 1.0 in a mixed Excel column stay different
+    dups = [f"CAST({q(src.columns[s])} AS VARCHAR) AS {q(f'__d{i}__')}" for i, s in enumerate(mapped.values())]
+    if dup:
+        selects += dups
     sql = f"SELECT {', '.join(selects)} FROM {scan}"
     if flags:
         drop = ", ".join(q("__raw__" + c) for c in flags)
         sql = f"SELECT * EXCLUDE ({drop}), {', '.join(bads)} FROM ({sql})"
-    return _Typed(src, sql, mapped, flags, columns)
+    rows_sql = sql
+    if dup:
+        keys = ", ".join(q(f"__d{i}__") for i in range(len(dups)))
+        sql = (f"SELECT * EXCLUDE ({keys}), row_number() OVER (PARTITION BY {keys} ORDER BY __pos__) > 1 "
+               f"AS __dup__ FROM ({sql})")
+    return _Typed(src, sql, mapped, flags, columns, dup, rows_sql)
 
 
 def _on_scan_error(e: Exception, typed: _Typed, table: str, path: Path, params: Params,
                    problems: list) -> Params | None:
     """Handle a DuckDB error met while scanning: the params to retry with (a CSV that looked like UTF-8 in
     its first megabyte but is GB18030 further down), or None after recording the problem."""
+    return _reader_error(e, typed.src, table, path, params, problems)
+
+
+def _reader_error(e: Exception, src: _Source, table: str, path: Path, params: Params,
+                  problems: list) -> Params | None:
     msg = duck_msg(e)
-    src = typed.src
     if "unicode" in msg.lower() and src.fmt == "csv" and params.data.encoding == "auto" \
             and src.encoding == "utf-8":
         return params.model_copy(update={"data": params.data.model_copy(update={"encoding": "gb18030"})})
-    check = "encoding" if "unicode" in msg.lower() else "unreadable"
-    problems.append(V.problem(table, None, check, 0, (), f"{src.fmt} reader: {msg}", path=path))
+    if "unicode" in msg.lower():
+        problems.append(V.problem(table, None, "encoding", 0, (), f"{src.fmt} reader: {msg}", path=path))
+    elif src.fmt == "csv":
+        problems.append(_csv_problem(table, path, msg, src.temp, src.encoding))
+    else:
+        problems.append(V.problem(table, None, "unreadable", 0, (), f"{src.fmt} reader: {msg}", path=path))
     return None
 
 
 def _typing_problems(con, typed: _Typed, table: str, counts: dict[str, int], path: Path, problems: list) -> None:
-    """One wrong_type / unparseable_date problem per column with values that could not be typed."""
+    """One wrong_type / unparseable_date problem per column with values that could not be typed; a survey
+    answer column names the answer wordings it did not recognise."""
     spec = TABLES[table]
+    sql = typed.rows_sql or typed.sql
     for c in typed.flags:
         nbad = counts.get(c, 0)
-        if nbad:
-            kind = spec.column(c).kind if c in spec.names else "float"
-            check = "unparseable_date" if kind == "date" else "wrong_type"
-            problems.append(V.problem(table, c, check, int(nbad),
-                                      _bad_examples(con, typed.src, typed.mapped[c], c, typed.sql),
-                                      f"values in {typed.mapped[c]!r} cannot be read as "
-                                      f"{'dates' if kind == 'date' else 'numbers'}"
-                                      + (" (Likert 1-5 or labels like 非常满意)" if table == "surveys"
-                                         and kind == "float" and c != "nps" else ""),
-                                      path=path))
+        if not nbad:
+            continue
+        kind = spec.column(c).kind if c in spec.names else "float"
+        check = "unparseable_date" if kind == "date" else "wrong_type"
+        detail = (f"values in {typed.mapped[c]!r} cannot be read as "
+                  f"{'dates' if kind == 'date' else 'numbers'}")
+        fix = None
+        if table == "surveys" and kind == "float" and c != "nps":
+            found = _bad_values(con, typed.src, typed.mapped[c], c, sql)
+            detail = (f"answers in {typed.mapped[c]!r} are neither scores 1-5 nor a known wording; "
+                      f"unknown labels found: {', '.join(f'{v!r} ({n:,})' for v, n in found)}")
+            fix = ("map your wording to scores under satisfaction.answer_labels in the params file, e.g. "
+                   f"answer_labels: {{{found[0][0] if found else '很好'}: 5}} (5 best); built-in wordings "
+                   "are listed in docs/ledger.md")
+        problems.append(V.problem(table, c, check, int(nbad), _bad_examples(con, typed.src, typed.mapped[c], c, sql),
+                                  detail, fix=fix, path=path))
+
+
+def _bad_values(con, src: _Source, source: str, canon: str, sql: str, k: int = 12) -> list[tuple[str, int]]:
+    """The distinct raw values whose ``canon`` value could not be typed, most frequent first."""
+    raw = q(src.columns[source])
+    return [(str(v), int(n)) for v, n in con.sql(
+        f"SELECT raw, count(*) AS n FROM (SELECT trim(CAST(r.{raw} AS VARCHAR)) AS raw, "
+        f"t.{q('__bad__' + canon)} AS bad FROM ({sql}) t POSITIONAL JOIN (SELECT {raw} FROM {src.scan}) r) "
+        f"WHERE bad GROUP BY raw ORDER BY n DESC, raw LIMIT {k}").fetchall()]
 
 
 def _bad_examples(con, src: _Source, source: str, canon: str, sql: str) -> tuple[str, ...]:

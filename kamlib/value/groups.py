@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import KamlibError
+from .. import validation as V
+from ..errors import DataError, KamlibError
 from ..ledger import Ledger
 from .indicators import customer_indicators
 
 
 def rollup_ledger(ledger: Ledger) -> Ledger:
-    """The ledger with subsidiaries merged into their parent group (``customers.parent_id``).
+    """The ledger with subsidiaries merged into their ultimate parent group (``customers.parent_id``).
 
-    Orders, invoices and surveys of a subsidiary are re-keyed to its parent id; the customers table keeps
-    one row per group (the parent's own row when the parent is an account, else the first member's) with
-    ``n_members`` = number of accounts rolled into it. Accounts without ``parent_id`` are their own group.
+    ``parent_id`` chains of any depth are followed to the top (a grandchild reaches its grandparent). Orders,
+    invoices and surveys of a member are re-keyed to the group id; the customers table keeps one row per
+    group (the head's own row when the head is an account, else the first member's) with ``n_members`` =
+    number of accounts rolled into it. Accounts without ``parent_id`` are their own group; a parent id that
+    is not an account heads a group of its own.
 
     Parameters
     ----------
@@ -29,13 +32,22 @@ def rollup_ledger(ledger: Ledger) -> Ledger:
     ------
     KamlibError
         When the customers table has no ``parent_id`` column.
+    DataError
+        When parents form a cycle (the ids are named).
     """
     cust = ledger.customers
     if "parent_id" not in cust.columns:
         raise KamlibError("group roll-up needs customers.parent_id (map your group / holding column to "
                           "parent_id in the params 'columns:' section, or set value.group_rollup: false)")
-    group = cust["parent_id"].astype("str").where(cust["parent_id"].notna(), cust["customer_id"].astype("str"))
-    mapping = pd.Series(group.to_numpy(), index=cust["customer_id"].astype("str").to_numpy())
+    ids = cust["customer_id"].astype("str")
+    top, cycles, _ = V.resolve_parents(ids, cust["parent_id"])
+    if cycles:
+        shown = "; ".join(" → ".join([*c, c[0]]) for c in cycles[:5])
+        raise DataError(f"group roll-up: customers.parent_id forms {len(cycles)} cycle(s): {shown}. Fix: make "
+                        "every chain end at a group head without a parent.",
+                        [V.problem("customers", "parent_id", "parent_cycle", sum(map(len, cycles)), (), shown)])
+    group = ids.map(top)
+    mapping = pd.Series(group.to_numpy(), index=ids.to_numpy())
 
     def remap(df):
         if df is None:
@@ -47,14 +59,14 @@ def rollup_ledger(ledger: Ledger) -> Ledger:
 
     c = cust.copy()
     c["group_id"] = group.to_numpy()
-    c["is_parent"] = c["customer_id"].astype("str") == c["group_id"]
+    c["is_parent"] = ids.to_numpy() == c["group_id"].to_numpy()
     c = c.sort_values(["group_id", "is_parent", "customer_id"], ascending=[True, False, True])
     n_members = c.groupby("group_id").size()
-    top = c.drop_duplicates("group_id").copy()
-    top["customer_id"] = top["group_id"].astype("str")
-    top["n_members"] = top["group_id"].map(n_members).astype("float64")
-    top = top.drop(columns=["group_id", "is_parent"]).reset_index(drop=True)
-    return Ledger(orders=remap(ledger.orders), customers=top, invoices=remap(ledger.invoices),
+    top_rows = c.drop_duplicates("group_id").copy()
+    top_rows["customer_id"] = top_rows["group_id"].astype("str")
+    top_rows["n_members"] = top_rows["group_id"].map(n_members).astype("float64")
+    top_rows = top_rows.drop(columns=["group_id", "is_parent"]).reset_index(drop=True)
+    return Ledger(orders=remap(ledger.orders), customers=top_rows, invoices=remap(ledger.invoices),
                   surveys=remap(ledger.surveys), quality=ledger.quality, sources=ledger.sources,
                   survey_items=ledger.survey_items, grain=ledger.grain)
 
