@@ -12,7 +12,12 @@ from ._stats import _as_float, _check_range, _frame_html, _warn, _wilson, _z
 
 @dataclass(frozen=True, eq=False)
 class NPSResult:
-    """Net Promoter Score with its multinomial standard error (all in points, -100..100)."""
+    """Net Promoter Score with its standard error (all in points, -100..100).
+
+    ``aggregate`` says how it was computed: ``"respondent"`` (every response once, multinomial standard
+    error) or ``"account"`` (each account's NPS first, then the mean over accounts with a t interval; the
+    shares are the mean shares of the accounts, so ``nps == 100 * (promoters - detractors)`` either way).
+    """
 
     nps: float
     se: float
@@ -24,7 +29,8 @@ class NPSResult:
     n: int
     ci: float = 0.95
     estimable: bool = True
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
+    aggregate: str = "respondent"
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{k: getattr(self, k) for k in ("nps", "se", "ci_lower", "ci_upper", "promoters",
