@@ -164,8 +164,8 @@ def format_table(df: pd.DataFrame, lang: Lang = "zh", formats: dict | None = Non
     f.update({c: "int" for c in out.columns if c in _INT})
     if "revenue" in out.columns:
         f["revenue"] = "money"
-    if "sat_nps" in out.columns:
-        f["sat_nps"] = "number"
+    if "sat_nps" in out.columns:   # an account's NPS in points, one decimal like the headline NPS
+        out["sat_nps"] = [fmt.number(v, 1, lang) for v in out["sat_nps"]]
     f.update(formats or {})
     if measures is not None:
         codes = list(measures)

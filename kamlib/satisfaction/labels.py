@@ -147,6 +147,104 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: warnings (kamlib.i18n.Message keys); parameters ending in _zh / _en are already in that language
+LABELS.update({
+    "satisfaction.w.not_estimable": {
+        "zh": '{what_zh}：样本不足，无法估计（{n} 个{unit_zh}，少于最低要求 {min_n}）。',
+        "en": '{what_en}: not estimable ({n} {unit_en} < minimum {min_n}).'},
+    "satisfaction.w.degenerate": {
+        "zh": '{what_zh}：全部 {n} 个{unit_zh}取值相同，置信区间退化为一点；真实值仍有不确定性。',
+        "en": '{what_en}: all {n} {unit_en} have the same value, so the interval is degenerate; the true'
+              ' value is still uncertain.'},
+    "satisfaction.w.group_missing": {
+        "zh": '按“{by_zh}”分组的比较已跳过：调查表和客户表中都没有该列。',
+        "en": 'Group comparison by {by_en} skipped: no such column in the surveys or customer frame.'},
+    "satisfaction.w.group_small": {
+        "zh": '{by_zh}：{groups_zh} 组的{unit_zh}数少于 {min_n}，未参与检验（显示为无法估计）。',
+        "en": '{by_en}: group(s) {groups_en} have fewer than {min_n} {unit_en} and are left out of the'
+              ' tests (shown as not estimable).'},
+    "satisfaction.w.group_constant": {
+        "zh": '{by_zh} / {measure_zh}：所有单位取值相同，无法检验。',
+        "en": '{by_en} / {measure_en}: every unit has the same value; no test is possible.'},
+    "satisfaction.w.chi2_approx": {
+        "zh": '{by_zh}：部分满意率的期望频数小于 5，卡方检验的 p 值为近似值。',
+        "en": '{by_en}: some expected top-2-box counts are below 5, so the chi-square p-values are'
+              ' approximate.'},
+    "satisfaction.w.one_wave": {
+        "zh": '无法比较各期变化：调查只有 {k} 期（{waves}），至少需要两期。',
+        "en": 'Wave comparison not possible: the surveys hold {k} wave(s) ({waves}); at least two are'
+              ' needed.'},
+    "satisfaction.w.wave_few": {
+        "zh": '{measure_zh} {wa}→{wb}：单位太少（{na}、{nb}；配对 {npaired}），无法检验（最少 {min_n}）。',
+        "en": '{measure_en} {wa}→{wb}: too few units ({na}, {nb}; {npaired} paired) for a test (minimum'
+              ' {min_n}).'},
+    "satisfaction.w.alpha_one_item": {
+        "zh": "{prefix_zh}Cronbach's α 至少需要 2 个题项，该维度只有 {k} 个：单题维度无法衡量内部一致性。",
+        "en": "{prefix_en}Cronbach's alpha needs at least 2 items; got {k} ({items}). A single-item"
+              ' construct has no internal consistency to measure.'},
+    "satisfaction.w.alpha_ne_n": {
+        "zh": "{prefix_zh}Cronbach's α 无法估计：只有 {n} 位受访者，少于最低要求 {min_n}。",
+        "en": "{prefix_en}Cronbach's alpha not estimable: {n} respondent(s), fewer than the minimum of"
+              ' {min_n}.'},
+    "satisfaction.w.alpha_no_var": {
+        "zh": "{prefix_zh}Cronbach's α 无法估计：题项没有变异（所有受访者答案相同）或共同作答太少。",
+        "en": "{prefix_en}Cronbach's alpha not estimable: the items have no variance (every respondent"
+              ' gave the same answers) or too few overlapping answers.'},
+    "satisfaction.w.alpha_small": {
+        "zh": "{prefix_zh}Cronbach's α 仅基于 {n} 位受访者：区间 [{lo}, {hi}] 较宽。",
+        "en": "{prefix_en}Cronbach's alpha from only {n} respondents: the interval [{lo}, {hi}] is wide."},
+    "satisfaction.w.alpha_negative": {
+        "zh": "{prefix_zh}Cronbach's α 为负（{a}）：题项平均呈负相关，请检查反向计分题或维度定义。",
+        "en": "{prefix_en}Cronbach's alpha is negative ({a}): the items are negatively correlated on"
+              ' average; check for reverse-coded items or a wrong construct definition.'},
+    "satisfaction.w.drivers_ne_n": {
+        "zh": '驱动因素分析无法估计：完整答卷 {n} 份，少于最低要求 {need}。',
+        "en": 'Driver analysis not estimable: {n} complete responses, fewer than the minimum of {need}.'},
+    "satisfaction.w.drivers_ne_const": {
+        "zh": '驱动因素分析无法估计：总体满意度没有变化。',
+        "en": 'Driver analysis not estimable: the outcome {outcome} does not vary.'},
+    "satisfaction.w.drivers_const_items": {
+        "zh": '驱动因素分析：{items_zh} 只有一个答案值，已排除。',
+        "en": 'Driver analysis: item(s) {items_en} have a single answer value and are left out.'},
+    "satisfaction.w.drivers_sample": {
+        "zh": '驱动因素模型在 {n} 份完整答卷中随机抽取 {max_n} 份拟合（随机种子 {seed}）；重要性与表现使用全部答卷。',
+        "en": 'Driver model fitted on a random sample of {max_n} of {n} complete responses (seed {seed};'
+              ' satisfaction.drivers_max_responses); importance and performance use every response.'},
+    "satisfaction.w.logit_no_converge": {
+        "zh": '有序 logit 模型未收敛，系数不可靠（请检查是否存在完全分离：某题项能完美预测总体满意度）。',
+        "en": 'Ordinal logit did not converge; coefficients are unreliable (check for separation: an'
+              ' item that perfectly predicts the outcome).'},
+    "satisfaction.w.logit_hessian": {
+        "zh": '有序 logit：信息矩阵近似奇异，标准误可能不可靠。',
+        "en": 'Ordinal logit: {message}'},
+    "satisfaction.w.nps_ne": {
+        "zh": 'NPS 无法估计：只有 {n} 个答案，少于最低要求 {min_n}。',
+        "en": 'NPS not estimable: {n} answer(s), fewer than the minimum of {min_n}.'},
+    "satisfaction.w.nps_one_category": {
+        "zh": 'NPS：全部 {n} 个答案落在同一类别，标准误为 0、区间退化；答案这么少，真实 NPS 仍不确定。',
+        "en": 'NPS: all {n} answers fall in one category, so the standard error is 0 and the interval is'
+              ' degenerate; the true NPS is still uncertain with this few answers.'},
+    "satisfaction.w.nps_small": {
+        "zh": 'NPS 仅基于 {n} 个答案：Wald 区间为近似值且较宽。',
+        "en": 'NPS from only {n} answers: the Wald interval is approximate and wide.'},
+    "satisfaction.w.topbox_ne": {
+        "zh": '前 {box} 项满意率无法估计：只有 {n} 个答案，少于最低要求 {min_n}。',
+        "en": 'Top-{box}-box share not estimable: {n} answer(s), fewer than the minimum of {min_n}.'},
+    "satisfaction.w.topbox_small": {
+        "zh": '前 {box} 项满意率仅基于 {n} 个答案：区间较宽。',
+        "en": 'Top-{box}-box share from only {n} answers: the interval is wide.'},
+    "satisfaction.w.nps_ne_accounts": {
+        "zh": 'NPS 无法估计（{n} 个客户，少于最低要求 {min_n}）。',
+        "en": 'NPS: not estimable ({n} accounts < minimum {min_n}).'},
+    "satisfaction.w.nps_degenerate_accounts": {
+        "zh": 'NPS：全部 {n} 个客户的 NPS 相同，置信区间退化。',
+        "en": 'NPS: all {n} accounts have the same NPS, so the interval is degenerate.'},
+    "satisfaction.w.headline_small": {
+        "zh": '核心指标基于不足 30 个{unit_zh}：置信区间较宽。',
+        "en": 'Headline figures rest on fewer than 30 {unit_en}: intervals are wide.'},
+})
+
+
 def likert_label(level: int, lang: str = "zh") -> str:
     """Label of a 1-5 Likert point: 5 -> 非常满意 (zh) / Very satisfied (en)."""
     return LABELS[f"satisfaction.likert_{int(level)}"][lang]
