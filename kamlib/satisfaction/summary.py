@@ -13,12 +13,15 @@ from ._stats import (
     _frame_html,
     _mean_ci,
     _mean_stat,
+    _msg,
     _numeric,
     _share_stat,
     _top_flag,
+    _unique,
+    _unit,
     _warn,
 )
-from .labels import likert_label
+from .labels import item_label, likert_label
 from .scores import NPSResult, nps
 from .surveys import _check_surveys, _item_columns, _prepare, _settings, _settings_fields, _waves
 
@@ -158,7 +161,8 @@ def headline(surveys: pd.DataFrame, settings=None, aggregate: str | None = None,
     if st.overall in s.columns:
         o = pd.to_numeric(s[st.overall], errors="coerce").astype("float64")
         rows["csat"] = _share_stat(_top_flag(o, 2, 5), acc, agg, st.ci, st.min_n, "CSAT", msgs)
-        rows["overall"] = _mean_stat(o, acc, agg, st.ci, st.min_n, "Mean overall satisfaction", msgs, (1, 5))
+        rows["overall"] = _mean_stat(o, acc, agg, st.ci, st.min_n, {"zh": "总体满意度均值", "en": "Mean overall "
+                                     "satisfaction"}, msgs, (1, 5))
     if st.nps in s.columns:
         x = pd.to_numeric(s[st.nps], errors="coerce").astype("float64")
         nps_res = _headline_nps(x, acc, agg, st, msgs)
@@ -169,7 +173,7 @@ def headline(surveys: pd.DataFrame, settings=None, aggregate: str | None = None,
     t["unit"] = unit
     t.index.name = "measure"
     if len(t) and (t["n"] < 30).any() and t["estimable"].all():
-        _warn(msgs, f"Headline figures rest on fewer than 30 {unit}: intervals are wide.")
+        _warn(msgs, _msg("headline_small", **_unit(unit)))
     return SummaryResult(t, agg, st.ci, "headline", tuple(msgs), nps_res)
 
 
@@ -186,11 +190,11 @@ def _headline_nps(x: pd.Series, acc: pd.Series, agg: str, st, msgs: list) -> NPS
     v = 100.0 * (per_acc["p"] - per_acc["d"])
     nan = float("nan")
     if len(v) < st.min_n:
-        _warn(msgs, f"NPS: not estimable ({len(v)} accounts < minimum {st.min_n}).")
+        _warn(msgs, _msg("nps_ne_accounts", n=len(v), min_n=st.min_n))
         return NPSResult(nan, nan, nan, nan, nan, nan, nan, int(len(v)), st.ci, False, (), "account")
     m, lo, hi, se, n = _mean_ci(v, st.ci, -100.0, 100.0)
     if se == 0:
-        _warn(msgs, f"NPS: all {n} accounts have the same NPS, so the interval is degenerate.")
+        _warn(msgs, _msg("nps_degenerate_accounts", n=n))
     pp, pd_ = float(per_acc["p"].mean()), float(per_acc["d"].mean())
     return NPSResult(m, se, lo, hi, pp, 1.0 - pp - pd_, pd_, n, st.ci, True, (), "account")
 
@@ -273,8 +277,10 @@ def item_summary(surveys: pd.DataFrame, settings=None, aggregate: str | None = N
     rows = []
 
     def one(name, level, construct, v):
-        m = _mean_stat(v, acc, agg, st.ci, st.min_n, f"Mean of {name}", msgs, (1, scale))
-        tb = _share_stat(_top_flag(v, box, scale), acc, agg, st.ci, st.min_n, f"Top-{box}-box of {name}", msgs)
+        zh, en = item_label(name, "zh", st.constructs), item_label(name, "en", st.constructs)
+        m = _mean_stat(v, acc, agg, st.ci, st.min_n, {"zh": f"{zh}均值", "en": f"Mean of {en}"}, msgs, (1, scale))
+        tb = _share_stat(_top_flag(v, box, scale), acc, agg, st.ci, st.min_n,
+                         {"zh": f"{zh}满意率", "en": f"Top-{box}-box of {en}"}, msgs)
         rows.append({"name": name, "level": level, "construct": construct, "mean": m["estimate"],
                      "mean_lower": m["ci_lower"], "mean_upper": m["ci_upper"], "top_box": tb["estimate"],
                      "top_box_lower": tb["ci_lower"], "top_box_upper": tb["ci_upper"], "n": m["n"],
@@ -291,5 +297,5 @@ def item_summary(surveys: pd.DataFrame, settings=None, aggregate: str | None = N
         one(st.overall, "overall", "", pd.to_numeric(s[st.overall], errors="coerce").astype("float64"))
     t = pd.DataFrame(rows, columns=["name", "level", "construct", "mean", "mean_lower", "mean_upper", "top_box",
                                     "top_box_lower", "top_box_upper", "n", "estimable"]).set_index("name")
-    return SummaryResult(t, agg, st.ci, "items", tuple(dict.fromkeys(msgs)))
+    return SummaryResult(t, agg, st.ci, "items", _unique(msgs))
 
