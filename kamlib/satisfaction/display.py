@@ -57,7 +57,7 @@ def test_label(test, lang: str = "zh") -> str:
         return _lab("test.kruskal", lang)
     m = re.fullmatch(r"Mann-Whitney \((.*) vs (.*)\)", t)
     if m:
-        return _lab("test.mannwhitney", lang, a=tier_label(m.group(1), lang), b=tier_label(m.group(2), lang))
+        return _lab("test.mannwhitney", lang, a=group_label(m.group(1), lang), b=group_label(m.group(2), lang))
     if t.startswith("paired t"):
         return _lab("test.paired", lang)
     if t.startswith("Welch t"):
