@@ -69,7 +69,7 @@ def _not_estimable():
 
 
 def _cells(df: pd.DataFrame) -> str:
-    return " ".join([str(df.index.name), *map(str, df.columns), *map(str, df.index),
+    return " ".join([str(df.columns.name), *map(str, df.columns), *map(str, df.index),
                      *map(str, df.to_numpy().ravel())])
 
 
@@ -88,9 +88,9 @@ def test_ok_tables_by_tier_and_segment(ok_case):
     book, c = ok_case
     for lang in ("zh", "en"):
         t = clv.held_by_group(c, "tier", lang, book.horizon_months)
-        assert list(t.index)[:3] == (["核心", "重点", "一般"] if lang == "zh" else ["core", "key", "ordinary"])
+        assert list(t.index)[:3] == (["核心", "重点", "一般"] if lang == "zh" else ["Core", "Key", "Ordinary"])
         assert t.index[-1] == ("合计" if lang == "zh" else "Total")
-        assert t.index.name == ("客户等级" if lang == "zh" else "Tier")
+        assert t.columns.name == ("客户等级" if lang == "zh" else "Tier")
         assert t.shape == (4, 4)
         assert not SNAKE.search(_cells(t))
         s = clv.held_by_group(c, "segment_name", lang, book.horizon_months)
@@ -106,7 +106,7 @@ def test_ok_tables_by_tier_and_segment(ok_case):
 def test_top_by_clv_is_ranked_and_named(ok_case):
     book, c = ok_case
     t = clv.top_by_clv(c, 5, "zh")
-    assert len(t) == 5 and t.index.name == "客户名称"
+    assert len(t) == 5 and t.columns.name == "客户名称"
     expected = c.sort_values("clv", ascending=False).head(5)["name"].tolist()
     assert list(t.index) == expected
     assert list(t.columns) == ["客户等级", "客户经理", "存活概率", "近 12 个月收入", "未来 12 个月预期收入",

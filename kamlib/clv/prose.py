@@ -132,7 +132,7 @@ def held_by_group(customers: pd.DataFrame, by: str = "tier", lang: str = "zh",
     if by == "tier":
         order = [t for t in _TIER_ORDER if t in g.index] + [t for t in g.index if t not in _TIER_ORDER]
         g = g.reindex(order)
-        g.index = pd.Index([tier_label(t, L) for t in g.index])
+        g.index = pd.Index([tier_label(t, L).capitalize() for t in g.index])
     else:
         g = g.sort_values("clv" if "clv" in g else cols[-1], ascending=False)
         g.index = pd.Index([str(v) for v in g.index])
@@ -140,9 +140,15 @@ def held_by_group(customers: pd.DataFrame, by: str = "tier", lang: str = "zh",
     g = pd.concat([g, total])
     out = _money_cols(g, cols, L)
     out["accounts"] = [fmt.integer(v) for v in g["accounts"]]
-    out = _labelled(out, L, horizon_months)
-    out.index.name = column_label(by, L, domain="clv")
-    return out
+    return _corner(_labelled(out, L, horizon_months), column_label(by, L, domain="clv"))
+
+
+def _corner(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Name the index in the header's corner cell (``columns.name``): an ``index.name`` would make HTML
+    tables grow a second, nearly empty header row."""
+    df.index.name = None
+    df.columns.name = label
+    return df
 
 
 def _account_index(frame: pd.DataFrame) -> pd.Index:
@@ -163,8 +169,7 @@ def _account_table(rows: pd.DataFrame, cols: list[str], lang: fmt.Lang, horizon_
         out["p_alive"] = [fmt.pct(v, 0) for v in out["p_alive"]]
     out = _money_cols(out, ("revenue", "revenue_last_12m", "expected_revenue_12m", "clv", "at_stake"), lang)
     out.index = _account_index(rows)
-    out.index.name = column_label("name", lang, domain="clv")
-    return _labelled(out, lang, horizon_months)
+    return _corner(_labelled(out, lang, horizon_months), column_label("name", lang, domain="clv"))
 
 
 def top_by_clv(customers: pd.DataFrame, n: int = 20, lang: str = "zh", horizon_months: float = 12) -> pd.DataFrame:
