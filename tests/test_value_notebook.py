@@ -43,6 +43,42 @@ def test_value_notebook_runs_on_small_demo(small_params_file, tmp_path):
     assert not re.search(r">[a-z]+_[a-z_]+<", html)                               # no snake_case in tables
     assert "明星客户" in html  # RFM segment names translated
     assert not re.search(r">\s*-?\d+\.\d{4,}\s*<", html)  # leadership tables: no raw floats
+    # issue 16: the demo ledger records churn dates, so BG/NBD does not apply and the report says why
+    assert "## 未来价值" in md and "**不适用**" in md and "客户流失报告" in md
+    assert "### 各客户等级仍持有的价值" not in md
+
+
+def test_value_notebook_shows_value_still_to_come_on_a_non_contractual_ledger(small_demo_dir, small_params_file,
+                                                                               tmp_path):
+    """Without contract ends or churn dates the section shows what the book still holds: the sentences with
+    money, the tables by tier and segment, the top accounts by CLV, the slipping-away list and the holdout
+    check with its figure."""
+    import pandas as pd
+
+    customers = pd.read_csv(small_demo_dir / "customers.csv", dtype=str)
+    customers = customers.drop(columns=[c for c in ("churn_date", "contract_end_date") if c in customers])
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    text = small_params_file.read_text(encoding="utf-8").replace(str(small_demo_dir / "customers.csv"),
+                                                                  str(tmp_path / "customers.csv"))
+    p = tmp_path / "east_nc.yaml"
+    p.write_text(text, encoding="utf-8")
+    outputs = _run(p, tmp_path / "value_nc.ipynb")
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    assert not errors, errors[0].get("evalue") if errors else ""
+    md = "\n".join(_texts(outputs, "text/markdown"))
+    for heading in ("## 未来价值", "### 各客户等级仍持有的价值", "### 各细分群仍持有的价值",
+                    "### 客户终身价值最高的客户", "### 正在悄悄流失的大客户", "### 模型验证：预测与实际复购"):
+        assert heading in md, heading
+    assert re.search(r"未来 12 个月预计带来收入 \*\*[\d,.]+[万亿]\*\*", md)
+    assert re.search(r"客户终身价值为 \*\*[\d,.]+[万亿]\*\*", md)
+    assert re.search(r"预测这 [\d,]+ 个客户在随后 \d+ 周内复购 [\d,]+ 次，实际为 [\d,]+ 次", md)
+    assert "不适用" not in md
+    html = "\n".join(_texts(outputs, "text/html"))
+    for header in ("近 12 个月收入", "未来 12 个月预期收入", "客户终身价值（折现）", "合计", "客户经理"):
+        assert header in html, header
+    assert not re.search(r">[a-z]+_[a-z_]+<", html)
+    assert not re.search(r">\s*-?\d+\.\d{4,}\s*<", html)
+    assert len(_texts(outputs, "image/png")) >= 9   # + the holdout figure
 
 
 def test_value_notebook_english_without_invoices(small_params_file, tmp_path):

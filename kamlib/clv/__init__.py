@@ -8,6 +8,8 @@ stops ordering.
 - :func:`fit_gamma_gamma` fits the Gamma-Gamma spend model (Fader & Hardie 2013): ``expected_spend``.
 - :func:`customer_value` combines them over a horizon, discounted.
 - :func:`holdout_check` validates the purchase forecast on a holdout period, for leadership.
+- :func:`book_value` scores a whole book for the workbook; :func:`book_sentences`, :func:`held_by_group`,
+  :func:`top_by_clv` and :func:`slipping_away` put it in words and tables for the value report.
 - :func:`simulate_orders` draws a ledger from known parameters (tests, benchmarks, teaching).
 
 Both models are fitted by maximum likelihood on their closed-form likelihoods (scipy), with standard errors
@@ -24,20 +26,10 @@ from .bgnbd import BGNBDResult, fit_bgnbd
 from .book import BookValue, book_value, indicator_columns
 from .gamma_gamma import GammaGammaResult, fit_gamma_gamma
 from .holdout import HoldoutResult, holdout_check, holdout_sentence
+from .labels import LABELS
+from .prose import SlippingAway, book_sentences, held_by_group, holdout_text, slipping_away, top_by_clv
 from .summary import rfm_summary, simulate_orders
 from .value import customer_value
-
-LABELS: dict[str, dict[str, str]] = {
-    "clv.title": {"zh": "客户终身价值", "en": "Customer lifetime value"},
-    "clv.holdout": {"zh": "模型验证：预测与实际复购", "en": "Holdout check: predicted vs actual repeat purchases"},
-    "clv.frequency_bucket": {"zh": "校准期复购次数", "en": "Repeat purchases in calibration"},
-    "clv.mean_holdout": {"zh": "验证期人均复购次数", "en": "Mean repeat purchases in holdout"},
-    "clv.actual": {"zh": "实际", "en": "actual"},
-    "clv.predicted": {"zh": "预测 (BG/NBD)", "en": "predicted (BG/NBD)"},
-    "clv.p_alive": {"zh": "存活概率 P(alive)", "en": "P(alive)"},
-    "clv.accounts": {"zh": "客户数", "en": "accounts"},
-    "clv.value": {"zh": "价值", "en": "value"},
-}
 
 __all__ = [
     "TIME_UNITS", "Note", "LABELS",
@@ -46,4 +38,5 @@ __all__ = [
     "GammaGammaResult", "fit_gamma_gamma",
     "customer_value", "BookValue", "book_value", "indicator_columns",
     "HoldoutResult", "holdout_check", "holdout_sentence",
+    "book_sentences", "held_by_group", "top_by_clv", "slipping_away", "SlippingAway", "holdout_text",
 ]

@@ -99,7 +99,7 @@ def holdout_sentence(result: HoldoutResult, lang: str = "zh") -> str:
     if lang not in ("zh", "en"):
         raise AnalysisError(f"unknown report language {lang!r}; use 'zh' or 'en'")
     unit = _UNIT[result.time_unit][lang]
-    h = f"{result.horizon:g}"
+    h = f"{result.horizon:,.0f}"   # a horizon stated in months arrives as 52.18 weeks
     n = int(result.table["n"].sum())
     err = result.relative_error
     if not np.isfinite(err):

@@ -4,8 +4,10 @@ compute nothing new."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..i18n import tr
+from .. import fmt
+from ..i18n import column_label, tr
 from ._theme import get_ax
 
 __all__ = ["plot_holdout", "plot_p_alive"]
@@ -33,6 +35,8 @@ def plot_holdout(result, ax=None, lang: str = "zh", title: str | None = None, **
     ax.set_xticklabels(list(tab.index))
     ax.set_xlabel(tr("clv.frequency_bucket", lang))
     ax.set_ylabel(tr("clv.mean_holdout", lang))
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.2g}" if v < 10 else f"{v:,.0f}"))
     ax.set_title(title if title is not None else tr("clv.holdout", lang))
     ax.legend()
     return ax
@@ -56,8 +60,12 @@ def plot_p_alive(values, ax=None, lang: str = "zh", value_column: str = "clv", t
     opts = {"s": 8, "alpha": 0.5} | kws
     ax.scatter(v[ok], p[ok], **opts)
     ax.set_xscale("log")
+    money_lang: fmt.Lang = "en" if lang == "en" else "zh"
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: fmt.money(x, money_lang, digits=0)))
+    ax.yaxis.set_major_locator(MaxNLocator(6))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: fmt.pct(y, 0)))
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(tr("clv.value", lang) + f" ({value_column})")
+    ax.set_xlabel(column_label(value_column, lang, domain="clv"))
     ax.set_ylabel(tr("clv.p_alive", lang))
     if title is not None:
         ax.set_title(title)

@@ -15,6 +15,9 @@ INDICATOR_GROUPS: dict[str, str] = {
     "outstanding_amount": "financial", "late_share": "financial",
     "size_score": "characteristic", "n_members": "characteristic",
     "value_fit": "demand", "procurement_fit": "demand",
+    # value still to come (kamlib.clv.indicator_columns; present only when BG/NBD applies to the ledger)
+    "p_alive": "transaction", "expected_purchases_12m": "transaction", "expected_revenue_12m": "transaction",
+    "clv": "transaction", "growth_potential": "transaction",
 }
 
 #: +1 = higher is better, -1 = lower is better (DSO, overdue, days to pay, late share, recency)
@@ -25,7 +28,8 @@ DIRECTIONS.update({"recency_days": -1, "days_to_pay": -1, "dso": -1, "overdue_am
 #: amounts and counts with heavy right tails: scored on a signed log scale so one giant account does not
 #: flatten every other account to ~0 after min-max scaling (and does not inflate its entropy weight)
 LOG_SCALE = {"revenue", "gross_profit", "avg_order_value", "revenue_last_12m", "overdue_amount",
-             "outstanding_amount", "order_count", "frequency"}
+             "outstanding_amount", "order_count", "frequency",
+             "expected_revenue_12m", "clv", "expected_purchases_12m"}
 
 #: categorical / ordinal indicators: never entropy-weighted (a three-level band or a 1-5 score is dispersed
 #: by construction, which the entropy method mistakes for information)

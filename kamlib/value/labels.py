@@ -147,6 +147,10 @@ _INDICATOR_NAMES: dict[str, tuple[str, str]] = {
     "n_members": ("成员企业数", "Member accounts"),
     "score": ("综合得分", "Score"),
     "expected_revenue_12m": ("未来12个月预期收入", "Expected revenue, next 12 months"),
+    "expected_purchases_12m": ("未来12个月预期购买次数", "Expected purchases, next 12 months"),
+    "clv": ("客户终身价值", "Customer lifetime value"),
+    "p_alive": ("存活概率", "P(alive)"),
+    "growth_potential": ("增长潜力", "Growth potential"),
 }
 for _k, (_zh, _en) in _INDICATOR_NAMES.items():
     LABELS[f"value.ind.{_k}"] = {"zh": _zh, "en": _en}
