@@ -272,7 +272,10 @@ def clean_notebook(nb, headings: list | None = None, keep_stderr: bool = False):
     Cells tagged ``remove-cell``/``hide`` are dropped; ``remove-output`` keeps the cell without output.
     """
     cells = []
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        # papermill gives its injected-parameters cell a random id: number the cells so that the same
+        # notebook gives the same report
+        cell["id"] = f"cell-{i}"
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & {"remove-cell", "hide", "remove_cell"}:
             continue
