@@ -36,7 +36,22 @@ class BatchError(KamlibError):
 
 
 class KamlibWarning(UserWarning):
-    """Base class of kamlib warnings; reports collect and display them."""
+    """Base class of kamlib warnings; reports collect and display them.
+
+    A warning may carry a keyed :class:`kamlib.i18n.Message` as its argument
+    (``warnings.warn(StatisticalWarning(Message("clv.w.corr", {"r": 0.58})))``): ``str()`` gives the English
+    text (logs, stderr), and :attr:`note` the message a report renders in its own language.
+    """
+
+    @property
+    def note(self):
+        """The keyed message when the warning carries one, else its text."""
+        arg = self.args[0] if self.args else ""
+        return arg if hasattr(arg, "render") else str(arg)
+
+    def __str__(self) -> str:
+        arg = self.args[0] if self.args else ""
+        return arg.render("en") if hasattr(arg, "render") else super().__str__()
 
 
 class DataQualityWarning(KamlibWarning):

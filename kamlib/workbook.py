@@ -40,7 +40,7 @@ class Workbook:
     scorecard: Any = None
     segmentation: Any = None
     churn: pd.DataFrame | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Any, ...] = ()   # keyed kamlib.i18n.Message or text
     #: group-level indicators (``value.group_indicators``) when ``params.value.group_rollup`` is on
     groups: pd.DataFrame | None = None
     #: tier migration against the previous period (``value.dynamic_identification``)
@@ -83,7 +83,7 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
     from . import clv, satisfaction, segmentation, survival, value
 
     as_of = period_end(params, ledger)
-    notes: list[str] = []
+    notes: list[Any] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", KamlibWarning)
         vs = params.value
@@ -131,7 +131,9 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         if ledger.surveys is not None and len(ledger.surveys):
             sat = satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)
             frame = frame.join(sat.add_prefix("sat_"), how="left")
-    notes.extend(str(w.message) for w in caught if issubclass(w.category, KamlibWarning))
+    # keyed messages stay keyed, so the report shows them in its own language
+    notes.extend(w.message.note if isinstance(w.message, KamlibWarning) else str(w.message)
+                 for w in caught if issubclass(w.category, KamlibWarning))
 
     # the analyses that read the order and invoice rows run here too, so that the notebooks only display
     # results: a stored workbook then leaves those rows out (see save_workbook). Their soft warnings are
@@ -157,8 +159,17 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         sensitivity = survival.threshold_sensitivity(ledger, as_of, sv.sensitivity_days,
                                                      chosen=sv.inactivity_days, window_start=sv.window_start)
     return Workbook(params=params, ledger=ledger, as_of=as_of, customers=frame, scorecard=sc,
-                    segmentation=seg, churn=churn, warnings=tuple(dict.fromkeys(notes)), groups=groups,
+                    segmentation=seg, churn=churn, warnings=tuple(_unique(notes)), groups=groups,
                     migration=migration, sensitivity=sensitivity, clv=book, unavailable=unavailable)
+
+
+def _unique(items: list) -> list:
+    """Each item once, in order (messages are compared by value; dicts in them make them unhashable)."""
+    out: list = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
 
 
 def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None = None,
