@@ -137,8 +137,11 @@ def render(message: Message | str, lang: str = "zh") -> str:
     return message.render(lang) if isinstance(message, Message) else str(message)
 
 
-def column_label(name: str, lang: str = "zh", domain: str | None = None) -> str:
+def column_label(name: str, lang: str = "zh", domain: str | None = None, default: str | None = None) -> str:
     """The table header of column ``name``: the domain's ``<domain>.col.<name>``, else the shared one.
+
+    ``default`` is returned for a column no registry knows (an attribute the analyst mapped and named
+    themselves, e.g. a contract type used as a churn group); without it an unknown column is an error.
 
     >>> column_label("ci_lower", "en")
     '95% CI lower'
@@ -153,6 +156,8 @@ def column_label(name: str, lang: str = "zh", domain: str | None = None) -> str:
         return tr(f"{domain}.col.{name}", lang)
     if name in COLUMNS:
         return COLUMNS[name][lang]
+    if default is not None:
+        return default
     raise KamlibError(f"no table header for column {name!r}: add '{domain or '<domain>'}.col.{name}' to the "
                       "domain's LABELS or to kamlib.i18n.COLUMNS")
 
