@@ -22,7 +22,11 @@ from .ledger import Ledger
 from .params import Params, load_params
 
 if TYPE_CHECKING:
+    from .clv import BookValue
     from .runcache import prepare_run_cache, save_workbook, workbook_key, workbook_summary
+    from .segmentation import SegmentationResult
+    from .survival import SensitivityResult
+    from .value import DynamicResult, ScorecardResult
 
 __all__ = ["Workbook", "build_workbook", "headline_kpis", "mask_workbook", "open_workbook", "period_end",
            # the run cache's, re-exported (see __getattr__)
@@ -37,18 +41,21 @@ class Workbook:
     ledger: Ledger
     as_of: pd.Timestamp
     customers: pd.DataFrame
-    scorecard: Any = None
-    segmentation: Any = None
+    #: the fitted scorecard (``value.scorecard``): weights, scores and the indicators it used
+    scorecard: ScorecardResult
+    #: the fitted segmentation (``segmentation.segment``); None when the book is too small to segment
+    segmentation: SegmentationResult | None = None
     churn: pd.DataFrame | None = None
     warnings: tuple[str, ...] = ()
     #: group-level indicators (``value.group_indicators``) when ``params.value.group_rollup`` is on
     groups: pd.DataFrame | None = None
-    #: tier migration against the previous period (``value.dynamic_identification``)
-    migration: Any = None
+    #: tier migration against the previous period (``value.dynamic_identification``); None when the ledger
+    #: does not reach back one period (the reason is in ``unavailable["migration"]``)
+    migration: DynamicResult | None = None
     #: churn rate by inactivity threshold (``survival.threshold_sensitivity``)
-    sensitivity: Any = None
+    sensitivity: SensitivityResult | None = None
     #: value still to come: BG/NBD + Gamma-Gamma per account (``clv.book_value``)
-    clv: Any = None
+    clv: BookValue | None = None
     #: analysis -> why it could not run ("groups", "migration"); the notebooks show the reason
     unavailable: dict = field(default_factory=dict)
     #: set when the workbook was loaded from a run cache
