@@ -136,7 +136,9 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         churn.attrs["landmark"] = str(landmark.date())
 
         if ledger.surveys is not None and len(ledger.surveys):
-            sat = satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)
+            ps = params.satisfaction
+            sat = satisfaction.account_satisfaction(ledger.surveys, constructs=ps.constructs, overall=ps.overall,
+                                                    nps=ps.nps)
             frame = frame.join(sat.add_prefix("sat_"), how="left")
     notes.extend(str(w.message) for w in caught if issubclass(w.category, KamlibWarning))
 
@@ -233,10 +235,11 @@ def headline_kpis(wb: Workbook) -> dict:
     }
     if wb.churn is not None and len(wb.churn):
         kpis["churn_rate"] = float(wb.churn["churned"].mean())
-    s = wb.ledger.surveys
-    if s is not None and wb.params.satisfaction.nps in s and s[wb.params.satisfaction.nps].notna().any():
+    s, ps = wb.ledger.surveys, wb.params.satisfaction
+    if s is not None and ps.nps in s and s[ps.nps].notna().any():
         # the same aggregation (account-level by default) as the satisfaction report, so the index agrees
-        res = satisfaction.headline(s, wb.params.satisfaction).table
+        res = satisfaction.headline(s, aggregate=ps.aggregate, overall=ps.overall, nps=ps.nps, ci=ps.ci,
+                                    min_n=ps.min_n).table
         if "nps" in res.index and bool(res.loc["nps", "estimable"]):
             kpis["nps"] = float(res.loc["nps", "estimate"])
     return kpis

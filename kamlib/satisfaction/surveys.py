@@ -1,20 +1,48 @@
 """The surveys table: checks, construct items, waves and the satisfaction settings."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, KamlibError
 
 
-def _settings_fields(settings):
-    """(constructs, overall column, nps column, min_n) from a SatisfactionSection or None."""
+def _settings(settings):
+    """A SatisfactionSection: ``settings`` itself, or the defaults when None."""
     if settings is None:
         from ..params import SatisfactionSection
 
         settings = SatisfactionSection()
     return settings
+
+
+#: the options the compute functions read, as in ``params.satisfaction``
+_OPTION_NAMES = ("constructs", "overall", "nps", "aggregate", "missing", "ci", "min_n", "correction", "group_by")
+
+def _options(where: str, settings=None, **given):
+    """The satisfaction options of one call: explicit keywords over the deprecated ``settings`` object over
+    the ``params.satisfaction`` defaults, validated like a params file."""
+    from pydantic import ValidationError
+
+    from ..params import SatisfactionSection
+
+    if settings is not None:
+        warnings.warn(f"satisfaction.{where}: passing a settings object is deprecated and will be removed in the "
+                      f"next release; pass the options as keywords instead (e.g. {where}(surveys, "
+                      "constructs=st.constructs, min_n=st.min_n)).", DeprecationWarning, stacklevel=3)
+        base = {k: getattr(settings, k) for k in _OPTION_NAMES if hasattr(settings, k)}
+    else:
+        base = {}
+    explicit = {k: v for k, v in given.items() if v is not None}
+    if not explicit:
+        return settings if settings is not None else SatisfactionSection()
+    try:
+        return SatisfactionSection(**{**base, **explicit})
+    except ValidationError as e:
+        bad = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
+        raise KamlibError(f"satisfaction.{where}: invalid option ({bad})") from None
 
 
 def _check_surveys(surveys: pd.DataFrame, where: str) -> None:
@@ -51,10 +79,6 @@ def _waves(surveys: pd.DataFrame) -> pd.Series:
         return (d.dt.year.astype("Int64").astype("string") + "H"
                 + ((d.dt.month > 6).astype("Int64") + 1).astype("string"))
     return pd.Series(pd.NA, index=surveys.index, dtype="string")
-
-
-def _settings(settings):
-    return _settings_fields(settings)
 
 
 def _prepare(surveys: pd.DataFrame, where: str, wave=None) -> pd.DataFrame:
@@ -96,9 +120,26 @@ def resolve_settings(settings, surveys: pd.DataFrame | None, survey_items: Seque
     return st.model_copy(update={"constructs": {c: [c] for c in items}})
 
 
-def item_list(settings) -> list[str]:
-    """Every Likert item named in ``settings.constructs``, in order, without repeats."""
-    return list(dict.fromkeys(i for items in _settings(settings).constructs.values() for i in items))
+def item_list(constructs) -> list[str]:
+    """Every Likert item named in the constructs, in order, without repeats.
+
+    Parameters
+    ----------
+    constructs : dict of str to list of str, or SatisfactionSection
+        Construct name -> its item columns (``params.satisfaction.constructs``), or the section holding them.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> item_list({"product": ["q_quality", "q_reliability"], "overall_value": ["q_reliability", "q_price"]})
+    ['q_quality', 'q_reliability', 'q_price']
+    """
+    if not isinstance(constructs, Mapping):
+        constructs = _settings(constructs).constructs
+    return list(dict.fromkeys(i for items in constructs.values() for i in items))
 
 
 def latest_wave(surveys: pd.DataFrame | None) -> str | None:
