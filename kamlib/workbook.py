@@ -105,7 +105,7 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
                              weight_cap=vs.weight_cap, lang=params.language)
         frame = ind.copy()
         frame["score"] = sc.scores
-        tiers = value.classify_tiers(ind, sc.scores, vs)
+        tiers = value.classify_tiers(ind, sc.scores, **value.tier_options(vs))
         frame["tier"], frame["tier_reason"] = tiers.tiers, tiers.reasons
 
         seg = None
