@@ -75,7 +75,17 @@ class Workbook:
 
 
 def period_end(params: Params, ledger: Ledger) -> pd.Timestamp:
-    """The analysis date: ``params.as_of`` or, by default, the last order date in the ledger."""
+    """The analysis date: ``params.as_of`` or, by default, the last order date in the ledger.
+
+    Parameters
+    ----------
+    params : Params
+    ledger : Ledger
+
+    Returns
+    -------
+    Timestamp
+    """
     if params.as_of is not None:
         return pd.Timestamp(params.as_of)
     return pd.Timestamp(ledger.orders["order_date"].max()).normalize()
@@ -86,6 +96,17 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
 
     Soft problems (a segmentation that cannot run on a tiny book, statistical warnings) are collected in
     ``Workbook.warnings`` so the reports can show them; they never abort the build.
+
+    Parameters
+    ----------
+    params : Params
+        The region's params.
+    ledger : Ledger
+        The region's validated ledger (:func:`kamlib.io.load_ledger`).
+
+    Returns
+    -------
+    Workbook
     """
     from . import clv, satisfaction, segmentation, survival, value
 
@@ -183,6 +204,10 @@ def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None
     distribute : bool, default False
         True for reports that leave the analyst's desk (``kam run`` sets it): personal data is masked as
         ``params.report`` says (:func:`mask_workbook`). Analysts' own runs see unmasked data.
+
+    Returns
+    -------
+    Workbook
     """
     from .io import load_ledger
 
@@ -202,6 +227,15 @@ def mask_workbook(wb: Workbook) -> Workbook:
     """The workbook with personal data masked per ``params.report`` (mask_pii, mask_names).
 
     Masking happens after the analyses ran, so masked and unmasked reports show the same numbers.
+
+    Parameters
+    ----------
+    wb : Workbook
+
+    Returns
+    -------
+    Workbook
+        ``wb`` itself when nothing is to be masked, else a copy with masked customers and surveys.
     """
     from dataclasses import replace
 
@@ -218,7 +252,18 @@ def mask_workbook(wb: Workbook) -> Workbook:
 
 
 def headline_kpis(wb: Workbook) -> dict:
-    """Headline numbers for the report index: accounts, revenue, core accounts, churn rate, NPS."""
+    """Headline numbers for the report index: accounts, revenue, core accounts, churn rate, NPS.
+
+    Parameters
+    ----------
+    wb : Workbook
+
+    Returns
+    -------
+    dict
+        ``region``, ``title``, ``language``, ``as_of`` (ISO date), ``accounts``, ``revenue``,
+        ``core_accounts``, ``churn_rate`` and ``nps`` (None when not available).
+    """
     from . import satisfaction
 
     c = wb.customers

@@ -15,6 +15,9 @@ MODULES = [
     "kamlib.i18n",
     "kamlib.webfont",
     "kamlib.notebook",
+    "kamlib.validation",
+    "kamlib.satisfaction.surveys",
+    "kamlib.demo",
 ]
 
 
