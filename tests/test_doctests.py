@@ -18,6 +18,8 @@ MODULES = [
     "kamlib.validation",
     "kamlib.satisfaction.surveys",
     "kamlib.demo",
+    "kamlib.io.accounts",
+    "kamlib.io._sql",
 ]
 
 
