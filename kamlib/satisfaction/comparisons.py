@@ -80,6 +80,24 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
 
     The same values as ``statsmodels.stats.multitest.multipletests(p, method=...)[1]`` (tested), without
     its full garbage collection on every Holm call, which is slow in a notebook kernel holding a large book.
+
+    Parameters
+    ----------
+    p : array-like of float
+        Raw p-values.
+    method : {"holm", "fdr_bh"}, default "holm"
+
+    Returns
+    -------
+    ndarray
+        Adjusted p-values in the order of ``p``, at most 1.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.06, 0.06]
+    >>> adjust_pvalues([0.01, 0.04, 0.03], "fdr_bh").round(3).tolist()
+    [0.03, 0.04, 0.04]
     """
     p = np.asarray(p, dtype="float64")
     m = len(p)

@@ -243,7 +243,25 @@ def likert_distribution(surveys: pd.DataFrame, items: Sequence[str], aggregate: 
 
     With ``aggregate="account"`` each account carries weight 1 per item, split evenly over its respondents
     who answered the item, so a chatty account does not dominate; with ``"respondent"`` every answer counts
-    once. ``wave`` restricts to one wave (``"latest"``: the last wave label).
+    once.
+
+    Parameters
+    ----------
+    surveys : DataFrame
+        Canonical surveys table.
+    items : sequence of str
+        Item columns (answers 1..``scale``), in display order.
+    aggregate : {"account", "respondent"}, default "account"
+        Weighting unit (see above).
+    scale : int, default 5
+        Highest answer.
+    wave : str or "latest", optional
+        Restrict to one wave (``"latest"``: the last wave label); default all responses.
+
+    Returns
+    -------
+    LikertResult
+        ``shares`` and ``counts`` (item x answer level, ``scale`` .. 1) and ``n`` per item.
     """
     s = _prepare(surveys, "likert_distribution", wave)
     missing = [i for i in items if i not in s.columns]

@@ -94,7 +94,23 @@ def _prepare(surveys: pd.DataFrame, where: str, wave=None) -> pd.DataFrame:
 
 
 def wave_labels(surveys: pd.DataFrame) -> pd.Series:
-    """Wave label of each response (the ``wave`` column, else the survey date's year-half, e.g. 2025H2)."""
+    """Wave label of each response (the ``wave`` column, else the survey date's year-half, e.g. 2025H2).
+
+    Parameters
+    ----------
+    surveys : DataFrame
+
+    Returns
+    -------
+    Series of string
+        Aligned with ``surveys``; missing when neither a wave nor a survey date is known.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wave_labels(pd.DataFrame({"survey_date": pd.to_datetime(["2025-03-01", "2025-10-15"])})).tolist()
+    ['2025H1', '2025H2']
+    """
     return _waves(surveys)
 
 
@@ -108,6 +124,19 @@ def resolve_settings(settings, surveys: pd.DataFrame | None, survey_items: Seque
     Without ``satisfaction.constructs`` every Likert item column of the ledger (``ledger.survey_items``, or
     the survey columns that are neither canonical nor ``overall``/``nps``) becomes its own one-item
     construct, so the item analyses still run; reliability then has nothing to measure and says so.
+
+    Parameters
+    ----------
+    settings : SatisfactionSection or None
+        ``params.satisfaction`` (None: the defaults).
+    surveys : DataFrame or None
+        The surveys table.
+    survey_items : sequence of str, default ()
+        The ledger's Likert item columns (``ledger.survey_items``).
+
+    Returns
+    -------
+    SatisfactionSection
     """
     st = _settings(settings)
     if st.constructs or surveys is None:
@@ -143,7 +172,23 @@ def item_list(constructs) -> list[str]:
 
 
 def latest_wave(surveys: pd.DataFrame | None) -> str | None:
-    """The last survey wave label (waves derived from the survey date when the column is absent)."""
+    """The last survey wave label (waves derived from the survey date when the column is absent).
+
+    Parameters
+    ----------
+    surveys : DataFrame or None
+
+    Returns
+    -------
+    str or None
+        None without surveys.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> latest_wave(pd.DataFrame({"wave": ["2024H2", "2025H2", "2024H2"]}))
+    '2025H2'
+    """
     if surveys is None or not len(surveys):
         return None
     w = _sorted_waves(_waves(surveys))
