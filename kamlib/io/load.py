@@ -16,6 +16,7 @@ from .. import validation as V
 from ..errors import DataError, KamlibError
 from ..ledger import CUSTOMER_ATTRIBUTES, TABLES, DataQualityReport, Exclusion, Ledger, isin_mask
 from ..params import Params
+from ..parents import parent_problems
 from . import accounts
 from ._sql import connect
 from .files import _where
@@ -291,7 +292,7 @@ def _assemble(st: _Loading, grain: str) -> Ledger:
                      f"{', '.join(missing_items)}")
     notes += accounts.merge_ids(kept, st.params.data.merge_ids, grain)
     cust_path = st.sources.get("customers", {}).get("path")
-    problems, parent_flags = V.parent_problems(kept["customers"], cust_path)
+    problems, parent_flags = parent_problems(kept["customers"], cust_path)
     V.raise_problems(problems, _where(st.params))
     quality = DataQualityReport(
         rows_read=st.rows_read,
