@@ -20,6 +20,8 @@ MODULES = [
     "kamlib.satisfaction.scores",
     "kamlib.satisfaction.labels",
     "kamlib.satisfaction.comparisons",
+    "kamlib.survival.landmark",
+    "kamlib.survival.cox_model",
     "kamlib.demo",
     "kamlib.io.accounts",
     "kamlib.io._sql",

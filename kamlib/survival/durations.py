@@ -237,6 +237,27 @@ def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissa
     factor, compared with satisfied accounts), one without invoices ``late_payer = 0`` and
     ``no_invoices = 1``; an unknown size band counts as not large. ``missing="keep"`` leaves NaN instead
     (the accounts then drop out of a Cox fit).
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Customer frame indexed by ``customer_id`` (``late_share``, ``sat_overall``, ``size_band`` ...).
+    late_threshold : float, default 0.5
+        Late-paid share of invoices from which an account is a late payer.
+    dissatisfied_below : float, default 3.0
+        Mean overall satisfaction (1-5) below which an account is dissatisfied.
+    satisfaction : str, optional
+        Column of the satisfaction score (see above).
+    large_bands : sequence of str, default ("大型", "large")
+        ``size_band`` values that count as large.
+    missing : {"level", "keep"}, default "level"
+        How accounts without invoices / surveys are coded (see above).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``customers``; 0/1 float columns among ``late_payer``, ``no_invoices``,
+        ``dissatisfied``, ``not_surveyed``, ``large``.
     """
     if missing not in ("level", "keep"):
         raise KamlibError(f"churn_covariates: missing must be 'level' or 'keep', got {missing!r}")
