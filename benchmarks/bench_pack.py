@@ -213,7 +213,7 @@ def stage_analyses(params_file: str) -> dict:
     t = time.perf_counter()
     surveys = ledger.surveys
     assert surveys is not None   # the demo ledger has surveys
-    satisfaction.account_satisfaction(surveys, params.satisfaction)
+    satisfaction.account_satisfaction(surveys, constructs=params.satisfaction.constructs)
     satisfaction.nps(surveys["nps"].dropna())
     out["satisfaction"] = time.perf_counter() - t
     return {"seconds_by_analysis": out, "customers": len(ind)}

@@ -391,6 +391,12 @@ def load_params(path: str | Path, overrides: dict[str, Any] | None = None) -> Pa
     overrides : dict, optional
         Values merged over the file (deep merge), e.g. from a notebook's parameters cell.
 
+    Returns
+    -------
+    Params
+        The validated params; ``source`` is the file and ``key_sources`` says where each key came from
+        (the file, a base it ``extends``, or the overrides).
+
     Raises
     ------
     ParamsError
@@ -423,6 +429,23 @@ def discover(patterns: list[str] | None = None, folder: str | Path = "params") -
     """Params files matching ``patterns`` (files or globs), or every ``folder/*.yaml`` region file.
 
     Files whose name starts with ``_`` are bases for ``extends`` and are skipped.
+
+    Parameters
+    ----------
+    patterns : list of str, optional
+        Files or glob patterns; default every ``*.yaml`` in ``folder``.
+    folder : str or Path, default "params"
+        Folder of the region files when no pattern is given.
+
+    Returns
+    -------
+    list of Path
+        In pattern order, each file once.
+
+    Raises
+    ------
+    ParamsError
+        When a pattern matches no file.
     """
     import glob
 

@@ -129,7 +129,39 @@ def _fmt_value(v) -> str:
 
 def problem(table: str, column: str | None, check: str, rows: int = 0, examples: Iterable = (),
             detail: str = "", fix: str | None = None, path=None) -> dict:
-    """One hard problem as a dict (see module docstring); ``message`` is a ready-to-print line."""
+    """One hard problem as a dict (see module docstring); ``message`` is a ready-to-print line.
+
+    Parameters
+    ----------
+    table : str
+        Canonical table the problem is in.
+    column : str or None
+        Column the check failed on (None for a table-level check).
+    check : str
+        Check name (a key of :data:`HARD_CHECKS` gives the default ``fix``).
+    rows : int, default 0
+        Number of rows that fail the check.
+    examples : iterable, default ()
+        Offending rows / values; the first five are kept.
+    detail : str, default ""
+        What went wrong, in words.
+    fix : str, optional
+        How to fix it; default the check's fix in :data:`HARD_CHECKS`.
+    path : str or Path, optional
+        File the table was read from.
+
+    Returns
+    -------
+    dict
+        ``table``, ``column``, ``check``, ``rows``, ``examples``, ``fix``, ``path``, ``message``.
+
+    Examples
+    --------
+    >>> p = problem("orders", "order_date", "date_parse", rows=2, examples=["row 3: 2025-13-01"],
+    ...             fix="use YYYY-MM-DD")
+    >>> p["message"]
+    'orders.order_date [date_parse]: 2 rows; e.g. row 3: 2025-13-01. Fix: use YYYY-MM-DD'
+    """
     examples = tuple(examples)[:5]
     fix = fix or HARD_CHECKS.get(check, ("", ""))[1]
     where = f"{table}.{column}" if column else table
@@ -146,11 +178,39 @@ def problem(table: str, column: str | None, check: str, rows: int = 0, examples:
 
 
 def format_problem(p: dict) -> str:
+    """A problem's message with the file it came from, one line.
+
+    Parameters
+    ----------
+    p : dict
+        A problem from :func:`problem`.
+
+    Returns
+    -------
+    str
+    """
     return p["message"] + (f" (file: {p['path']})" if p.get("path") else "")
 
 
 def raise_problems(problems: list[dict], where: str) -> None:
-    """Raise one :class:`DataError` listing every problem (no-op when there are none)."""
+    """Raise one :class:`DataError` listing every problem (no-op when there are none).
+
+    Parameters
+    ----------
+    problems : list of dict
+        Problems from :func:`problem`.
+    where : str
+        What was being loaded or checked, the head of the message (e.g. the params file).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        When ``problems`` is not empty; ``DataError.problems`` holds the list.
+    """
     if not problems:
         return
     n = len(problems)
@@ -347,6 +407,10 @@ def schema(table: str, items: Iterable[str] = (), negative_revenue: str = "error
         Likert item columns of ``surveys`` (checked to lie in 1-5).
     negative_revenue : {"error", "exclude"}
         Whether negative revenue on a kept line is a hard error (it is already excluded otherwise).
+
+    Returns
+    -------
+    pandera.DataFrameSchema
     """
     import pandera.pandas as pa
 
@@ -436,6 +500,25 @@ def check_tables(tables: dict[str, pd.DataFrame], items: Iterable[str] = (), cus
 
     Column-level contracts run through pandera in lazy mode (every failure at once); the referential check
     (every customer_id of orders / invoices / surveys exists in customers) runs as a vectorised ``isin``.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Canonical tables after the soft rules (``orders``, ``customers``, and optionally ``invoices``,
+        ``surveys``).
+    items : iterable of str
+        Likert item columns of ``surveys`` (checked to lie in 1-5).
+    customers_given : bool, default True
+        False when the customers table was derived from the orders (no referential check then).
+    negative_revenue : {"error", "exclude"}
+        Whether negative revenue on a kept line is a hard problem.
+    paths : dict, optional
+        Table -> file it was read from, for the messages.
+
+    Returns
+    -------
+    list of dict
+        One :func:`problem` per failed check.
     """
     import pandera.errors as pe
 
@@ -482,12 +565,44 @@ SQL_TABLES = ("orders", "invoices")
 
 
 def sql_ident(name: str) -> str:
-    """A SQL identifier (double-quoted). The one quoting helper of the package (kamlib.io uses it too)."""
+    """A SQL identifier (double-quoted). The one quoting helper of the package (kamlib.io uses it too).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> sql_ident("order date")
+    '"order date"'
+    >>> print(sql_ident('a"b'))
+    "a""b"
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
 def sql_str(s: object) -> str:
-    """A SQL string literal of ``str(s)`` (paths, dates, patterns)."""
+    """A SQL string literal of ``str(s)`` (paths, dates, patterns).
+
+    Parameters
+    ----------
+    s : object
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> sql_str("O'Brien")
+    "'O''Brien'"
+    >>> sql_str(2025)
+    "'2025'"
+    """
     return "'" + str(s).replace("'", "''") + "'"
 
 
@@ -636,73 +751,3 @@ def hard_checks_sql(table: str, columns: Iterable[str], rules, as_of: dt.date,
                     f"{q('customer_id')} IS NOT NULL AND {q('customer_id')} NOT IN "
                     f"(SELECT customer_id FROM {known_customers})", ("customer_id",), ""))
     return out
-
-
-# ------------------------------------------------------------------------------------------ group trees
-
-def resolve_parents(ids, parents) -> tuple[dict[str, str], list[list[str]], dict[str, str]]:
-    """Each account's ultimate parent, following ``parent_id`` chains of any depth.
-
-    Parameters
-    ----------
-    ids, parents : sequences of the same length
-        Account ids and their ``parent_id`` (missing, empty or the account's own id: no parent).
-
-    Returns
-    -------
-    top, cycles, unknown
-        ``top``: account id -> ultimate parent id (itself when it has no parent; a parent id that is not an
-        account heads its group). ``cycles``: each cycle of parents as a list of ids (its accounts are their
-        own groups in ``top``). ``unknown``: account id -> parent id that is not an account.
-    """
-    def clean(v):
-        return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or str(v) == "" \
-            else str(v)
-
-    id_list = [str(i) for i in ids]
-    known = set(id_list)
-    parent_of = {i: p for i, p in zip(id_list, map(clean, parents), strict=True) if p is not None and p != i}
-    unknown = {i: p for i, p in parent_of.items() if p not in known}
-    top: dict[str, str] = {}
-    cycles: list[list[str]] = []
-    for start in id_list:
-        path: list[str] = []
-        on_path: dict[str, int] = {}
-        node, root = start, None
-        while root is None:
-            if node in top:
-                root = top[node]
-            elif node in on_path:   # a cycle: its members and the chain leading into it stay apart
-                cycles.append(path[on_path[node]:])
-                root = ""
-            else:
-                on_path[node] = len(path)
-                path.append(node)
-                parent = parent_of.get(node)
-                if parent is None or parent not in known:
-                    root = parent or node
-                else:
-                    node = parent
-        for n in path:
-            top[n] = root or n
-    return top, cycles, unknown
-
-
-def parent_problems(customers: pd.DataFrame, path=None) -> tuple[list[dict], tuple[Exclusion, ...]]:
-    """Cycles of ``parent_id`` (hard problems, with the ids) and parents that are not accounts (flagged: they
-    head a group of their own) of a customers table."""
-    if "parent_id" not in customers or not customers["parent_id"].notna().any():
-        return [], ()
-    _, cycles, unknown = resolve_parents(customers["customer_id"], customers["parent_id"])
-    problems = []
-    if cycles:
-        shown = "; ".join(" → ".join([*c, c[0]]) for c in cycles[:5])
-        problems.append(problem("customers", "parent_id", "parent_cycle", sum(map(len, cycles)), (),
-                                f"{len(cycles)} cycle(s) of parents: {shown}", path=path))
-    flags: tuple[Exclusion, ...] = ()
-    if unknown:
-        ex = tuple(f"{c} → {p}" for c, p in list(unknown.items())[:5])
-        flags = (Exclusion("customers", "unknown_parent", len(unknown),
-                           f"kept: parent_id names {len(set(unknown.values())):,} id(s) that are not accounts; "
-                           "each heads a group of its own in the group roll-up", examples=ex),)
-    return problems, flags

@@ -22,7 +22,11 @@ from .ledger import Ledger
 from .params import Params, load_params
 
 if TYPE_CHECKING:
+    from .clv import BookValue
     from .runcache import prepare_run_cache, save_workbook, workbook_key, workbook_summary
+    from .segmentation import SegmentationResult
+    from .survival import SensitivityResult
+    from .value import DynamicResult, ScorecardResult
 
 __all__ = ["Workbook", "build_workbook", "headline_kpis", "mask_workbook", "open_workbook", "period_end",
            # the run cache's, re-exported (see __getattr__)
@@ -37,18 +41,21 @@ class Workbook:
     ledger: Ledger
     as_of: pd.Timestamp
     customers: pd.DataFrame
-    scorecard: Any = None
-    segmentation: Any = None
+    #: the fitted scorecard (``value.scorecard``): weights, scores and the indicators it used
+    scorecard: ScorecardResult
+    #: the fitted segmentation (``segmentation.segment``); None when the book is too small to segment
+    segmentation: SegmentationResult | None = None
     churn: pd.DataFrame | None = None
     warnings: tuple[Any, ...] = ()   # keyed kamlib.i18n.Message or text
     #: group-level indicators (``value.group_indicators``) when ``params.value.group_rollup`` is on
     groups: pd.DataFrame | None = None
-    #: tier migration against the previous period (``value.dynamic_identification``)
-    migration: Any = None
+    #: tier migration against the previous period (``value.dynamic_identification``); None when the ledger
+    #: does not reach back one period (the reason is in ``unavailable["migration"]``)
+    migration: DynamicResult | None = None
     #: churn rate by inactivity threshold (``survival.threshold_sensitivity``)
-    sensitivity: Any = None
+    sensitivity: SensitivityResult | None = None
     #: value still to come: BG/NBD + Gamma-Gamma per account (``clv.book_value``)
-    clv: Any = None
+    clv: BookValue | None = None
     #: analysis -> why it could not run ("groups", "migration"); the notebooks show the reason
     unavailable: dict = field(default_factory=dict)
     #: set when the workbook was loaded from a run cache
@@ -68,7 +75,17 @@ class Workbook:
 
 
 def period_end(params: Params, ledger: Ledger) -> pd.Timestamp:
-    """The analysis date: ``params.as_of`` or, by default, the last order date in the ledger."""
+    """The analysis date: ``params.as_of`` or, by default, the last order date in the ledger.
+
+    Parameters
+    ----------
+    params : Params
+    ledger : Ledger
+
+    Returns
+    -------
+    Timestamp
+    """
     if params.as_of is not None:
         return pd.Timestamp(params.as_of)
     return pd.Timestamp(ledger.orders["order_date"].max()).normalize()
@@ -79,6 +96,17 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
 
     Soft problems (a segmentation that cannot run on a tiny book, statistical warnings) are collected in
     ``Workbook.warnings`` so the reports can show them; they never abort the build.
+
+    Parameters
+    ----------
+    params : Params
+        The region's params.
+    ledger : Ledger
+        The region's validated ledger (:func:`kamlib.io.load_ledger`).
+
+    Returns
+    -------
+    Workbook
     """
     from . import clv, satisfaction, segmentation, survival, value
 
@@ -98,7 +126,7 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
                              weight_cap=vs.weight_cap, lang=params.language)
         frame = ind.copy()
         frame["score"] = sc.scores
-        tiers = value.classify_tiers(ind, sc.scores, vs)
+        tiers = value.classify_tiers(ind, sc.scores, **value.tier_options(vs))
         frame["tier"], frame["tier_reason"] = tiers.tiers, tiers.reasons
 
         seg = None
@@ -129,7 +157,9 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         churn.attrs["landmark"] = str(landmark.date())
 
         if ledger.surveys is not None and len(ledger.surveys):
-            sat = satisfaction.account_satisfaction(ledger.surveys, params.satisfaction)
+            ps = params.satisfaction
+            sat = satisfaction.account_satisfaction(ledger.surveys, constructs=ps.constructs, overall=ps.overall,
+                                                    nps=ps.nps)
             frame = frame.join(sat.add_prefix("sat_"), how="left")
     # keyed messages stay keyed, so the report shows them in its own language
     notes.extend(w.message.note if isinstance(w.message, KamlibWarning) else str(w.message)
@@ -185,6 +215,10 @@ def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None
     distribute : bool, default False
         True for reports that leave the analyst's desk (``kam run`` sets it): personal data is masked as
         ``params.report`` says (:func:`mask_workbook`). Analysts' own runs see unmasked data.
+
+    Returns
+    -------
+    Workbook
     """
     from .io import load_ledger
 
@@ -204,6 +238,15 @@ def mask_workbook(wb: Workbook) -> Workbook:
     """The workbook with personal data masked per ``params.report`` (mask_pii, mask_names).
 
     Masking happens after the analyses ran, so masked and unmasked reports show the same numbers.
+
+    Parameters
+    ----------
+    wb : Workbook
+
+    Returns
+    -------
+    Workbook
+        ``wb`` itself when nothing is to be masked, else a copy with masked customers and surveys.
     """
     from dataclasses import replace
 
@@ -220,7 +263,18 @@ def mask_workbook(wb: Workbook) -> Workbook:
 
 
 def headline_kpis(wb: Workbook) -> dict:
-    """Headline numbers for the report index: accounts, revenue, core accounts, churn rate, NPS."""
+    """Headline numbers for the report index: accounts, revenue, core accounts, churn rate, NPS.
+
+    Parameters
+    ----------
+    wb : Workbook
+
+    Returns
+    -------
+    dict
+        ``region``, ``title``, ``language``, ``as_of`` (ISO date), ``accounts``, ``revenue``,
+        ``core_accounts``, ``churn_rate`` and ``nps`` (None when not available).
+    """
     from . import satisfaction
 
     c = wb.customers
@@ -237,10 +291,11 @@ def headline_kpis(wb: Workbook) -> dict:
     }
     if wb.churn is not None and len(wb.churn):
         kpis["churn_rate"] = float(wb.churn["churned"].mean())
-    s = wb.ledger.surveys
-    if s is not None and wb.params.satisfaction.nps in s and s[wb.params.satisfaction.nps].notna().any():
+    s, ps = wb.ledger.surveys, wb.params.satisfaction
+    if s is not None and ps.nps in s and s[ps.nps].notna().any():
         # the same aggregation (account-level by default) as the satisfaction report, so the index agrees
-        res = satisfaction.headline(s, wb.params.satisfaction).table
+        res = satisfaction.headline(s, aggregate=ps.aggregate, overall=ps.overall, nps=ps.nps, ci=ps.ci,
+                                    min_n=ps.min_n).table
         if "nps" in res.index and bool(res.loc["nps", "estimable"]):
             kpis["nps"] = float(res.loc["nps", "estimate"])
     return kpis

@@ -15,6 +15,16 @@ MODULES = [
     "kamlib.i18n",
     "kamlib.webfont",
     "kamlib.notebook",
+    "kamlib.validation",
+    "kamlib.satisfaction.surveys",
+    "kamlib.satisfaction.scores",
+    "kamlib.satisfaction.labels",
+    "kamlib.satisfaction.comparisons",
+    "kamlib.survival.landmark",
+    "kamlib.survival.cox_model",
+    "kamlib.demo",
+    "kamlib.io.accounts",
+    "kamlib.io._sql",
 ]
 
 

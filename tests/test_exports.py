@@ -128,7 +128,7 @@ def test_answer_label_scores_must_be_1_to_5(tmp_path):
 # ------------------------------------------------------------------------------------------ group trees
 
 def test_resolve_parents_follows_chains_of_any_depth():
-    from kamlib.validation import resolve_parents
+    from kamlib.parents import resolve_parents
 
     top, cycles, unknown = resolve_parents(["A", "B", "C", "D", "E", "F", "G"],
                                            [None, "A", "B", "C", "E", "X", "F"])

@@ -22,7 +22,6 @@ CONSTRUCTS = {"产品": ["q_product_quality", "q_product_reliability"],
               "服务": ["q_service_response", "q_service_expertise"],
               "交付": ["q_delivery_ontime", "q_delivery_accuracy"],
               "价格": ["q_price_value"]}
-SETTINGS = SatisfactionSection(constructs=CONSTRUCTS)
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +272,7 @@ def test_account_satisfaction_on_small_frame():
         "wave": ["2024H2", "2024H2", "2025H2", "2025H2"],
         "overall": [5.0, 3.0, 2.0, 1.0], "nps": [10.0, 6.0, 8.0, 0.0],
         "q1": [5.0, 4.0, np.nan, 1.0], "q2": [3.0, 4.0, 2.0, 1.0]})
-    a = S.account_satisfaction(s, SatisfactionSection(constructs={"c": ["q1", "q2"]}))
+    a = S.account_satisfaction(s, constructs={"c": ["q1", "q2"]})
     assert list(a.index) == ["A", "B"] and a.index.name == "customer_id"
     assert a.loc["A", "n_responses"] == 3 and a.loc["A", "n_waves"] == 2 and a.loc["A", "last_wave"] == "2025H2"
     assert a.loc["A", "overall"] == pytest.approx(10 / 3) and a.loc["A", "overall_last_wave"] == 2.0
@@ -284,25 +283,25 @@ def test_account_satisfaction_on_small_frame():
 
 
 def test_account_satisfaction_matches_planted_dissatisfied(surveys, demo):
-    a = S.account_satisfaction(surveys, SETTINGS)
+    a = S.account_satisfaction(surveys, constructs=CONSTRUCTS)
     assert a.index.is_unique and len(a) == surveys["customer_id"].nunique()
     planted = set(demo.truth["traits"]["dissatisfied"])
     flag = a["dissatisfied"] == 1.0
     agree = (flag == a.index.isin(planted)).mean()
     assert agree > 0.95
     with pytest.raises(DataError, match="not in the surveys"):
-        S.account_satisfaction(surveys, SatisfactionSection(constructs={"x": ["nope"]}))
+        S.account_satisfaction(surveys, constructs={"x": ["nope"]})
 
 
 # ------------------------------------------------------------------------------------ summaries
 
 def test_headline_account_vs_respondent(surveys):
-    acc = S.headline(surveys, SETTINGS)
-    resp = S.headline(surveys, SETTINGS, aggregate="respondent")
+    acc = S.headline(surveys)
+    resp = S.headline(surveys, aggregate="respondent")
     assert acc.table.loc["nps", "n"] == surveys["customer_id"].nunique()
     assert resp.table.loc["nps", "n"] == len(surveys)
     assert resp.table.loc["nps", "estimate"] == pytest.approx(S.nps(surveys["nps"]).nps)
-    a = S.account_satisfaction(surveys, SETTINGS)
+    a = S.account_satisfaction(surveys, constructs=CONSTRUCTS)
     assert acc.table.loc["nps", "estimate"] == pytest.approx(a["nps"].mean())
     assert acc.table.loc["csat", "estimate"] == pytest.approx(a["csat"].mean())
     for t in (acc.table, resp.table):
@@ -313,10 +312,10 @@ def test_headline_account_vs_respondent(surveys):
 def test_small_sample_is_not_estimable(surveys):
     few = surveys[surveys["customer_id"].isin(surveys["customer_id"].unique()[:3])]
     with pytest.warns(StatisticalWarning, match="not estimable"):
-        h = S.headline(few, SETTINGS)
+        h = S.headline(few)
     assert not h.table["estimable"].any() and h.table["estimate"].isna().all()
     assert "样本不足" in S.sentences(h, "zh")
-    items = _quiet(S.item_summary, few, SETTINGS)
+    items = _quiet(S.item_summary, few, constructs=CONSTRUCTS)
     assert items.table["mean"].isna().all()
 
 
@@ -330,11 +329,11 @@ def test_likert_distribution_weights_accounts_equally():
 
 
 def test_item_summary_and_reliability_on_demo(surveys):
-    it = S.item_summary(surveys, SETTINGS)
+    it = S.item_summary(surveys, constructs=CONSTRUCTS)
     t = it.table
     assert set(t.loc[t["level"] == "construct"].index) == {"产品", "服务", "交付"}   # 价格 has one item
     assert ((t["top_box_lower"] <= t["top_box"]) & (t["top_box"] <= t["top_box_upper"])).all()
-    rel = _quiet(S.reliability, surveys, SETTINGS)
+    rel = _quiet(S.reliability, surveys, constructs=CONSTRUCTS)
     assert (rel.table.loc[["产品", "服务", "交付"], "alpha"] > 0.7).all()
     assert np.isnan(rel.table.loc["价格", "alpha"]) and rel.warnings
     assert "Feldt" in S.sentences(rel, "zh")
@@ -361,23 +360,23 @@ def test_group_tests_detect_planted_difference_with_correction():
 
 def test_group_tests_kruskal_on_demo(surveys, demo):
     cust = demo.tables["customers"].set_index("customer_id")
-    r = S.group_tests(surveys, cust, by=["region"], settings=SETTINGS)
+    r = S.group_tests(surveys, cust, by=["region"], constructs=CONSTRUCTS)
     t = r.table
     assert (t["test"] == "Kruskal-Wallis").all() and (t["k"] == 4).all()
     assert (t["p_adj"] > 0.05).all()           # region has no planted satisfaction effect
 
 
 def test_wave_change_paired_and_missing_waves(surveys):
-    w = S.wave_change(surveys, SETTINGS)
+    w = S.wave_change(surveys, constructs=CONSTRUCTS)
     assert w.waves == ("2024H2", "2025H2")
     assert (w.table["test"].str.startswith("paired")).all() and (w.table["n_paired"] > 100).all()
     assert (w.table["p_adj"] > 0.01).all()          # no planted change between waves
     one = surveys[surveys["wave"] == "2025H2"]
     with pytest.warns(StatisticalWarning, match="at least two"):
-        w1 = S.wave_change(one, SETTINGS)
+        w1 = S.wave_change(one, constructs=CONSTRUCTS)
     assert w1.table.empty and "一期" in S.sentences(w1, "zh")
     nowave = surveys.drop(columns=["wave"])
-    assert S.wave_change(nowave, SETTINGS).waves == ("2024H2", "2025H2")   # derived from survey_date
+    assert S.wave_change(nowave, constructs=CONSTRUCTS).waves == ("2024H2", "2025H2")   # derived from survey_date
 
 
 def test_wave_change_detects_paired_shift():
@@ -386,7 +385,7 @@ def test_wave_change_detects_paired_shift():
     base = rng.integers(2, 5, 40).astype(float)
     s = pd.DataFrame({"customer_id": ids * 2, "wave": ["2024H2"] * 40 + ["2025H2"] * 40,
                       "overall": np.r_[base, np.minimum(base + 1, 5)], "nps": np.r_[base * 2, base * 2 + 1]})
-    w = S.wave_change(s, SatisfactionSection())
+    w = S.wave_change(s)
     row = w.table.set_index("measure").loc["overall"]
     assert row["test"].startswith("paired") and row["diff"] > 0.5 and row["p_adj"] < 1e-6
     assert "上升" in S.sentences(w, "zh")
@@ -414,8 +413,9 @@ def test_plots_draw_results(surveys, demo_drivers):
     assert len(ax.patches) == 5 * len(items)
     dr = demo_drivers
     for ax in (plotting.plot_importance_performance(dr), plotting.plot_drivers(dr),
-               plotting.plot_nps(S.nps(surveys["nps"])), plotting.plot_item_summary(S.item_summary(surveys, SETTINGS)),
-               plotting.plot_wave_change(S.wave_change(surveys, SETTINGS)),
+               plotting.plot_nps(S.nps(surveys["nps"])),
+               plotting.plot_item_summary(S.item_summary(surveys, constructs=CONSTRUCTS)),
+               plotting.plot_wave_change(S.wave_change(surveys, constructs=CONSTRUCTS)),
                plotting.plot_likert(lk, neutral="separate", lang="en")):
         assert ax.has_data()
     plt.close("all")
@@ -425,15 +425,15 @@ def test_identical_answers_everywhere_are_not_estimable_not_fake():
     s = pd.DataFrame({"customer_id": [f"C{i}" for i in range(30)], "wave": ["2025H2"] * 30,
                       "overall": [4.0] * 30, "nps": [8.0] * 30, "q1": [4.0] * 30, "q2": [4.0] * 30})
     cust = pd.DataFrame({"tier": ["key", "ordinary"] * 15}, index=s["customer_id"])
-    st = SatisfactionSection(constructs={"c": ["q1", "q2"]})
-    g = _quiet(S.group_tests, s, cust, by=["tier"], settings=st)
+    constructs = {"c": ["q1", "q2"]}
+    g = _quiet(S.group_tests, s, cust, by=["tier"], constructs=constructs)
     assert (g.table["test"] == "not estimable").all() and g.table["p"].isna().all()
     d = _quiet(S.drivers, s, "overall", ["q1", "q2"], min_n=5)
     assert not d.estimable and d.summary["coef"].isna().all()
-    rel = _quiet(S.reliability, s, st)
+    rel = _quiet(S.reliability, s, constructs=constructs)
     assert not rel.table.loc["c", "estimable"]
     with pytest.warns(StatisticalWarning, match="degenerate"):
-        h = S.headline(s, st)
+        h = S.headline(s)
     assert h.table.loc["csat", "estimate"] == 1.0 and h.table.loc["nps", "estimate"] == 0.0
     assert h.table.loc["csat", "ci_lower"] < 0.95 and h.warnings          # Wilson over accounts, not [1, 1]
 
@@ -445,16 +445,34 @@ def test_minimal_surveys_only_overall_and_dates():
                       "overall": rng.integers(1, 6, 120).astype(float)})
     st = S.resolve_settings(SatisfactionSection(), s)
     assert st.constructs == {} and S.item_list(st) == []
-    h = S.headline(s, st)
+    h = S.headline(s)
     assert list(h.table.index) == ["csat", "overall"]            # no nps column: no nps row
-    assert "没有 Likert 题项" in S.sentences(S.item_summary(s, st), "zh")
-    assert "No Likert items" in S.sentences(S.reliability(s, st), "en")
-    w = S.wave_change(s, st)
+    assert "没有 Likert 题项" in S.sentences(S.item_summary(s, constructs=st.constructs), "zh")
+    assert "No Likert items" in S.sentences(S.reliability(s, constructs=st.constructs), "en")
+    w = S.wave_change(s, constructs=st.constructs)
     assert w.waves == ("2024H2", "2025H1") and (w.table["n_paired"] == 40).all()
-    a = S.account_satisfaction(s, st)
+    a = S.account_satisfaction(s, constructs=st.constructs)
     assert a["nps"].isna().all() and (a["n_waves"] == 2).all() and (a["last_wave"] == "2025H1").all()
 
 
 def test_results_compare_by_identity_without_raising(surveys):
     a, b = S.headline(surveys), S.headline(surveys)
     assert a == a and a != b and S.nps(surveys["nps"]) != S.nps(surveys["nps"])
+
+
+def test_settings_object_still_accepted_with_a_deprecation_warning(surveys):
+    st = SatisfactionSection(constructs=CONSTRUCTS, min_n=5, aggregate="respondent")
+    with pytest.warns(DeprecationWarning, match="settings object is deprecated"):
+        old = S.item_summary(surveys, st)
+    new = S.item_summary(surveys, constructs=CONSTRUCTS, min_n=5, aggregate="respondent")
+    pd.testing.assert_frame_equal(old.table, new.table)
+    with pytest.warns(DeprecationWarning):   # explicit keywords win over the settings object
+        mixed = S.headline(surveys, st, aggregate="account")
+    pd.testing.assert_frame_equal(mixed.table, S.headline(surveys, min_n=5).table)
+
+
+def test_invalid_option_is_a_kamlib_error(surveys):
+    with pytest.raises(KamlibError, match="aggregate"):
+        S.headline(surveys, aggregate="household")
+    with pytest.raises(KamlibError, match="min_n"):
+        S.reliability(surveys, constructs=CONSTRUCTS, min_n=1)

@@ -65,7 +65,7 @@ def test_demoted_top_accounts_name_their_rule(region_workbooks, rid):
     """Every top-20 account below its value tier carries the rule that demoted it, shown in words."""
     wb = region_workbooks[rid]
     c = wb.customers
-    tr = value.classify_tiers(c, c["score"], wb.params.value)
+    tr = value.classify_tiers(c, c["score"], **value.tier_options(wb.params.value))
     pd.testing.assert_series_equal(tr.tiers, c["tier"], check_names=False)
     act = c[c["active"]]
     top20 = act["revenue"].sort_values(ascending=False, kind="mergesort").index[:20]
@@ -96,7 +96,7 @@ def test_ten_largest_accounts_are_core_or_key_on_the_retail_export():
         wb = build_workbook(params, load_ledger(params))
     assert _top10_keyish(wb.customers) == {"revenue": 10, "revenue_last_12m": 10}
     # no profit data: the margin rule is off, and the rule says so in words
-    tr = value.classify_tiers(wb.customers, wb.customers["score"], params.value)
+    tr = value.classify_tiers(wb.customers, wb.customers["score"], **value.tier_options(params.value))
     assert not tr.reasons.str.contains("margin_below").any()
     assert "Tiers follow value" in value.sentences(tr, "en")
 
@@ -282,3 +282,15 @@ def test_plot_tier_forecast_smoke(demo):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_classify_tiers_settings_object_is_deprecated_but_gives_the_same_tiers(region_workbooks):
+    wb = next(iter(region_workbooks.values()))
+    c, vs = wb.customers, wb.params.value.model_copy(update={"tier_rule": "score"})
+    with pytest.warns(DeprecationWarning, match="settings object is deprecated"):
+        old = value.classify_tiers(c, c["score"], vs)
+    new = value.classify_tiers(c, c["score"], rule="score")
+    pd.testing.assert_series_equal(old.tiers, new.tiers)
+    assert new.rule == "score"
+    with pytest.raises(KamlibError, match="tier_quantiles"):
+        value.classify_tiers(c, c["score"], rule="score", quantiles=(0.9, 0.5))

@@ -54,7 +54,22 @@ def duck_msg(e: Exception) -> str:
 
 
 def type_family(duck_type: str) -> str:
-    """The family of a DuckDB column type: text, int, float, date or other."""
+    """The family of a DuckDB column type: text, int, float, date or other.
+
+    Parameters
+    ----------
+    duck_type : str
+        A DuckDB type name as DESCRIBE shows it.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [type_family(t) for t in ("VARCHAR", "BIGINT", "DECIMAL(18,2)", "TIMESTAMP_NS", "BOOLEAN")]
+    ['text', 'int', 'float', 'date', 'other']
+    """
     t = duck_type.upper()
     if t in ("VARCHAR", "STRING", "TEXT") or t.startswith("VARCHAR"):
         return "text"

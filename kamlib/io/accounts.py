@@ -20,7 +20,23 @@ _NOISE_RX = r"[\s()\[\]{}<>【】〔〕「」『』《》〈〉.,，。·•'\"&
 
 def normalise_names(names: pd.Series) -> pd.Series:
     """Names as compared for duplicates: full-/half-width folded (NFKC), lower case, brackets, spaces and
-    punctuation removed, legal-form suffixes (有限公司, 股份, Co., Ltd ...) stripped; empty -> missing."""
+    punctuation removed, legal-form suffixes (有限公司, 股份, Co., Ltd ...) stripped; empty -> missing.
+
+    Parameters
+    ----------
+    names : Series
+
+    Returns
+    -------
+    Series of string
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> names = pd.Series(["上海华兴电子有限公司", "上海 华兴电子（有限公司）", "ACME Co., Ltd.", "有限公司"])
+    >>> normalise_names(names).tolist()
+    ['上海华兴电子', '上海华兴电子', 'acme', <NA>]
+    """
     s = names.astype("string").str.normalize("NFKC").str.lower().str.replace(_NOISE_RX, "", regex=True)
     for _ in range(3):
         s = s.str.replace(_SUFFIX_RX, "", regex=True)

@@ -70,7 +70,14 @@ def _decode_error_line(path: Path, offset: int) -> int:
 def sniff_encoding(path: Path) -> str | None:
     """Encoding of a CSV file from its first megabyte: BOMs first, then strict UTF-8, then GB18030.
 
-    Returns ``None`` when none of them decodes the sample (an unreadable file).
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    str or None
+        A Python codec name; ``None`` when none of them decodes the sample (an unreadable file).
     """
     with open(path, "rb") as fh:
         head = fh.read(1 << 20)

@@ -16,6 +16,7 @@ from .. import validation as V
 from ..errors import DataError, KamlibError
 from ..ledger import CUSTOMER_ATTRIBUTES, TABLES, DataQualityReport, Exclusion, Ledger, isin_mask
 from ..params import Params
+from ..parents import parent_problems
 from . import accounts
 from ._sql import connect
 from .files import _where
@@ -84,7 +85,16 @@ def _table_paths(params: Params) -> dict[str, Path]:
 
 
 def period_cutoff(params: Params) -> dt.date:
-    """The date after which rows are 'future' rows: params.as_of, or today when it is not set."""
+    """The date after which rows are 'future' rows: params.as_of, or today when it is not set.
+
+    Parameters
+    ----------
+    params : Params
+
+    Returns
+    -------
+    datetime.date
+    """
     return params.as_of or dt.date.today()
 
 
@@ -94,6 +104,15 @@ def ledger_key(params: Params) -> str:
     Covers the data section, the column mapping, the rules, the survey constructs, the period cutoff and
     each file's path, size and modification time (not the filter: regions that share data and reading rules
     share one key, so a batch reads each distinct ledger once).
+
+    Parameters
+    ----------
+    params : Params
+
+    Returns
+    -------
+    str
+        A hex digest.
     """
     files: dict[str, list] = {}
     for t, p in _table_paths(params).items():
@@ -273,7 +292,7 @@ def _assemble(st: _Loading, grain: str) -> Ledger:
                      f"{', '.join(missing_items)}")
     notes += accounts.merge_ids(kept, st.params.data.merge_ids, grain)
     cust_path = st.sources.get("customers", {}).get("path")
-    problems, parent_flags = V.parent_problems(kept["customers"], cust_path)
+    problems, parent_flags = parent_problems(kept["customers"], cust_path)
     V.raise_problems(problems, _where(st.params))
     quality = DataQualityReport(
         rows_read=st.rows_read,
@@ -306,6 +325,18 @@ def _unpaid_flags(inv: pd.DataFrame | None) -> tuple[Exclusion, ...]:
 
 def filter_ledger(full: Ledger, params: Params) -> Ledger:
     """Restrict a full ledger to the customers matching ``params.filter`` (attribute -> allowed values).
+
+    Parameters
+    ----------
+    full : Ledger
+        The unfiltered ledger (:func:`load_full_ledger`).
+    params : Params
+        The region's params (``filter``).
+
+    Returns
+    -------
+    Ledger
+        ``full`` itself without a filter, else the matching customers and their orders, invoices and surveys.
 
     Raises
     ------
@@ -357,6 +388,16 @@ def load_ledger(params: Params, cache: dict | None = None, grain: str = "line") 
         In-process memo ``{(ledger_key, grain): full Ledger}``; regions sharing data are then read once.
     grain : {"line", "day"}
         Grain of ``orders`` (see :func:`load_full_ledger`).
+
+    Returns
+    -------
+    Ledger
+        The region's tables, exclusions and data-quality report.
+
+    Raises
+    ------
+    DataError
+        Listing every hard problem of the files (see :mod:`kamlib.validation`).
     """
     if cache is None:
         return filter_ledger(load_full_ledger(params, grain), params)

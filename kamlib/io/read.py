@@ -26,9 +26,27 @@ def read_table(table: str, path, params: Params, problems: list | None = None,
                notes: list | None = None) -> pd.DataFrame | None:
     """Read, map and type one table file (no soft rules, no contract checks).
 
-    Useful to inspect an export: ``read_table("orders", "export.csv", params)``. Rows whose values cannot
-    be typed are reported in ``problems`` (a DataError is raised when ``problems`` is not given; with
-    ``problems`` given, None is returned when the file could not be read).
+    Useful to inspect an export: ``read_table("orders", "export.csv", params)``.
+
+    Parameters
+    ----------
+    table : str
+        Canonical table the file holds (``orders``, ``customers``, ``invoices``, ``surveys``).
+    path : str or Path
+        CSV, Parquet or Excel file.
+    params : Params
+        For the column mapping, encoding, date format and survey items.
+    problems : list, optional
+        Collects the hard problems (rows whose values cannot be typed, unreadable file). When omitted, a
+        :class:`DataError` is raised instead.
+    notes : list, optional
+        Collects notes on how the file was read (encoding, derived columns).
+
+    Returns
+    -------
+    DataFrame or None
+        The table in canonical columns and dtypes; None when ``problems`` is given and the file could not
+        be read.
     """
     found: list = [] if problems is None else problems
     con = connect()

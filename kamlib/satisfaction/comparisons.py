@@ -1,9 +1,9 @@
 """Group comparisons, wave-to-wave change and p-value adjustment."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from ._stats import (
     _unit_values,
     _warn,
 )
-from .surveys import _item_columns, _prepare, _settings, _sorted_waves
+from .surveys import _item_columns, _options, _prepare, _sorted_waves
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +80,24 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
 
     The same values as ``statsmodels.stats.multitest.multipletests(p, method=...)[1]`` (tested), without
     its full garbage collection on every Holm call, which is slow in a notebook kernel holding a large book.
+
+    Parameters
+    ----------
+    p : array-like of float
+        Raw p-values.
+    method : {"holm", "fdr_bh"}, default "holm"
+
+    Returns
+    -------
+    ndarray
+        Adjusted p-values in the order of ``p``, at most 1.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.06, 0.06]
+    >>> adjust_pvalues([0.01, 0.04, 0.03], "fdr_bh").round(3).tolist()
+    [0.03, 0.04, 0.04]
     """
     p = np.asarray(p, dtype="float64")
     m = len(p)
@@ -99,7 +117,10 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
 
 
 def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by: Sequence[str] | None = None,
-                settings=None, aggregate: str | None = None, wave=None) -> GroupTestResult:
+                settings=None, *, constructs: Mapping[str, Sequence[str]] | None = None,
+                aggregate: Literal["account", "respondent"] | None = None, wave=None, overall: str | None = None,
+                nps: str | None = None, ci: float | None = None, min_n: int | None = None,
+                correction: Literal["holm", "fdr_bh"] | None = None) -> GroupTestResult:
     """Compare satisfaction across groups (tier, segment, region, respondent role ...).
 
     Parameters
@@ -110,10 +131,30 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
         Account attributes indexed by ``customer_id`` (e.g. ``wb.customers`` with ``tier``, ``segment``).
         A grouping column found in ``surveys`` (e.g. ``respondent_role``) is taken from there instead.
     by : list of str, optional
-        Grouping columns; default ``settings.group_by``. Missing columns are skipped with a warning.
+        Grouping columns; default ``tier`` and ``respondent_role`` (``params.satisfaction.group_by``). Missing
+        columns are skipped with a warning.
+    settings : SatisfactionSection, optional
+        Deprecated: pass the options below as keywords (``params.satisfaction.<option>``).
+    constructs : dict of str to list of str, optional
+        Construct name -> its Likert item columns; each construct is compared as one measure. Default none.
     aggregate : {"account", "respondent"}, optional
-        Account: the unit is the account (respondents of one account in one group averaged first); for a
-        respondent attribute such as role, the unit is (account, role).
+        Account (default): the unit is the account (respondents of one account in one group averaged first);
+        for a respondent attribute such as role, the unit is (account, role).
+    wave : str or "latest", optional
+        Restrict to one wave; default all responses.
+    overall, nps : str, optional
+        Columns of overall satisfaction (1-5) and likelihood to recommend (0-10); default ``overall``, ``nps``.
+    ci : float, optional
+        Confidence level of the group estimates; default 0.95.
+    min_n : int, optional
+        Fewest units for a group to enter a test; default 10.
+    correction : {"holm", "fdr_bh"}, optional
+        Multiplicity adjustment of the p-values; default ``holm``.
+
+    Returns
+    -------
+    GroupTestResult
+        One row per (grouping, measure, test) with the statistic, effect size, raw and adjusted p-value.
 
     Notes
     -----
@@ -121,17 +162,18 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
     Mann-Whitney U with rank-biserial r = 2 U / (n1 n2) - 1 for 2, positive when the first group listed is
     higher). The chi-square test compares the share in the top-2-box (unit mean ≥ 4 for account units).
     Groups with fewer than ``min_n`` units are left out of the test (warning). P-values are adjusted with
-    ``settings.correction`` (Holm or Benjamini-Hochberg) across every rank test of the table, and separately
+    ``correction`` (Holm or Benjamini-Hochberg) across every rank test of the table, and separately
     across every chi-square test.
     """
 
-    st = _settings(settings)
-    agg = aggregate or st.aggregate
+    st = _options("group_tests", settings, constructs=constructs, aggregate=aggregate, overall=overall, nps=nps,
+                  ci=ci, min_n=min_n, correction=correction)
+    agg = st.aggregate
     s = _prepare(surveys, "group_tests", wave)
-    constructs = _item_columns(s, st.constructs, "group_tests")
+    items_of = _item_columns(s, st.constructs, "group_tests")
     msgs: list = []
     by = list(st.group_by if by is None else by)
-    meas = _measures(s, st, constructs)
+    meas = _measures(s, st, items_of)
     acc = _account_codes(s["customer_id"])
     rows, grows = [], []
     warned: set[str] = set()
@@ -246,20 +288,49 @@ class WaveChangeResult:
         return _frame_html(self.table)
 
 
-def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = None) -> WaveChangeResult:
+def wave_change(surveys: pd.DataFrame, settings=None, *, constructs: Mapping[str, Sequence[str]] | None = None,
+                aggregate: Literal["account", "respondent"] | None = None, overall: str | None = None,
+                nps: str | None = None, ci: float | None = None, min_n: int | None = None,
+                correction: Literal["holm", "fdr_bh"] | None = None) -> WaveChangeResult:
     """Change in CSAT, NPS, mean overall and each construct between consecutive survey waves.
 
     Accounts surveyed in both waves are compared with themselves: a paired t-test on the account-level
     values (mean score, top-2-box share, account NPS) when at least ``min_n`` accounts answered both waves.
     Otherwise the two waves are compared as independent samples (Welch's t-test on the units chosen by
-    ``aggregate``). P-values are adjusted across the table with ``settings.correction``. With fewer than two
+    ``aggregate``). P-values are adjusted across the table with ``correction``. With fewer than two
     waves the table is empty and a warning says so.
+
+    Parameters
+    ----------
+    surveys : DataFrame
+        Canonical surveys table with at least two waves (``wave`` or ``survey_date``).
+    settings : SatisfactionSection, optional
+        Deprecated: pass the options below as keywords (``params.satisfaction.<option>``).
+    constructs : dict of str to list of str, optional
+        Construct name -> its Likert item columns; each construct's change is a row. Default none.
+    aggregate : {"account", "respondent"}, optional
+        Unit of the independent-samples comparison; default ``account``.
+    overall, nps : str, optional
+        Columns of overall satisfaction (1-5) and likelihood to recommend (0-10); default ``overall``, ``nps``.
+    ci : float, optional
+        Confidence level of the change intervals; default 0.95.
+    min_n : int, optional
+        Fewest accounts in both waves for the paired test, and fewest units per wave; default 10.
+    correction : {"holm", "fdr_bh"}, optional
+        Multiplicity adjustment of the p-values; default ``holm``.
+
+    Returns
+    -------
+    WaveChangeResult
+        One row per (consecutive wave pair, measure): both waves' values, the change with its interval,
+        the test used and raw and adjusted p-values.
     """
 
-    st = _settings(settings)
-    agg = aggregate or st.aggregate
+    st = _options("wave_change", settings, constructs=constructs, aggregate=aggregate, overall=overall, nps=nps,
+                  ci=ci, min_n=min_n, correction=correction)
+    agg = st.aggregate
     s = _prepare(surveys, "wave_change")
-    constructs = _item_columns(s, st.constructs, "wave_change")
+    items_of = _item_columns(s, st.constructs, "wave_change")
     msgs: list = []
     waves = _sorted_waves(s["_wave"])
     meas: dict[str, tuple[pd.Series, tuple[float, float]]] = {}
@@ -269,7 +340,7 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
         meas[st.overall] = (o, (1.0, 5.0))
     if st.nps in s.columns:
         meas["nps"] = (_nps_points(pd.to_numeric(s[st.nps], errors="coerce").astype("float64")), (-100.0, 100.0))
-    for cname, items in constructs.items():
+    for cname, items in items_of.items():
         meas[cname] = (_numeric(s, items).mean(axis=1), (1.0, 5.0))
     cols = ["measure", "wave_a", "wave_b", "level_a", "level_b", "change", "n_a", "n_b", "n_paired", "test",
             "diff", "ci_lower", "ci_upper", "p", "p_adj", "estimable"]

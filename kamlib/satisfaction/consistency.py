@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -14,7 +15,7 @@ from ..errors import AnalysisError, StatisticalWarning
 from ..i18n import Message
 from ._stats import _frame_html, _msg, _numeric, _warn, _z
 from .labels import construct_label
-from .surveys import _item_columns, _prepare, _settings
+from .surveys import _item_columns, _options, _prepare
 
 #: the alpha warnings start with the construct they concern; cronbach_alpha alone does not know it
 _NO_PREFIX = {"prefix_zh": "", "prefix_en": ""}
@@ -162,18 +163,41 @@ class ReliabilityResult:
         return _frame_html(self.table)
 
 
-def reliability(surveys: pd.DataFrame, settings=None) -> ReliabilityResult:
-    """Cronbach's alpha (Feldt interval) of every construct in ``settings.constructs``, respondent level.
+def reliability(surveys: pd.DataFrame, settings=None, *, constructs: Mapping[str, Sequence[str]] | None = None,
+                missing: Literal["pairwise", "listwise"] | None = None, ci: float | None = None,
+                min_n: int | None = None) -> ReliabilityResult:
+    """Cronbach's alpha (Feldt interval) of every construct in ``constructs``, respondent level.
 
     Reliability describes how consistently *respondents* answer a construct's items, so it is always
     computed on responses (not account means).
+
+    Parameters
+    ----------
+    surveys : DataFrame
+        Canonical surveys table.
+    settings : SatisfactionSection, optional
+        Deprecated: pass the options below as keywords (``params.satisfaction.<option>``).
+    constructs : dict of str to list of str, optional
+        Construct name -> its Likert item columns (``params.satisfaction.constructs``); default none.
+    missing : {"pairwise", "listwise"}, optional
+        Handling of unanswered items (:func:`cronbach_alpha`); default ``pairwise``.
+    ci : float, optional
+        Confidence level of the Feldt interval; default 0.95.
+    min_n : int, optional
+        Fewest responses for an alpha; default 10.
+
+    Returns
+    -------
+    ReliabilityResult
+        ``table`` indexed by construct: ``k``, ``alpha``, ``ci_lower``, ``ci_upper``, ``n``, ``estimable``;
+        ``alphas``: construct -> :class:`AlphaResult`.
     """
-    st = _settings(settings)
+    st = _options("reliability", settings, constructs=constructs, missing=missing, ci=ci, min_n=min_n)
     s = _prepare(surveys, "reliability")
-    constructs = _item_columns(s, st.constructs, "reliability")
+    items_of = _item_columns(s, st.constructs, "reliability")
     msgs: list = []
     rows, alphas = [], {}
-    for cname, items in constructs.items():
+    for cname, items in items_of.items():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", StatisticalWarning)
             a = cronbach_alpha(_numeric(s, items), missing=st.missing, ci=st.ci, min_n=st.min_n)

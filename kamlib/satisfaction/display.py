@@ -39,7 +39,21 @@ def _lab(key: str, lang: str, **params) -> str:
 
 def measure_label(code, lang: str = "zh", items: Mapping[str, str] | None = None, ltr: bool = False) -> str:
     """Display name of a measure code: overall, csat, nps (``ltr``: the 0-10 likelihood-to-recommend mean,
-    as compared across groups), a construct or an item."""
+    as compared across groups), a construct or an item.
+
+    Parameters
+    ----------
+    code : str
+    lang : {"zh", "en"}, default "zh"
+    items : mapping, optional
+        Item and construct codes -> display names.
+    ltr : bool, default False
+        Name ``nps`` as the likelihood-to-recommend mean rather than the NPS.
+
+    Returns
+    -------
+    str
+    """
     c = str(code)
     if c == "nps" and ltr:
         return _lab("measure.ltr", lang)
@@ -210,7 +224,20 @@ def _label_index(out: pd.DataFrame, lang: Lang, items: Mapping[str, str] | None,
 
 
 def likert_table(result, lang: Lang = "zh", items: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The answer distribution of a LikertResult: one row per item (display name), shares as %, n."""
+    """The answer distribution of a LikertResult: one row per item (display name), shares as %, n.
+
+    Parameters
+    ----------
+    result : LikertResult
+        :func:`~kamlib.satisfaction.likert_distribution` output.
+    lang : {"zh", "en"}, default "zh"
+    items : mapping, optional
+        Item codes -> display names (:func:`~kamlib.satisfaction.item_labels`).
+
+    Returns
+    -------
+    DataFrame
+    """
     out = result.to_frame(lang)
     n = out.pop("n")
     out = out.map(lambda v: fmt.pct(v, 1, lang))

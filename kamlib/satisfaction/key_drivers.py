@@ -49,7 +49,18 @@ def relative_weights(x: pd.DataFrame, y: pd.Series) -> tuple[pd.Series, float]:
 
     Correlated predictors are replaced by their closest orthogonal counterparts (via the symmetric square
     root of the correlation matrix), so shared variance is apportioned instead of double counted.
-    Returns (weights normalised to sum to 1, R²).
+
+    Parameters
+    ----------
+    x : DataFrame
+        Predictors (complete rows).
+    y : Series
+        Outcome, aligned with ``x``.
+
+    Returns
+    -------
+    (Series, float)
+        The weights per predictor, normalised to sum to 1, and the R².
     """
     r = np.corrcoef(np.column_stack([x.to_numpy(float), y.to_numpy(float)]), rowvar=False)
     rxx, rxy = r[:-1, :-1], r[:-1, -1]

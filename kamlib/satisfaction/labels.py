@@ -246,7 +246,23 @@ LABELS.update({
 
 
 def likert_label(level: int, lang: str = "zh") -> str:
-    """Label of a 1-5 Likert point: 5 -> 非常满意 (zh) / Very satisfied (en)."""
+    """Label of a 1-5 Likert point: 5 -> 非常满意 (zh) / Very satisfied (en).
+
+    Parameters
+    ----------
+    level : int
+        Answer 1-5.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> likert_label(5, "en"), likert_label(1, "zh")
+    ('Very satisfied', '非常不满意')
+    """
     return LABELS[f"satisfaction.likert_{int(level)}"][lang]
 
 
@@ -260,7 +276,17 @@ def _has(key: str, lang: str) -> bool:
 
 
 def construct_label(name, lang: str = "zh") -> str:
-    """Display name of a construct: the registered one (产品 -> Product in en), else the name as configured."""
+    """Display name of a construct: the registered one (产品 -> Product in en), else the name as configured.
+
+    Parameters
+    ----------
+    name : str
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     key = f"satisfaction.construct.{name}"
     return LABELS[key][lang] if _has(key, lang) else str(name)
 
@@ -278,6 +304,20 @@ def item_label(code, lang: str = "zh", constructs: Mapping[str, Sequence[str]] |
     construct and position (``"产品 第 2 题"`` / ``"Product item 2"``) when ``constructs`` holds it, an
     unknown construct name passes through, and on English pages a code becomes words.
 
+    Parameters
+    ----------
+    code : str
+        Item column, ``overall``, ``nps`` or a construct name.
+    lang : {"zh", "en"}, default "zh"
+    constructs : mapping of str to sequence of str, optional
+        Construct name -> its item columns, to name unregistered items by position.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> item_label("q_price_value", "en"), item_label("q_x2", "zh", {"产品": ["q_x1", "q_x2"]})
     ('Value for money', '产品 第 2 题')
     """
@@ -303,7 +343,19 @@ def item_label(code, lang: str = "zh", constructs: Mapping[str, Sequence[str]] |
 
 
 def item_labels(constructs: Mapping[str, Sequence[str]], lang: str = "zh") -> dict[str, str]:
-    """Display name of every item and construct of ``constructs`` (``settings.constructs``)."""
+    """Display name of every item and construct of ``constructs`` (``params.satisfaction.constructs``).
+
+    Parameters
+    ----------
+    constructs : mapping of str to sequence of str
+        Construct name -> its item columns.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    dict of str to str
+        Item or construct code -> display name (:func:`item_label`).
+    """
     out = {c: construct_label(c, lang) for c in constructs}
     out.update({i: item_label(i, lang, constructs) for items in constructs.values() for i in items})
     return out

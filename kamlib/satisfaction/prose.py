@@ -39,7 +39,17 @@ def _ci_txt(lo, hi, f, lang: str, ci: float = 0.95) -> str:
 
 
 def nps_name(aggregate: str, lang: str) -> str:
-    """'按客户汇总的 NPS' / 'Account-level NPS' (or the response-level name): how the headline NPS was computed."""
+    """'按客户汇总的 NPS' / 'Account-level NPS' (or the response-level name): how the headline NPS was computed.
+
+    Parameters
+    ----------
+    aggregate : {"account", "respondent"}
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
     return LABELS[f"satisfaction.nps_short_{'account' if aggregate == 'account' else 'respondent'}"][lang]
 
 
@@ -274,7 +284,18 @@ def _sent_drivers(r: DriversResult, lang: str, items=None) -> str:
 def sentences(result, lang: str = "zh", items=None) -> str:
     """Narrative for a satisfaction result in ``lang`` ("zh"/"en"); every number comes from ``result``.
 
-    ``items`` maps item and construct codes to display names (:func:`~kamlib.satisfaction.item_labels`)."""
+    Parameters
+    ----------
+    result : SummaryResult, LikertResult, ReliabilityResult, GroupTestResult, WaveChangeResult or DriverResult
+    lang : {"zh", "en"}, default "zh"
+    items : mapping, optional
+        Item and construct codes -> display names (:func:`~kamlib.satisfaction.item_labels`).
+
+    Returns
+    -------
+    str
+        Markdown paragraphs.
+    """
     if lang not in ("zh", "en"):
         from ..i18n import tr
 
@@ -308,7 +329,18 @@ def sentences(result, lang: str = "zh", items=None) -> str:
 
 
 def coverage_sentence(customers: pd.DataFrame, lang: str = "zh") -> str:
-    """How much of the book the survey covers, from the customer frame's ``sat_`` columns and revenue."""
+    """How much of the book the survey covers, from the customer frame's ``sat_`` columns and revenue.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The workbook's customer frame (``wb.customers``).
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     n = len(customers)
     if "sat_n_responses" not in customers.columns:
         return LABELS["satisfaction.no_surveys"][lang]

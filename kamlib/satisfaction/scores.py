@@ -62,6 +62,12 @@ def nps(scores, ci: float = 0.95, min_n: int = 2) -> NPSResult:
     ------
     DataError
         When a score is outside 0-10 or not numeric.
+
+    Examples
+    --------
+    >>> r = nps([10] * 30 + [8] * 10 + [3] * 10)   # 60% promoters, 20% detractors
+    >>> r.nps, r.n
+    (40.0, 50)
     """
     z = _z(ci)
     x = _as_float(scores, "nps")

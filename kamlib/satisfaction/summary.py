@@ -1,8 +1,9 @@
 """Headline, item and Likert summaries, and the account-level frame joined to the customer table."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -23,13 +24,14 @@ from ._stats import (
 )
 from .labels import item_label, likert_label
 from .scores import NPSResult, nps
-from .surveys import _check_surveys, _item_columns, _prepare, _settings, _settings_fields, _waves
+from .surveys import _check_surveys, _item_columns, _options, _prepare, _waves
 
 #: Likert scale points 5..1 with their labels
 LIKERT_LEVELS = (5, 4, 3, 2, 1)
 
 
-def account_satisfaction(surveys: pd.DataFrame, settings=None) -> pd.DataFrame:
+def account_satisfaction(surveys: pd.DataFrame, settings=None, *, constructs: Mapping[str, Sequence[str]] | None = None,
+                         overall: str | None = None, nps: str | None = None) -> pd.DataFrame:
     """One row per surveyed account: the account-level satisfaction that joins the customer frame.
 
     Respondents of an account are averaged first (so an account weighs once, whatever its number of
@@ -39,9 +41,13 @@ def account_satisfaction(surveys: pd.DataFrame, settings=None) -> pd.DataFrame:
     ----------
     surveys : DataFrame
         Canonical ``surveys`` table (``customer_id``, ``survey_date``, ``wave``, ``overall``, ``nps`` and the
-        Likert items named in ``settings.constructs``).
+        Likert items named in ``constructs``).
+    constructs : dict of str to list of str, optional
+        Construct name -> its Likert item columns (``params.satisfaction.constructs``); default none.
+    overall, nps : str, optional
+        Columns of overall satisfaction (1-5) and likelihood to recommend (0-10); default ``overall``, ``nps``.
     settings : SatisfactionSection, optional
-        ``params.satisfaction``; defaults when omitted.
+        Deprecated: pass the options above as keywords.
 
     Returns
     -------
@@ -60,8 +66,8 @@ def account_satisfaction(surveys: pd.DataFrame, settings=None) -> pd.DataFrame:
     describes accounts, it does not claim precision (use the summary functions for intervals).
     """
     _check_surveys(surveys, "account_satisfaction")
-    st = _settings_fields(settings)
-    constructs = _item_columns(surveys, st.constructs, "account_satisfaction")
+    st = _options("account_satisfaction", settings, constructs=constructs, overall=overall, nps=nps)
+    items_of = _item_columns(surveys, st.constructs, "account_satisfaction")
     s = surveys.copy()
     s["customer_id"] = s["customer_id"].astype("string")
     s = s[s["customer_id"].notna()]
@@ -103,7 +109,7 @@ def account_satisfaction(surveys: pd.DataFrame, settings=None) -> pd.DataFrame:
     else:
         cols["nps"] = pd.Series(np.nan, index=idx)
         cols["nps_score"] = pd.Series(np.nan, index=idx)
-    for name, items in constructs.items():
+    for name, items in items_of.items():
         resp = s[items].apply(pd.to_numeric, errors="coerce").astype("float64").mean(axis=1)
         cols[f"construct_{name}"] = resp.groupby(s["customer_id"]).mean()
     out = pd.DataFrame({k: v.reindex(idx) for k, v in cols.items()})
@@ -131,7 +137,9 @@ class SummaryResult:
         return _frame_html(self.table)
 
 
-def headline(surveys: pd.DataFrame, settings=None, aggregate: str | None = None, wave=None) -> SummaryResult:
+def headline(surveys: pd.DataFrame, settings=None, *, aggregate: Literal["account", "respondent"] | None = None,
+             wave=None, overall: str | None = None, nps: str | None = None, ci: float | None = None,
+             min_n: int | None = None) -> SummaryResult:
     """CSAT (top-2-box of overall), NPS and mean overall satisfaction, each with interval and n.
 
     Parameters
@@ -139,10 +147,17 @@ def headline(surveys: pd.DataFrame, settings=None, aggregate: str | None = None,
     surveys : DataFrame
         Canonical surveys table.
     settings : SatisfactionSection, optional
+        Deprecated: pass the options below as keywords (``params.satisfaction.<option>``).
     aggregate : {"account", "respondent"}, optional
-        Default ``settings.aggregate`` (account: respondents averaged within an account first).
+        Unit of the estimates; default ``account`` (respondents averaged within an account first).
     wave : str or "latest", optional
         Restrict to one wave (``"latest"``: the last wave label); default all responses.
+    overall, nps : str, optional
+        Columns of overall satisfaction (1-5) and likelihood to recommend (0-10); default ``overall``, ``nps``.
+    ci : float, optional
+        Confidence level of the intervals; default 0.95.
+    min_n : int, optional
+        Fewest units for an estimate (below it: NaN, ``estimable=False``); default 10.
 
     Returns
     -------
@@ -150,8 +165,8 @@ def headline(surveys: pd.DataFrame, settings=None, aggregate: str | None = None,
         Rows ``csat`` (share), ``nps`` (points), ``overall`` (1-5 mean); columns ``estimate``, ``se``,
         ``ci_lower``, ``ci_upper``, ``n``, ``unit``, ``estimable``.
     """
-    st = _settings(settings)
-    agg = aggregate or st.aggregate
+    st = _options("headline", settings, aggregate=aggregate, overall=overall, nps=nps, ci=ci, min_n=min_n)
+    agg = st.aggregate
     s = _prepare(surveys, "headline", wave)
     msgs: list = []
     acc = s["customer_id"]
@@ -228,7 +243,25 @@ def likert_distribution(surveys: pd.DataFrame, items: Sequence[str], aggregate: 
 
     With ``aggregate="account"`` each account carries weight 1 per item, split evenly over its respondents
     who answered the item, so a chatty account does not dominate; with ``"respondent"`` every answer counts
-    once. ``wave`` restricts to one wave (``"latest"``: the last wave label).
+    once.
+
+    Parameters
+    ----------
+    surveys : DataFrame
+        Canonical surveys table.
+    items : sequence of str
+        Item columns (answers 1..``scale``), in display order.
+    aggregate : {"account", "respondent"}, default "account"
+        Weighting unit (see above).
+    scale : int, default 5
+        Highest answer.
+    wave : str or "latest", optional
+        Restrict to one wave (``"latest"``: the last wave label); default all responses.
+
+    Returns
+    -------
+    LikertResult
+        ``shares`` and ``counts`` (item x answer level, ``scale`` .. 1) and ``n`` per item.
     """
     s = _prepare(surveys, "likert_distribution", wave)
     missing = [i for i in items if i not in s.columns]
@@ -259,19 +292,49 @@ def likert_distribution(surveys: pd.DataFrame, items: Sequence[str], aggregate: 
     return LikertResult(sh, ct, pd.Series(ns, name="n"), aggregate, scale, ())
 
 
-def item_summary(surveys: pd.DataFrame, settings=None, aggregate: str | None = None, box: int = 2,
-                 scale: int = 5, wave=None) -> SummaryResult:
+def item_summary(surveys: pd.DataFrame, settings=None, *, constructs: Mapping[str, Sequence[str]] | None = None,
+                 aggregate: Literal["account", "respondent"] | None = None, box: int = 2, scale: int = 5,
+                 wave=None, overall: str | None = None, ci: float | None = None,
+                 min_n: int | None = None) -> SummaryResult:
     """Top-box share and mean (each with interval) per item and per construct.
 
-    A construct's score for a response is the mean of its answered items. Rows are indexed by name with a
-    ``level`` column ("item" / "construct") and the ``construct`` each item belongs to; columns
-    ``mean``, ``mean_lower``, ``mean_upper``, ``top_box``, ``top_box_lower``, ``top_box_upper``, ``n``,
-    ``estimable``. Units below ``settings.min_n`` give NaN with ``estimable=False``.
+    A construct's score for a response is the mean of its answered items.
+
+    Parameters
+    ----------
+    surveys : DataFrame
+        Canonical surveys table.
+    settings : SatisfactionSection, optional
+        Deprecated: pass the options below as keywords (``params.satisfaction.<option>``).
+    constructs : dict of str to list of str, optional
+        Construct name -> its Likert item columns (``params.satisfaction.constructs``); default none.
+    aggregate : {"account", "respondent"}, optional
+        Unit of the estimates; default ``account`` (respondents averaged within an account first).
+    box : int, default 2
+        Top-box width: answers ``scale - box + 1`` .. ``scale`` count as satisfied.
+    scale : int, default 5
+        Highest answer of the Likert scale.
+    wave : str or "latest", optional
+        Restrict to one wave; default all responses.
+    overall : str, optional
+        Column of overall satisfaction (1-5), summarised as its own row; default ``overall``.
+    ci : float, optional
+        Confidence level of the intervals; default 0.95.
+    min_n : int, optional
+        Fewest units for an estimate (below it: NaN, ``estimable=False``); default 10.
+
+    Returns
+    -------
+    SummaryResult
+        Rows indexed by name with a ``level`` column ("item" / "construct" / "overall") and the
+        ``construct`` each item belongs to; columns ``mean``, ``mean_lower``, ``mean_upper``, ``top_box``,
+        ``top_box_lower``, ``top_box_upper``, ``n``, ``estimable``.
     """
-    st = _settings(settings)
-    agg = aggregate or st.aggregate
+    st = _options("item_summary", settings, constructs=constructs, aggregate=aggregate, overall=overall, ci=ci,
+                  min_n=min_n)
+    agg = st.aggregate
     s = _prepare(surveys, "item_summary", wave)
-    constructs = _item_columns(s, st.constructs, "item_summary")
+    items_of = _item_columns(s, st.constructs, "item_summary")
     msgs: list[str] = []
     acc = s["customer_id"]
     rows = []
@@ -286,7 +349,7 @@ def item_summary(surveys: pd.DataFrame, settings=None, aggregate: str | None = N
                      "top_box_lower": tb["ci_lower"], "top_box_upper": tb["ci_upper"], "n": m["n"],
                      "estimable": bool(m["estimable"] and tb["estimable"])})
 
-    for cname, items in constructs.items():
+    for cname, items in items_of.items():
         x = _numeric(s, items)
         _check_range(x.to_numpy().ravel(), 1, scale, f"construct {cname}")
         for it in items:

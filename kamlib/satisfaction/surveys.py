@@ -1,20 +1,48 @@
 """The surveys table: checks, construct items, waves and the satisfaction settings."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, KamlibError
 
 
-def _settings_fields(settings):
-    """(constructs, overall column, nps column, min_n) from a SatisfactionSection or None."""
+def _settings(settings):
+    """A SatisfactionSection: ``settings`` itself, or the defaults when None."""
     if settings is None:
         from ..params import SatisfactionSection
 
         settings = SatisfactionSection()
     return settings
+
+
+#: the options the compute functions read, as in ``params.satisfaction``
+_OPTION_NAMES = ("constructs", "overall", "nps", "aggregate", "missing", "ci", "min_n", "correction", "group_by")
+
+def _options(where: str, settings=None, **given):
+    """The satisfaction options of one call: explicit keywords over the deprecated ``settings`` object over
+    the ``params.satisfaction`` defaults, validated like a params file."""
+    from pydantic import ValidationError
+
+    from ..params import SatisfactionSection
+
+    if settings is not None:
+        warnings.warn(f"satisfaction.{where}: passing a settings object is deprecated and will be removed in the "
+                      f"next release; pass the options as keywords instead (e.g. {where}(surveys, "
+                      "constructs=st.constructs, min_n=st.min_n)).", DeprecationWarning, stacklevel=3)
+        base = {k: getattr(settings, k) for k in _OPTION_NAMES if hasattr(settings, k)}
+    else:
+        base = {}
+    explicit = {k: v for k, v in given.items() if v is not None}
+    if not explicit:
+        return settings if settings is not None else SatisfactionSection()
+    try:
+        return SatisfactionSection(**{**base, **explicit})
+    except ValidationError as e:
+        bad = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
+        raise KamlibError(f"satisfaction.{where}: invalid option ({bad})") from None
 
 
 def _check_surveys(surveys: pd.DataFrame, where: str) -> None:
@@ -53,10 +81,6 @@ def _waves(surveys: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.NA, index=surveys.index, dtype="string")
 
 
-def _settings(settings):
-    return _settings_fields(settings)
-
-
 def _prepare(surveys: pd.DataFrame, where: str, wave=None) -> pd.DataFrame:
     _check_surveys(surveys, where)
     s = surveys.copy()
@@ -70,7 +94,23 @@ def _prepare(surveys: pd.DataFrame, where: str, wave=None) -> pd.DataFrame:
 
 
 def wave_labels(surveys: pd.DataFrame) -> pd.Series:
-    """Wave label of each response (the ``wave`` column, else the survey date's year-half, e.g. 2025H2)."""
+    """Wave label of each response (the ``wave`` column, else the survey date's year-half, e.g. 2025H2).
+
+    Parameters
+    ----------
+    surveys : DataFrame
+
+    Returns
+    -------
+    Series of string
+        Aligned with ``surveys``; missing when neither a wave nor a survey date is known.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wave_labels(pd.DataFrame({"survey_date": pd.to_datetime(["2025-03-01", "2025-10-15"])})).tolist()
+    ['2025H1', '2025H2']
+    """
     return _waves(surveys)
 
 
@@ -84,6 +124,19 @@ def resolve_settings(settings, surveys: pd.DataFrame | None, survey_items: Seque
     Without ``satisfaction.constructs`` every Likert item column of the ledger (``ledger.survey_items``, or
     the survey columns that are neither canonical nor ``overall``/``nps``) becomes its own one-item
     construct, so the item analyses still run; reliability then has nothing to measure and says so.
+
+    Parameters
+    ----------
+    settings : SatisfactionSection or None
+        ``params.satisfaction`` (None: the defaults).
+    surveys : DataFrame or None
+        The surveys table.
+    survey_items : sequence of str, default ()
+        The ledger's Likert item columns (``ledger.survey_items``).
+
+    Returns
+    -------
+    SatisfactionSection
     """
     st = _settings(settings)
     if st.constructs or surveys is None:
@@ -96,13 +149,46 @@ def resolve_settings(settings, surveys: pd.DataFrame | None, survey_items: Seque
     return st.model_copy(update={"constructs": {c: [c] for c in items}})
 
 
-def item_list(settings) -> list[str]:
-    """Every Likert item named in ``settings.constructs``, in order, without repeats."""
-    return list(dict.fromkeys(i for items in _settings(settings).constructs.values() for i in items))
+def item_list(constructs) -> list[str]:
+    """Every Likert item named in the constructs, in order, without repeats.
+
+    Parameters
+    ----------
+    constructs : dict of str to list of str, or SatisfactionSection
+        Construct name -> its item columns (``params.satisfaction.constructs``), or the section holding them.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> item_list({"product": ["q_quality", "q_reliability"], "overall_value": ["q_reliability", "q_price"]})
+    ['q_quality', 'q_reliability', 'q_price']
+    """
+    if not isinstance(constructs, Mapping):
+        constructs = _settings(constructs).constructs
+    return list(dict.fromkeys(i for items in constructs.values() for i in items))
 
 
 def latest_wave(surveys: pd.DataFrame | None) -> str | None:
-    """The last survey wave label (waves derived from the survey date when the column is absent)."""
+    """The last survey wave label (waves derived from the survey date when the column is absent).
+
+    Parameters
+    ----------
+    surveys : DataFrame or None
+
+    Returns
+    -------
+    str or None
+        None without surveys.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> latest_wave(pd.DataFrame({"wave": ["2024H2", "2025H2", "2024H2"]}))
+    '2025H2'
+    """
     if surveys is None or not len(surveys):
         return None
     w = _sorted_waves(_waves(surveys))

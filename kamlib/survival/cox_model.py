@@ -189,6 +189,31 @@ def concordance_index(time, event, risk, entry=None, strata=None) -> float:
     censored at t_i, and entry_j < t_i); pairs of accounts churning at the same time are not comparable.
     Ties in the risk score count 1/2, as in R ``survival::concordance``. Computed per stratum in
     O(n log n).
+
+    Parameters
+    ----------
+    time : array-like of float
+        Duration of each account.
+    event : array-like of bool or 0/1
+        Whether the account churned at ``time`` (else censored).
+    risk : array-like of float
+        Risk score (higher = expected to churn sooner), e.g. the Cox linear predictor.
+    entry : array-like of float, optional
+        Late-entry time of each account; default 0.
+    strata : array-like, optional
+        Pairs are compared only within a stratum.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0.5 is chance, NaN without a comparable pair.
+
+    Examples
+    --------
+    >>> concordance_index([1, 2, 3, 4], [1, 1, 0, 1], [4, 3, 2, 1])
+    1.0
+    >>> concordance_index([1, 2, 3, 4], [1, 1, 0, 1], [1, 3, 2, 4])
+    0.2
     """
     t = np.asarray(time, float)
     e = np.asarray(event).astype(int)

@@ -17,7 +17,20 @@ from .risk import RiskRanking
 
 
 def median_display(result: KaplanMeierResult, lang: str = "zh", label: str | None = None) -> pd.DataFrame:
-    """The median table as display strings ("not reached" where the curve stays above 50%)."""
+    """The median table as display strings ("not reached" where the curve stays above 50%).
+
+    Parameters
+    ----------
+    result : KaplanMeierResult
+    lang : {"zh", "en"}, default "zh"
+    label : str, optional
+        Header of the group column.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the group label.
+    """
     _check_lang(lang)
     nr = _t("i18n.not_reached", lang)
     m = result.median.reset_index()
@@ -39,7 +52,18 @@ def _indexed(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
-    """The Cox summary as display strings with readable term labels."""
+    """The Cox summary as display strings with readable term labels.
+
+    Parameters
+    ----------
+    result : CoxResult
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the term label: hazard ratio with its interval, p-value and the proportional-hazards check.
+    """
     _check_lang(lang)
     s = result.summary.copy()
     s.loc[list(result.separated), ["hr", "hr_lower", "hr_upper", "coef", "se", "p"]] = np.nan
@@ -57,7 +81,18 @@ def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
 
 
 def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The at-risk list formatted for display (probabilities as %, money in 万 / k)."""
+    """The at-risk list formatted for display (probabilities as %, money in 万 / k).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The at-risk list (``RiskRanking.table`` or a head of it).
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    DataFrame
+    """
     lg = _check_lang(lang)
     t = table.reset_index()
     if "tier" in t:
@@ -79,7 +114,17 @@ def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def sensitivity_display(result: SensitivityResult, lang: str = "zh") -> pd.DataFrame:
-    """The threshold-sensitivity table formatted for display."""
+    """The threshold-sensitivity table formatted for display.
+
+    Parameters
+    ----------
+    result : SensitivityResult
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    DataFrame
+    """
     lg = _check_lang(lang)
     zh = lang == "zh"
     labels = {"inactivity_days": _t("survival.inactivity_days", lang), "accounts": _t("survival.n", lang),
@@ -96,6 +141,18 @@ def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2,
     """Share of accounts retained 1, 2, 3 ... years after the start, per group, with the confidence interval.
 
     "—" beyond the longest follow-up of a group (the curve is not estimated there).
+
+    Parameters
+    ----------
+    result : KaplanMeierResult
+    years : sequence of float, default (1, 2, 3)
+        Years after the start.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    DataFrame
+        One row per group, one column per year.
     """
     _check_lang(lang)
     at = result.survival_at([365.25 * y for y in years])
@@ -117,7 +174,19 @@ def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2,
 
 
 def ranking_display(ranking: RiskRanking, top: int | None = None, lang: str = "zh") -> pd.DataFrame:
-    """The ranked at-risk list for account managers: rank, account, tier, manager, probability, money, method."""
+    """The ranked at-risk list for account managers: rank, account, tier, manager, probability, money, method.
+
+    Parameters
+    ----------
+    ranking : RiskRanking
+    top : int, optional
+        Number of accounts shown; default all.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    DataFrame
+    """
     lg = _check_lang(lang)
     t = ranking.top(top).reset_index()
     h = int(ranking.horizon_days)

@@ -57,7 +57,7 @@ def resolve_definition(customers: pd.DataFrame, definition: str = "auto") -> str
 
 def churn_durations(ledger, as_of, inactivity_days: int = 180,
                     definition: Literal["auto", "contractual", "inactivity"] = "auto",
-                    window_start=None, _prepared: tuple | None = None) -> pd.DataFrame:
+                    window_start=None) -> pd.DataFrame:
     """One churn duration per account: time at risk, churn flag and late-entry time.
 
     Parameters
@@ -97,7 +97,13 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     if inactivity_days is None or int(inactivity_days) <= 0:
         raise KamlibError(f"survival.inactivity_days must be a positive number of days, got {inactivity_days!r}")
     as_of = pd.Timestamp(as_of).normalize()
-    cust, fl, ws = _prepared if _prepared is not None else _prepare(ledger, as_of, window_start)
+    return _durations(_prepare(ledger, as_of, window_start), as_of, inactivity_days, definition)
+
+
+def _durations(prepared: tuple, as_of: pd.Timestamp, inactivity_days: int, definition: str) -> pd.DataFrame:
+    """:func:`churn_durations` on the output of :func:`_prepare` (validated arguments, normalised ``as_of``),
+    so that several thresholds share one scan of the orders."""
+    cust, fl, ws = prepared
 
     contractual_cols = [c for c in ("churn_date", "contract_end_date") if _has_values(cust, c)]
     resolved = resolve_definition(cust, definition)
@@ -133,7 +139,7 @@ def churn_durations(ledger, as_of, inactivity_days: int = 180,
     if bad.any():
         warnings.warn(f"churn durations: {int(bad.sum())} account(s) have no start date (no first_contract_date "
                       f"and no order) or start after {as_of.date()}; they are left out of the survival analysis.",
-                      StatisticalWarning, stacklevel=2)
+                      StatisticalWarning, stacklevel=3)
         out = out[~bad]
     out["duration_days"] = (out["end_date"] - out["start_date"]).dt.days.astype("float64").clip(lower=0.0)
     entry = (ws - out["start_date"]).dt.days.astype("float64").clip(lower=0.0)
@@ -196,11 +202,12 @@ def threshold_sensitivity(ledger, as_of, days: Iterable[int] = (90, 120, 180, 27
     if _has_values(cust, "churn_date"):
         truth = cust["churn_date"].notna() & (cust["churn_date"] <= as_of)
     rows = []
-    prepared = _prepare(ledger, as_of.normalize(), window_start)   # one scan of the orders for all thresholds
+    day = as_of.normalize()
+    prepared = _prepare(ledger, day, window_start)   # one scan of the orders for all thresholds
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)  # the same exclusions repeat for every threshold
         for d in days:
-            cd = churn_durations(ledger, as_of, d, definition="inactivity", _prepared=prepared)
+            cd = _durations(prepared, day, d, "inactivity")
             ch = cd["churned"]
             r = rev.reindex(cd.index).fillna(0.0)
             row = {"inactivity_days": d, "accounts": int(len(cd)), "churned": int(ch.sum()),
@@ -230,6 +237,27 @@ def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissa
     factor, compared with satisfied accounts), one without invoices ``late_payer = 0`` and
     ``no_invoices = 1``; an unknown size band counts as not large. ``missing="keep"`` leaves NaN instead
     (the accounts then drop out of a Cox fit).
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Customer frame indexed by ``customer_id`` (``late_share``, ``sat_overall``, ``size_band`` ...).
+    late_threshold : float, default 0.5
+        Late-paid share of invoices from which an account is a late payer.
+    dissatisfied_below : float, default 3.0
+        Mean overall satisfaction (1-5) below which an account is dissatisfied.
+    satisfaction : str, optional
+        Column of the satisfaction score (see above).
+    large_bands : sequence of str, default ("大型", "large")
+        ``size_band`` values that count as large.
+    missing : {"level", "keep"}, default "level"
+        How accounts without invoices / surveys are coded (see above).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``customers``; 0/1 float columns among ``late_payer``, ``no_invoices``,
+        ``dissatisfied``, ``not_surveyed``, ``large``.
     """
     if missing not in ("level", "keep"):
         raise KamlibError(f"churn_covariates: missing must be 'level' or 'keep', got {missing!r}")

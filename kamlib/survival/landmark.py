@@ -24,6 +24,29 @@ def landmark_date(churn: pd.DataFrame, landmark=None) -> pd.Timestamp:
     but no later than halfway between the window start and the last date at which a loss can still be seen
     (the period end, less the inactivity threshold for non-contractual churn), so that losses after the
     landmark are observable.
+
+    Parameters
+    ----------
+    churn : DataFrame
+        :func:`churn_durations` output (its ``attrs``: ``as_of``, ``window_start``, ``definition``,
+        ``inactivity_days``).
+    landmark : date-like, optional
+        An explicit landmark date.
+
+    Returns
+    -------
+    Timestamp
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> churn = pd.DataFrame()
+    >>> churn.attrs.update(as_of="2025-12-31", window_start="2023-01-01", definition="contractual")
+    >>> landmark_date(churn)
+    Timestamp('2024-01-01 00:00:00')
+    >>> churn.attrs.update(as_of="2024-06-30", definition="inactivity", inactivity_days=180)
+    >>> landmark_date(churn)   # halfway to the last date a loss can be seen
+    Timestamp('2023-07-03 00:00:00')
     """
     if landmark is not None:
         return pd.Timestamp(landmark).normalize()
@@ -39,7 +62,18 @@ def landmark_date(churn: pd.DataFrame, landmark=None) -> pd.Timestamp:
 def tiers_as_of(ledger, when, value_params) -> pd.Series:
     """Each account's tier computed from the ledger up to ``when`` (the value workbook's own rules).
 
-    Accounts without an order by ``when`` get no tier (NaN). ``value_params`` is ``params.value``.
+    Parameters
+    ----------
+    ledger : Ledger
+    when : date-like
+        The landmark date.
+    value_params : ValueSection
+        ``params.value`` (scorecard and tier rule).
+
+    Returns
+    -------
+    Series
+        ``tier_at_landmark`` per account; NaN for accounts without an order by ``when``.
     """
     from .. import value
 
@@ -57,11 +91,22 @@ def tiers_as_of(ledger, when, value_params) -> pd.Series:
 def landmark_frame(churn: pd.DataFrame, groups: pd.Series, landmark) -> pd.DataFrame:
     """The accounts at risk at ``landmark`` with their group as of then, entering the risk set at it.
 
-    Returns ``duration_days``, ``churned``, ``entry_days`` (the later of the account's own entry and the
-    landmark, in days since its clock start) and ``group``, for accounts started on or before the landmark
-    and not lost by then; ``attrs["landmark"]`` holds the date and ``attrs["excluded"]`` how many accounts
-    were left out (started after, or lost before, the landmark). Accounts at risk but without a group get
-    ``None`` as group.
+    Parameters
+    ----------
+    churn : DataFrame
+        :func:`churn_durations` output.
+    groups : Series
+        Group of each account as of the landmark (e.g. :func:`tiers_as_of`).
+    landmark : date-like
+
+    Returns
+    -------
+    DataFrame
+        ``duration_days``, ``churned``, ``entry_days`` (the later of the account's own entry and the
+        landmark, in days since its clock start) and ``group``, for accounts started on or before the landmark
+        and not lost by then; ``attrs["landmark"]`` holds the date and ``attrs["excluded"]`` how many accounts
+        were left out (started after, or lost before, the landmark). Accounts at risk but without a group get
+        ``None`` as group.
     """
     if not {"start_date", "end_date", "duration_days", "churned", "entry_days"} <= set(churn.columns):
         raise KamlibError("landmark_frame needs the output of churn_durations")
@@ -84,6 +129,25 @@ def active_flags(churn: pd.DataFrame, index: pd.Index) -> pd.Series:
     """``active`` for every account of ``index``: on the churn clock and not churned (one definition).
 
     Accounts without a churn clock (no order and no contract start) are not active.
+
+    Parameters
+    ----------
+    churn : DataFrame
+        :func:`churn_durations` output (``churned``).
+    index : Index
+        The accounts to flag (e.g. the customer frame's index).
+
+    Returns
+    -------
+    Series of bool
+        Named ``active``, indexed by ``index``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> churn = pd.DataFrame({"churned": [False, True]}, index=["C1", "C2"])
+    >>> active_flags(churn, pd.Index(["C1", "C2", "C3"])).tolist()
+    [True, False, False]
     """
     ch = churn["churned"].reindex(index)
     return (ch.notna() & ~ch.fillna(True).astype(bool)).astype(bool).rename("active")

@@ -161,6 +161,11 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
         Cox term -> phrase, e.g. ``{"late_payer": "accounts that pay late"}``.
     group_name : str, optional
         What the groups are (e.g. "tier"), for log-rank sentences.
+
+    Returns
+    -------
+    str
+        Markdown paragraphs.
     """
     _check_lang(lang)
     zh = lang == "zh"
@@ -258,7 +263,17 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
 
 
 def ph_note(result: CoxResult, lang: str = "zh") -> str:
-    """One plain-language sentence on the proportional-hazards check of a Cox fit."""
+    """One plain-language sentence on the proportional-hazards check of a Cox fit.
+
+    Parameters
+    ----------
+    result : CoxResult
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     _check_lang(lang)
     ph = result.ph_test.drop(index="GLOBAL", errors="ignore")
     bad = [t for t in ph.index if ph.loc[t, "p"] < 0.05 and t not in result.separated]
@@ -277,7 +292,20 @@ def ph_note(result: CoxResult, lang: str = "zh") -> str:
 
 
 def term_label(result: CoxResult, term: str, lang: str = "zh") -> str:
-    """Short display label of a Cox term (LABELS ``survival.term.<name>`` or ``covariate: level``)."""
+    """Short display label of a Cox term (LABELS ``survival.term.<name>`` or ``covariate: level``).
+
+    Parameters
+    ----------
+    result : CoxResult
+        The fit the term belongs to (for factor levels).
+    term : str
+        A row of ``result.summary``.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     key = f"survival.term.{term}"
     if key in LABELS:
         return LABELS[key][lang].split("（")[0].split(" (")[0]
@@ -288,7 +316,18 @@ def term_label(result: CoxResult, term: str, lang: str = "zh") -> str:
 
 
 def describe_churn(churn: pd.DataFrame, lang: str = "zh") -> str:
-    """Markdown paragraph: churn definition used, accounts, churned share, late-entry note."""
+    """Markdown paragraph: churn definition used, accounts, churned share, late-entry note.
+
+    Parameters
+    ----------
+    churn : DataFrame
+        :func:`churn_durations` output.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     _check_lang(lang)
     if churn is None or not len(churn):
         return "没有可用于流失分析的客户。" if lang == "zh" else "No accounts available for churn analysis."
@@ -320,7 +359,20 @@ def describe_churn(churn: pd.DataFrame, lang: str = "zh") -> str:
 
 
 def at_risk_sentence(table: pd.DataFrame, horizon_days: float, lang: str = "zh") -> str:
-    """One sentence on the at-risk list: how many accounts, expected revenue loss, the top account."""
+    """One sentence on the at-risk list: how many accounts, expected revenue loss, the top account.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The at-risk list (``RiskRanking.table`` or a head of it).
+    horizon_days : float
+        Horizon of its probabilities.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     _check_lang(lang)
     if table is None or not len(table):
         return "没有可评估流失风险的在册客户。" if lang == "zh" else "No active account could be scored."
@@ -341,14 +393,35 @@ def at_risk_sentence(table: pd.DataFrame, horizon_days: float, lang: str = "zh")
 
 
 def landmark_sentence(frame: pd.DataFrame, lang: str = "zh") -> str:
-    """What the landmark comparison is: date, accounts compared, accounts left out (:func:`landmark_frame`)."""
+    """What the landmark comparison is: date, accounts compared, accounts left out (:func:`landmark_frame`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`landmark_frame` output.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     _check_lang(lang)
     return _t("survival.landmark", lang).format(date=frame.attrs.get("landmark", ""), n=f"{len(frame):,}",
                                                 excluded=f"{int(frame.attrs.get('excluded', 0)):,}")
 
 
 def method_sentence(ranking: RiskRanking, lang: str = "zh") -> str:
-    """How the churn probabilities of the at-risk list were obtained (the method is always named)."""
+    """How the churn probabilities of the at-risk list were obtained (the method is always named).
+
+    Parameters
+    ----------
+    ranking : RiskRanking
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     _check_lang(lang)
     h, d = int(ranking.horizon_days), ranking.inactivity_days or ""
     used = [m for m in METHODS if (ranking.table["method"] == m).any()] or [ranking.method]
@@ -359,7 +432,19 @@ def method_sentence(ranking: RiskRanking, lang: str = "zh") -> str:
 
 
 def ranking_sentence(ranking: RiskRanking, top: int | None = None, lang: str = "zh") -> str:
-    """Coverage and money: accounts scored of those active, revenue at risk, the account to call first."""
+    """Coverage and money: accounts scored of those active, revenue at risk, the account to call first.
+
+    Parameters
+    ----------
+    ranking : RiskRanking
+    top : int, optional
+        Length of the list shown (all accounts when omitted).
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    str
+    """
     _check_lang(lang)
     zh = lang == "zh"
     t = ranking.table

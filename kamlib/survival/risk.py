@@ -72,7 +72,26 @@ def churn_model(data: pd.DataFrame, covariates: Sequence[str], duration: str = "
     """A Cox model of churn when the ledger supports one, else ``None`` (the ranking then falls back).
 
     ``None`` when no covariate varies, fewer than ``min_events`` accounts churned, fewer than ``min_events``
-    stayed, or the fit fails or gives no finite coefficient. Keyword arguments go to :func:`cox`.
+    stayed, or the fit fails or gives no finite coefficient.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per account: duration, event, entry and the covariates.
+    covariates : sequence of str
+        Covariate columns (e.g. from :func:`churn_covariates`).
+    duration, event : str
+        Duration (days) and churn-flag columns.
+    entry : str or None, default "entry_days"
+        Late-entry column; None for no late entry.
+    min_events : int, default 10
+        Fewest churned and fewest retained accounts for a fit.
+    **cox_kw
+        Passed to :func:`cox`.
+
+    Returns
+    -------
+    CoxResult or None
     """
     covs = [c for c in covariates if c in data and data[c].nunique(dropna=True) > 1]
     if not covs or event not in data:
@@ -130,6 +149,22 @@ def recency_probability(churn: pd.DataFrame, horizon_days: float, inactivity_day
     own past rate (distinct order days - 1 per day between its first and last order; one-time buyers get
     the pooled rate of the repeat buyers), so P(no order within w) = exp(-rate x w). When ``w`` exceeds
     the horizon, the loss cannot fall inside it: probability 0. Always in [0, 1].
+
+    Parameters
+    ----------
+    churn : DataFrame
+        :func:`churn_durations` output (``start_date``, ``last_order_date``, ``order_days``, ``churned``).
+    horizon_days : float
+        Horizon of the probability.
+    inactivity_days : int
+        The inactivity threshold of the churn definition.
+    as_of : date-like, optional
+        Period end; default ``churn.attrs["as_of"]``.
+
+    Returns
+    -------
+    Series
+        Probability per active account.
     """
     as_of = pd.Timestamp(as_of if as_of is not None else churn.attrs["as_of"])
     last = pd.to_datetime(churn["last_order_date"])

@@ -37,7 +37,7 @@ from .narrative import demoted_sentence, headline, headline_sentences, sentences
 from .pareto import DoubleABCResult, abc_classes, abc_summary, double_abc, rank_accounts
 from .rfm import RFM_SEGMENTS, rfm_scores, rfm_summary
 from .scoring import ScorecardResult, entropy_weights, scorecard, top_accounts
-from .tiers import DEMOTION_DEFAULTS, TierResult, assign_tiers, classify_tiers, tier_summary, value_tiers
+from .tiers import DEMOTION_DEFAULTS, TierResult, assign_tiers, classify_tiers, tier_options, tier_summary, value_tiers
 
 __all__ = [
     "LABELS", "INDICATOR_GROUPS", "DIRECTIONS", "DEFAULT_SCORECARD_INDICATORS", "RFM_SEGMENTS", "TIERS",
@@ -47,7 +47,7 @@ __all__ = [
     "rfm_scores", "rfm_summary", "rfm_label",
     "entropy_weights", "scorecard", "ScorecardResult",
     "top_accounts", "display_frame", "assign_tiers", "tier_summary", "tier_migration", "dynamic_identification",
-    "DynamicResult", "TierResult", "value_tiers", "classify_tiers", "DEMOTION_DEFAULTS", "TierForecast",
+    "DynamicResult", "TierResult", "value_tiers", "classify_tiers", "tier_options", "DEMOTION_DEFAULTS", "TierForecast",
     "markov_forecast", "reason_text", "demoted_sentence", "headline", "sentences", "headline_sentences",
     "indicator_label",
 ]

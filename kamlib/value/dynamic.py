@@ -15,7 +15,7 @@ from .indicators import customer_indicators
 from .markov import TierForecast, markov_forecast
 from .ranking import order_desc
 from .scoring import scorecard
-from .tiers import classify_tiers
+from .tiers import classify_tiers, tier_options
 
 
 def tier_migration(previous: pd.Series, current: pd.Series) -> pd.DataFrame:
@@ -141,7 +141,7 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
             else:
                 sc = scorecard(ind, weights=dict(w), method="manual", indicators_used=list(w.keys()))
                 scores, sw = sc.scores, sc.weights
-            t = classify_tiers(ind, scores, vs).tiers
+            t = classify_tiers(ind, scores, **tier_options(vs)).tiers
         notes.extend(str(c.message) for c in caught if issubclass(c.category, StatisticalWarning))
         return t.reindex(act), sw
 

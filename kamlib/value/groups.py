@@ -6,6 +6,7 @@ import pandas as pd
 from .. import validation as V
 from ..errors import DataError, KamlibError
 from ..ledger import Ledger
+from ..parents import resolve_parents
 from .indicators import customer_indicators
 
 
@@ -40,7 +41,7 @@ def rollup_ledger(ledger: Ledger) -> Ledger:
         raise KamlibError("group roll-up needs customers.parent_id (map your group / holding column to "
                           "parent_id in the params 'columns:' section, or set value.group_rollup: false)")
     ids = cust["customer_id"].astype("str")
-    top, cycles, _ = V.resolve_parents(ids, cust["parent_id"])
+    top, cycles, _ = resolve_parents(ids, cust["parent_id"])
     if cycles:
         shown = "; ".join(" → ".join([*c, c[0]]) for c in cycles[:5])
         raise DataError(f"group roll-up: customers.parent_id forms {len(cycles)} cycle(s): {shown}. Fix: make "

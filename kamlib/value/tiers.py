@@ -382,13 +382,88 @@ def value_tiers(indicators: pd.DataFrame, *, shares: Sequence[float] = (0.30, 0.
                       shares=(float(shares[0]), float(shares[1])), warnings=tuple(notes))
 
 
-def classify_tiers(indicators: pd.DataFrame, scores: pd.Series, settings=None) -> TierResult:
-    """Tiers per ``params.value`` (``settings``, a ValueSection; default params): the value rule
-    (:func:`value_tiers`), or the scorecard quantiles / rule of thumb of :func:`assign_tiers`, as a
-    :class:`TierResult` with reasons and boundaries."""
+#: classify_tiers keyword -> its ``params.value`` field
+_TIER_OPTIONS = {"rule": "tier_rule", "shares": "tier_shares", "thresholds": "tier_thresholds",
+                 "basis": "tier_basis", "demotion": "demotion", "quantiles": "tier_quantiles"}
+
+
+def tier_options(value_params) -> dict:
+    """The :func:`classify_tiers` keywords of a ``params.value`` section.
+
+    Parameters
+    ----------
+    value_params : ValueSection
+        ``params.value``.
+
+    Returns
+    -------
+    dict
+        ``rule``, ``shares``, ``thresholds``, ``basis``, ``demotion``, ``quantiles``.
+    """
+    return {k: getattr(value_params, f) for k, f in _TIER_OPTIONS.items()}
+
+
+def _tier_section(settings, given: dict):
+    """Explicit keywords over the deprecated ``settings`` object over the ``params.value`` defaults,
+    validated like a params file."""
+    from pydantic import ValidationError
+
     from ..params import ValueSection
 
-    vs = settings if settings is not None else ValueSection.model_validate({})
+    if settings is not None:
+        warnings.warn("value.classify_tiers: passing a settings object is deprecated and will be removed in the "
+                      "next release; pass the options as keywords instead (classify_tiers(indicators, scores, "
+                      "**value.tier_options(params.value))).", DeprecationWarning, stacklevel=3)
+    explicit = {_TIER_OPTIONS[k]: v for k, v in given.items() if v is not None}
+    if not explicit:
+        return settings if settings is not None else ValueSection.model_validate({})
+    base = {f: getattr(settings, f) for f in _TIER_OPTIONS.values()} if settings is not None else {}
+    try:
+        return ValueSection.model_validate({**base, **explicit})
+    except ValidationError as e:
+        bad = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
+        raise KamlibError(f"value.classify_tiers: invalid option ({bad})") from None
+
+
+def classify_tiers(indicators: pd.DataFrame, scores: pd.Series, settings=None, *,
+                   rule: Literal["value", "score", "rule_of_thumb"] | None = None,
+                   shares: Sequence[float] | None = None, thresholds: Mapping[str, float] | None = None,
+                   basis: str | None = None, demotion: Mapping[str, float] | None = None,
+                   quantiles: Sequence[float] | None = None) -> TierResult:
+    """Tiers by the workbook's tier rule: the value rule (:func:`value_tiers`), or the scorecard quantiles /
+    rule of thumb of :func:`assign_tiers`, as a :class:`TierResult` with reasons and boundaries.
+
+    Omitted options take the ``params.value`` defaults; :func:`tier_options` gives all of them from a
+    params section (``classify_tiers(ind, scores, **tier_options(params.value))``).
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        :func:`customer_indicators` output (``active`` and the tier bases).
+    scores : Series
+        Scorecard score per account (read by the ``score`` and ``rule_of_thumb`` rules).
+    settings : ValueSection, optional
+        Deprecated: pass the options below as keywords.
+    rule : {"value", "score", "rule_of_thumb"}, optional
+        Tier rule (``params.value.tier_rule``); default ``value``.
+    shares : (float, float), optional
+        Cumulative value shares of core and key under the value rule; default (0.30, 0.80).
+    thresholds : dict, optional
+        Absolute thresholds ``{"core": ..., "key": ...}`` on ``basis`` (value rule) or on the score (score
+        rule) instead of shares / quantiles.
+    basis : str, optional
+        Indicator the absolute thresholds apply to; default ``revenue_last_12m``.
+    demotion : dict, optional
+        Demotion limits of the value rule (:data:`DEMOTION_DEFAULTS` keys).
+    quantiles : (float, float), optional
+        Score quantiles of key and core under the score rule; default (0.80, 0.95).
+
+    Returns
+    -------
+    TierResult
+    """
+    vs = _tier_section(settings, {"rule": rule, "shares": shares, "thresholds": thresholds, "basis": basis,
+                                  "demotion": demotion, "quantiles": quantiles})
     thresholds = None if vs.tier_thresholds is None else {str(k): float(v) for k, v in vs.tier_thresholds.items()}
     if vs.tier_rule == "value":
         return value_tiers(indicators, shares=vs.tier_shares, thresholds=thresholds, basis=vs.tier_basis,
