@@ -117,7 +117,7 @@ class KaplanMeierResult:
     alpha: float = 0.05
     groups: tuple = ()
     warnings: tuple = ()   # kamlib.i18n.Message or text
-    notes: tuple[str, ...] = ()
+    notes: tuple = ()   # kamlib.i18n.Message
 
     @property
     def ci(self) -> float:
