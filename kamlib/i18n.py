@@ -114,7 +114,16 @@ def tr(key: str, lang: str = "zh", **params: Any) -> str:
         text = _labels(domain)[key][lang]
     except (KeyError, ImportError):
         raise KamlibError(f"no {lang!r} text for {key!r}: add it to the LABELS of kamlib.{domain}") from None
-    return text.format(**params) if params else text
+    return text.format(**{k: _param(v, lang) for k, v in params.items()}) if params else text
+
+
+def _param(value: Any, lang: str) -> Any:
+    """A parameter rendered in ``lang`` when it can be (a nested message or label; a list of them, joined)."""
+    if hasattr(value, "render"):
+        return value.render(lang)
+    if isinstance(value, list | tuple) and any(hasattr(v, "render") for v in value):
+        return ("、" if lang == "zh" else ", ").join(str(_param(v, lang)) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -133,8 +142,8 @@ class Message:
 
 
 def render(message: Message | str, lang: str = "zh") -> str:
-    """A :class:`Message` in ``lang``; a plain string passes through (texts already in the report language)."""
-    return message.render(lang) if isinstance(message, Message) else str(message)
+    """A :class:`Message` (or anything with ``render(lang)``) in ``lang``; a plain string passes through."""
+    return message.render(lang) if hasattr(message, "render") else str(message)
 
 
 def column_label(name: str, lang: str = "zh", domain: str | None = None, default: str | None = None) -> str:

@@ -319,3 +319,21 @@ def test_notes_keep_their_key_through_pickle():
     note = clv.Note("at_bound", "text")
     back = pickle.loads(pickle.dumps(note))
     assert back == "text" and back.key == "at_bound"
+
+
+def test_notes_render_in_the_report_language_and_survive_pickling():
+    import pickle
+    import re
+
+    from kamlib.errors import StatisticalWarning as SW
+    from kamlib.i18n import render
+
+    note = clv.Note("dependence", params={"r": 0.58, "p": 2.7e-58})
+    assert note.key == "dependence" and "correlated (r = 0.58" in note and str(SW(note)) == str(note)
+    zh = render(note, "zh")
+    assert "r = 0.58" in zh and not re.search(r"[a-z]+_[a-z]+|[A-Za-z]{4,}", zh.replace("Gamma-Gamma", "")), zh
+    back = pickle.loads(pickle.dumps(note))
+    assert back == note and back.params == note.params and render(back, "zh") == zh
+    bound = clv.Note("at_bound", params={"model": "BG/NBD", "which": "a", "hint": [__import__(
+        "kamlib.i18n", fromlist=["Message"]).Message("clv.w.hint_dropout")]})
+    assert "P(alive) is ~1" in bound and "存活概率约为 1" in render(bound, "zh")

@@ -3,6 +3,7 @@ books, known-answer indices on iris, and recovery of the demo ledger's planted s
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def test_missing_values_imputed_flagged_and_counted(blobs):
     assert len(r.labels) == 600 and r.labels.notna().all()          # nobody dropped
     assert r.imputed.sum() == 60 and r.imputed[miss].all()
     assert r.preprocessing.loc["x1", "n_imputed"] == 60
-    assert any("imputed with the feature median" in w for w in r.warnings)
+    assert any("imputed with the feature median" in w.render("en") for w in r.warnings)
     assert ari(y, r.labels) > 0.8
 
 
@@ -167,7 +168,7 @@ def test_empty_and_constant_features_left_out_with_warning(blobs):
         r = seg.segment(X, k=4, n_bootstrap=0)
     assert r.features == ("x0", "x1", "x2")
     assert not r.preprocessing.loc["days_to_pay", "used"] and not r.preprocessing.loc["flat", "used"]
-    assert sum("left out" in w for w in r.warnings) == 2
+    assert sum("left out" in w.render("en") for w in r.warnings) == 2
     with pytest.raises(AnalysisError, match="no usable feature"):
         _quiet(seg.segment, X[["days_to_pay", "flat"]], k=2, n_bootstrap=0)
 
@@ -245,7 +246,7 @@ def test_low_stability_warns_on_structureless_data():
         r = seg.segment(X, k=7, n_bootstrap=8)
     assert 0 <= r.stability < 0.95 and len(r.stability_runs) == 8
     if r.stability < seg.STABILITY_WARN:
-        assert any("not stable" in w for w in r.warnings)
+        assert any("not stable" in w.render("en") for w in r.warnings)
         assert any("not stable" in str(w.message) for w in caught)
 
 
@@ -452,3 +453,16 @@ def test_report_helpers_and_pickle(tmp_path):
         assert len(pt) == 3 and pt.map(lambda v: isinstance(v, str)).all().all()
         ot = seg.overrepresented_table(r, ctx)
         assert len(ot) >= 1 and "汽车制造" in ot.to_string()
+
+
+def test_warnings_render_in_the_report_language_with_feature_labels(blobs):
+    X, _ = blobs
+    X = X.rename(columns={"x1": "revenue_growth"}).assign(days_to_pay=np.nan)
+    X.loc[X.index[::10], "revenue_growth"] = np.nan
+    r = _quiet(seg.segment, X, k=4, n_bootstrap=0)
+    zh = [w.render("zh") for w in r.warnings]
+    en = [w.render("en") for w in r.warnings]
+    assert any("回款天数" in t for t in zh) and any("收入增长 60 家" in t for t in zh)
+    assert not any(re.search(r"[a-z]+_[a-z]+|[A-Za-z]{4,}", t) for t in zh), zh
+    assert any("feature 'Days to pay' is missing for every customer" in t for t in en)
+    assert any("(Revenue growth 60)" in t for t in en)

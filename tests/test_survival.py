@@ -583,3 +583,18 @@ def test_survival_params_section_fields():
     s = SurvivalSection(strata="business_unit", window_start="2023-01-01")
     assert s.strata == "business_unit" and str(s.window_start) == "2023-01-01"
     assert SurvivalSection().conf_type == "log-log" and SurvivalSection().ties == "efron"
+
+
+def test_warnings_render_in_the_report_language():
+    import re
+    import warnings as _w
+
+    from kamlib.i18n import render
+    from kamlib.survival.km import kaplan_meier
+
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        r = kaplan_meier([5.0, 8.0, 3.0, 9.0], [0, 0, 1, 1], groups=["core", "core", "key", "key"])
+    zh, en = render(r.warnings[0], "zh"), render(r.warnings[0], "en")
+    assert "核心" in zh and not re.search(r"[A-Za-z]{4,}", zh), zh
+    assert en.startswith("group 'core': no churn observed among 2 accounts")

@@ -613,3 +613,22 @@ def test_rank_accounts_single_indicator():
     assert d.index.tolist()[:2] == ["A", "B"] and "class" not in d
     with pytest.raises(KamlibError, match="unknown indicator"):
         value.rank_accounts(ind, "nope")
+
+
+def test_indicator_warnings_render_in_the_report_language():
+    import re
+
+    from kamlib.errors import KamlibWarning
+    from kamlib.i18n import render
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ind = value.customer_indicators(hand_ledger(invoices=False), AS_OF)
+    notes = ind.attrs["warnings"]
+    assert [w.message.note for w in caught if isinstance(w.message, KamlibWarning)][0] in notes
+    zh = [render(n, "zh") for n in notes]
+    assert any("没有发票表" in t for t in zh)
+    assert not any(re.search(r"[a-z]+_[a-z]+|[A-Za-z]{4,}", t) for t in zh), zh
+    assert any("no invoices table" in render(n, "en") for n in notes)
+    growth = value.IndicatorName("revenue_growth")
+    assert (render(growth, "zh"), render(growth, "en")) == ("收入增长趋势", "Revenue growth (trend)")

@@ -4,12 +4,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
 
 from ..errors import AnalysisError, StatisticalWarning
+from ..i18n import Message, tr
 
 #: days per time unit of an RFM summary ("M" is an average calendar month)
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
@@ -19,28 +21,40 @@ LOG_BOUND = 15.0
 
 Z95 = 1.959963984540054
 
+#: how a warning names a model parameter
+_SYMBOLS = {"alpha": "α"}
+
 
 class Note(str):
-    """A warning text with a stable ``key`` (e.g. ``"not_converged"``) for code and translations.
+    """A warning with a stable ``key`` (e.g. ``"not_converged"``), rendered from ``clv.w.<key>`` in each language.
 
-    It is a ``str``, so ``"\\n".join(result.warnings)`` and ``"converge" in note`` work as for plain texts.
+    It is a ``str`` (the English text), so ``"\\n".join(result.warnings)`` and ``"converge" in note`` work as for
+    plain texts; :meth:`render` gives it in a report's language (``kamlib.i18n.render`` calls it). A note built
+    with an explicit ``text`` has no template and renders as that text in every language.
     """
 
     key: str
+    params: dict[str, Any] | None
 
-    def __new__(cls, key: str, text: str) -> Note:
-        obj = super().__new__(cls, text)
+    def __new__(cls, key: str, text: str | None = None, params: dict[str, Any] | None = None) -> Note:
+        keyed = text is None
+        obj = super().__new__(cls, tr(f"clv.w.{key}", "en", **(params or {})) if keyed else text)
         obj.key = key
+        obj.params = dict(params or {}) if keyed else None
         return obj
 
-    def __reduce__(self):  # keep the key when a result is pickled into the run cache
-        return (Note, (self.key, str(self)))
+    def render(self, lang: str = "zh") -> str:
+        return str(self) if self.params is None else tr(f"clv.w.{self.key}", lang, **self.params)
+
+    def __reduce__(self):  # keep the key and parameters when a result is pickled into the run cache
+        return (Note, (self.key, str(self) if self.params is None else None, self.params))
 
 
-def warn(key: str, text: str, sink: list[Note]) -> None:
-    """Issue a StatisticalWarning and keep it, keyed, for the result's ``.warnings``."""
-    warnings.warn(text, StatisticalWarning, stacklevel=3)
-    sink.append(Note(key, text))
+def warn(key: str, params: dict[str, Any], sink: list[Note]) -> None:
+    """Issue a StatisticalWarning carrying the keyed note and keep the note for the result's ``.warnings``."""
+    note = Note(key, params=params)
+    warnings.warn(StatisticalWarning(note), stacklevel=3)
+    sink.append(note)
 
 
 def unit_days(time_unit: str) -> float:
@@ -148,14 +162,11 @@ def params_frame(names: tuple[str, ...], fit: MLE) -> pd.DataFrame:
 def fit_notes(model: str, names: tuple[str, ...], fit: MLE, hints: dict[str, str], sink: list[Note]) -> None:
     """Keyed warnings for a fit that ran to a parameter's edge, did not converge or has no standard errors."""
     if fit.at_bound:
-        which = ", ".join(names[i] for i in fit.at_bound)
-        hint = " ".join(dict.fromkeys(hints[names[i]] for i in fit.at_bound if names[i] in hints))
-        warn("at_bound", f"{model}: {which} ran to 0 or infinity (the maximum lies on the edge of the parameter "
-             f"space), so it is not identified by these data. {hint}".rstrip(), sink)
+        which = ", ".join(_SYMBOLS.get(names[i], names[i]) for i in fit.at_bound)
+        keys = list(dict.fromkeys(hints[names[i]] for i in fit.at_bound if names[i] in hints))
+        warn("at_bound", {"model": model, "which": which, "hint": [Message(k) for k in keys]}, sink)
     elif not fit.converged:
         if np.all(np.isfinite(fit.se)):
-            warn("not_converged", f"{model}: the optimiser did not report convergence ({fit.message}); "
-                 "treat the estimates with caution", sink)
+            warn("not_converged", {"model": model, "message": fit.message}, sink)
         else:
-            warn("no_se", f"{model}: the information matrix is not positive definite at the estimate, so "
-                 "standard errors are not available; the estimate may not be a maximum", sink)
+            warn("no_se", {"model": model}, sink)

@@ -17,12 +17,8 @@ NAMES = ("r", "alpha", "a", "b")
 #: below this many repeat buyers the dropout parameters rest on too few accounts to mean anything
 MIN_REPEATERS = 20
 
-_HINTS = {
-    "a": "Dropout (a, b) is not identified: the book shows no sign of accounts leaving, so P(alive) is ~1.",
-    "b": "Dropout (a, b) is not identified: the book shows no sign of accounts leaving, so P(alive) is ~1.",
-    "r": "Purchase-rate heterogeneity (r, alpha) is not identified.",
-    "alpha": "Purchase-rate heterogeneity (r, alpha) is not identified.",
-}
+#: parameter -> key of the hint a warning gives when the parameter runs to the edge (``clv.w.<key>``)
+_HINTS = {"a": "clv.w.hint_dropout", "b": "clv.w.hint_dropout", "r": "clv.w.hint_rate", "alpha": "clv.w.hint_rate"}
 
 
 def _xtT(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

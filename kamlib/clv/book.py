@@ -104,12 +104,11 @@ def _holdout(orders: pd.DataFrame, as_of: pd.Timestamp, horizon_weeks: float,
     span_weeks = (as_of - first).days / 7
     weeks = float(min(horizon_weeks, math.floor(span_weeks / 2)))
     if weeks < MIN_HOLDOUT_WEEKS:
-        return None, 0.0, Note("holdout_short", f"the ledger covers {span_weeks:.0f} weeks: too short to hold "
-                                                f"out {MIN_HOLDOUT_WEEKS} weeks and still fit the model")
+        return None, 0.0, Note("holdout_short", params={"weeks": span_weeks, "min": MIN_HOLDOUT_WEEKS})
     try:
         return holdout_check(orders, as_of, weeks, time_unit="W"), weeks, None
     except AnalysisError as e:
-        return None, weeks, Note("holdout_not_estimable", str(e))
+        return None, weeks, Note("holdout_not_estimable", params={"detail": str(e)})
 
 
 def book_value(orders: pd.DataFrame, as_of, *, horizon_months: float = 12, discount_rate: float = 0.10,
@@ -139,26 +138,24 @@ def book_value(orders: pd.DataFrame, as_of, *, horizon_months: float = 12, disco
     as_of = pd.Timestamp(as_of)
     if contractual:
         return _empty("not_applicable", horizon_months, discount_rate,
-                      Note("contractual", "the ledger records contract ends or churn dates, so departures are "
-                                          "observed; the survival model covers them"))
+                      Note("contractual", params={}))
     try:
         summary = rfm_summary(orders, as_of, time_unit="W")
         bg = fit_bgnbd(summary)
     except KamlibError as e:
-        return _empty("not_estimable", horizon_months, discount_rate, Note("not_estimable", str(e)))
+        return _empty("not_estimable", horizon_months, discount_rate,
+                      Note("not_estimable", params={"detail": str(e)}))
     notes = list(bg.warnings)
     a, b = float(bg.params["a"]), float(bg.params["b"])
     if a / (a + b) < MIN_DROPOUT:
-        notes.append(Note("no_dropout", f"BG/NBD finds no sign of accounts dropping out (dropout probability per "
-                                        f"purchase {a / (a + b):.1e}): P(alive) is about 1 for every account and "
-                                        "cannot show who is slipping away"))
+        notes.append(Note("no_dropout", params={"p": a / (a + b)}))
     gg: GammaGammaResult | None
     try:
         gg = fit_gamma_gamma(summary)
         notes += list(gg.warnings)
     except AnalysisError as e:
         gg = None
-        notes.append(Note("spend_observed_mean", f"spend per purchase is each account's own mean ({e})"))
+        notes.append(Note("spend_observed_mean", params={"detail": str(e)}))
     weeks = horizon_months * WEEKS_PER_MONTH
     if gg is not None:
         scored = customer_value(bg, gg, summary, weeks, discount_rate=discount_rate)

@@ -118,8 +118,7 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     rep = c["frequency"] > 0
     zero = rep & (c["monetary_value"] <= 0)
     if zero.any():
-        warn("zero_spend", f"Gamma-Gamma: {int(zero.sum())} repeat buyer(s) with zero mean spend are left out "
-             "(the model needs positive spend)", notes)
+        warn("zero_spend", {"n": int(zero.sum())}, notes)
     keep = rep & ~zero
     x, m = c["frequency"][keep], c["monetary_value"][keep]
     n = x.size
@@ -136,9 +135,7 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     else:
         corr, corr_p = float("nan"), float("nan")
     if np.isfinite(corr) and abs(corr) >= CORR_WARN and corr_p < 0.05:
-        warn("dependence", f"Gamma-Gamma: frequency and mean spend are correlated (r = {corr:.2f}, "
-             f"p = {corr_p:.2g}); the model assumes they are independent, so expected spend and CLV are "
-             "biased for the most and least frequent buyers", notes)
+        warn("dependence", {"r": corr, "p": corr_p}, notes)
     # moment start: per-purchase spend CV^2 ~ 1/p; spread of the accounts' means gives q; v from the mean
     mean, var = float(m.mean()), float(m.var())
     q0 = min(max(2.0 + mean**2 / max(var, 1e-12), 2.5), 100.0)
@@ -150,8 +147,7 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     fit_notes("Gamma-Gamma", NAMES, fit, {}, notes)
     table = params_frame(NAMES, fit)
     if np.isfinite(fit.params[1]) and fit.params[1] <= 1:
-        warn("heavy_tail", f"Gamma-Gamma: q = {fit.params[1]:.2f} <= 1, so the population mean spend is "
-             "infinite; expected spend of accounts without a repeat purchase is not defined", notes)
+        warn("heavy_tail", {"q": float(fit.params[1])}, notes)
     return GammaGammaResult(params=table["estimate"].rename("params"), se=table["se"].rename("se"), table=table,
                             loglik=fit.loglik, n=n, corr=corr, corr_pvalue=corr_p, converged=fit.converged,
                             warnings=tuple(notes))

@@ -86,4 +86,47 @@ LABELS: dict[str, dict[str, str]] = {
                                    "forecast was not checked."},
     "clv.s.holdout_off": {"zh": "未做验证期检验（参数 clv.holdout 已关闭）。",
                           "en": "The forecast was not checked on a holdout period (clv.holdout is off)."},
+    # warnings (kamlib.clv.Note, key "clv.w.<key>")
+    "clv.w.at_bound": {
+        "zh": "{model}：参数 {which} 趋于 0 或无穷大（似然最大值落在参数空间边界），这些数据无法识别该参数。{hint}",
+        "en": "{model}: {which} ran to 0 or infinity (the maximum lies on the edge of the parameter space), so it is "
+              "not identified by these data. {hint}"},
+    "clv.w.hint_dropout": {"zh": "流失参数 (a, b) 无法识别：账本中看不到客户离开的迹象，因此存活概率约为 1。",
+                           "en": "Dropout (a, b) is not identified: the book shows no sign of accounts leaving, so "
+                                 "P(alive) is ~1."},
+    "clv.w.hint_rate": {"zh": "购买频率异质性参数 (r, α) 无法识别。",
+                        "en": "Purchase-rate heterogeneity (r, α) is not identified."},
+    "clv.w.not_converged": {"zh": "{model}：优化算法未报告收敛，估计值需谨慎使用。",
+                            "en": "{model}: the optimiser did not report convergence ({message}); treat the estimates "
+                                  "with caution"},
+    "clv.w.no_se": {"zh": "{model}：信息矩阵在估计点不是正定的，无法给出标准误；该估计可能不是最大值。",
+                    "en": "{model}: the information matrix is not positive definite at the estimate, so standard "
+                          "errors are not available; the estimate may not be a maximum"},
+    "clv.w.zero_spend": {"zh": "Gamma-Gamma：{n} 家复购客户的平均消费额为 0，未纳入模型（模型要求消费额为正）。",
+                         "en": "Gamma-Gamma: {n} repeat buyer(s) with zero mean spend are left out (the model needs "
+                               "positive spend)"},
+    "clv.w.dependence": {
+        "zh": "Gamma-Gamma：购买频率与平均消费额相关（r = {r:.2f}，p = {p:.2g}）；模型假设二者独立，"
+              "因此购买最频繁和最不频繁客户的预期消费额与客户终身价值有偏差。",
+        "en": "Gamma-Gamma: frequency and mean spend are correlated (r = {r:.2f}, p = {p:.2g}); the model assumes they "
+              "are independent, so expected spend and CLV are biased for the most and least frequent buyers"},
+    "clv.w.heavy_tail": {
+        "zh": "Gamma-Gamma：q = {q:.2f} ≤ 1，总体平均消费额为无穷大；没有复购的客户的预期消费额无法定义。",
+        "en": "Gamma-Gamma: q = {q:.2f} <= 1, so the population mean spend is infinite; expected spend of accounts "
+              "without a repeat purchase is not defined"},
+    "clv.w.holdout_short": {"zh": "账本只覆盖 {weeks:.0f} 周：不足以留出 {min} 周验证期后仍能拟合模型。",
+                            "en": "the ledger covers {weeks:.0f} weeks: too short to hold out {min} weeks and still "
+                                  "fit the model"},
+    "clv.w.holdout_not_estimable": {"zh": "验证期之前的订单太少，无法拟合模型，预测未做检验。", "en": "{detail}"},
+    "clv.w.contractual": {"zh": "账本记录了合同终止或流失日期，客户离开是可观测的，由生存分析处理。",
+                          "en": "the ledger records contract ends or churn dates, so departures are observed; the "
+                                "survival model covers them"},
+    "clv.w.not_estimable": {"zh": "BG/NBD 模型无法估计（复购客户太少或数据不满足模型要求）。", "en": "{detail}"},
+    "clv.w.no_dropout": {
+        "zh": "BG/NBD 看不到客户流失的迹象（每次购买后的流失概率为 {p:.1e}）：每家客户的存活概率都约为 1，"
+              "无法指出哪些客户正在悄悄流失。",
+        "en": "BG/NBD finds no sign of accounts dropping out (dropout probability per purchase {p:.1e}): P(alive) is "
+              "about 1 for every account and cannot show who is slipping away"},
+    "clv.w.spend_observed_mean": {"zh": "Gamma-Gamma 模型无法估计，每次购买的消费额取各客户自身的平均值。",
+                                  "en": "spend per purchase is each account's own mean ({detail})"},
 }

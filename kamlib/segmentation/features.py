@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError, ParamsError
+from ..i18n import Message
 from .constants import CLIP_Z, MISSING_LEVEL, MONEY_COLUMNS, OTHER_LEVEL
+from .labels import FeatureName
 
 
 def build_features(indicators: pd.DataFrame, features: Sequence[str], categorical: Sequence[str] = ()
@@ -73,7 +75,7 @@ class Prepared:
     imputed: np.ndarray           # bool per row
     numeric: list[str]
     categorical: list[str]
-    notes: list[str]
+    notes: list[Message]
 
 
 def _skew(x: np.ndarray) -> float:
@@ -115,7 +117,7 @@ def prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, cat
     AnalysisError
         When no feature is usable (all empty or constant).
     """
-    notes: list[str] = []
+    notes: list[Message] = []
     feature_weights = dict(feature_weights or {})
     unknown = set(feature_weights) - set(features.columns)
     if unknown:
@@ -125,14 +127,13 @@ def prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, cat
     for c in features.columns:
         s = features[c]
         if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
-            notes.append(f"column {c!r} holds dates and was left out of the segmentation (use a numeric "
-                         "indicator such as recency_days or tenure_days instead).")
+            notes.append(Message("segmentation.w.dates", {"feature": FeatureName(c)}))
             skipped.append(c)
         elif (c not in set(categorical) and not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
               and s.nunique(dropna=True) > max_levels):
             # an unlisted text column with many distinct values is an id or a name, not a segment trait
-            notes.append(f"text column {c!r} has {s.nunique(dropna=True)} distinct values (an id or a name?) and "
-                         f"was left out; pass it in categorical= to use it anyway (rarest levels pooled).")
+            notes.append(Message("segmentation.w.text_column",
+                                 {"feature": FeatureName(c), "n": int(s.nunique(dropna=True))}))
             skipped.append(c)
     features = features.drop(columns=skipped)
     cat = [c for c in features.columns if c in set(categorical) or not (
@@ -148,8 +149,7 @@ def prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, cat
         info = {"column": c, "kind": "numeric", "transform": "none", "center": np.nan, "scale": np.nan,
                 "weight": float(feature_weights.get(c, 1.0)), "n_imputed": n_missing, "used": False}
         if len(ok) == 0:
-            notes.append(f"feature {c!r} is missing for every customer and was left out of the segmentation "
-                         "(e.g. no invoices or no cost data in the ledger).")
+            notes.append(Message("segmentation.w.all_missing", {"feature": FeatureName(c)}))
             rows.append(info)
             continue
         if log_columns == "auto":
@@ -168,7 +168,7 @@ def prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, cat
         if scale <= 0:
             scale = float(ok.std())
         if not scale > 0:
-            notes.append(f"feature {c!r} has the same value for every customer and was left out.")
+            notes.append(Message("segmentation.w.constant", {"feature": FeatureName(c)}))
             rows.append(info)
             continue
         z = (x - center) / scale
@@ -186,15 +186,15 @@ def prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, cat
         if len(counts) > max_levels:
             keep = set(counts.index[: max_levels - 1])
             s = s.where(s.isin(keep), OTHER_LEVEL)
-            notes.append(f"categorical feature {c!r} has {len(counts)} levels; the "
-                         f"{len(counts) - max_levels + 1} rarest were pooled as {OTHER_LEVEL!r}.")
+            notes.append(Message("segmentation.w.pooled", {"feature": FeatureName(c), "levels": len(counts),
+                                                              "n": len(counts) - max_levels + 1}))
         levels = sorted(s.unique())
         info = {"column": c, "kind": "categorical", "transform": f"one-hot ({len(levels)} levels) x {w:.3f}",
                 "center": np.nan, "scale": np.nan, "weight": w * math.sqrt(2.0), "n_imputed": n_missing,
                 "used": len(levels) > 1}
         rows.append(info)
         if len(levels) < 2:
-            notes.append(f"categorical feature {c!r} has a single level and was left out.")
+            notes.append(Message("segmentation.w.single_level", {"feature": FeatureName(c)}))
             continue
         codes = pd.Categorical(s, categories=levels).codes
         cols.append(w * (codes[:, None] == np.arange(len(levels))[None, :]).astype("float64"))
@@ -209,9 +209,8 @@ def prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, cat
     used_num = [c for c in num if c in zcols]
     Z = pd.DataFrame(zcols, index=features.index, columns=used_num)
     if imputed.any():
-        per = ", ".join(f"{c} {int(n)}" for c, n in table.loc[table["n_imputed"] > 0, "n_imputed"].items()
-                        if table.loc[c, "used"])
-        notes.append(f"{int(imputed.sum())} of {len(features)} customers have missing feature values, imputed "
-                     f"with the feature median ({per}); they are kept and flagged in result.imputed.")
+        per = [Message("segmentation.w.imputed_n", {"feature": FeatureName(c), "n": int(n)})
+               for c, n in table.loc[table["n_imputed"] > 0, "n_imputed"].items() if table.loc[c, "used"]]
+        notes.append(Message("segmentation.w.imputed", {"n": int(imputed.sum()), "total": len(features), "per": per}))
     return Prepared(X=X, Z=Z, table=table, imputed=imputed, numeric=used_num,
                     categorical=[c for c in cat if table.loc[c, "used"]], notes=notes)

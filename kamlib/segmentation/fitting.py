@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError, ParamsError
+from ..i18n import Message
 from .constants import MIN_PER_SEGMENT
 
 
@@ -151,7 +152,7 @@ def choose_k(scores: pd.DataFrame, rule: str, tol: float) -> int:
     return int(ranks.index[ranks == ranks.min()].min())
 
 
-def feasible_range(n: int, k: int | None, k_range: tuple[int, int], notes: list[str]) -> list[int]:
+def feasible_range(n: int, k: int | None, k_range: tuple[int, int], notes: list[Message]) -> list[int]:
     """The k values to fit: ``k_range`` shrunk to at least :data:`MIN_PER_SEGMENT` customers per segment,
     plus ``k`` when given.
 
@@ -195,8 +196,8 @@ def feasible_range(n: int, k: int | None, k_range: tuple[int, int], notes: list[
             f"least {MIN_PER_SEGMENT * k_lo} customers, {MIN_PER_SEGMENT} per segment). Lower "
             "'segmentation.k_min' or segment a larger book (e.g. several regions together).")
     if max_k < k_hi:
-        notes.append(f"only {n} customers: k range {k_lo}..{k_hi} shrunk to {k_lo}..{max_k} "
-                     f"(at least {MIN_PER_SEGMENT} customers per segment).")
+        notes.append(Message("segmentation.w.k_shrunk", {"n": n, "k_lo": k_lo, "k_hi": k_hi, "max_k": max_k,
+                                                            "per": MIN_PER_SEGMENT}))
         k_hi = max_k
     ks = list(range(k_lo, k_hi + 1))
     if k is not None and k not in ks:

@@ -1,6 +1,8 @@
 """Report texts of the segmentation: headings, feature names, trait words, rule and method names."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import ParamsError
 from ..fmt import Lang
 
@@ -63,6 +65,46 @@ LABELS: dict[str, dict[str, str]] = {
     "segmentation.col.calinski_harabasz": {"zh": "CH 指数（越高越好）", "en": "Calinski-Harabasz (higher is better)"},
     "segmentation.col.davies_bouldin": {"zh": "DB 指数（越低越好）", "en": "Davies-Bouldin (lower is better)"},
     "segmentation.col.bic": {"zh": "BIC（越低越好）", "en": "BIC (lower is better)"},
+    # warnings (kamlib.i18n.Message; {feature} is a FeatureName, rendered through feature_label)
+    "segmentation.w.dates": {
+        "zh": "字段“{feature}”是日期，未纳入客户细分（请改用数值指标，如距上次下单天数或合作天数）。",
+        "en": "column '{feature}' holds dates and was left out of the segmentation (use a numeric indicator such "
+              "as days since last order or tenure instead)."},
+    "segmentation.w.text_column": {
+        "zh": "文本字段“{feature}”有 {n} 个不同取值（可能是编号或名称），未纳入客户细分；如确需使用，请在 categorical "
+              "参数中列出（最少见的取值会合并）。",
+        "en": "text column '{feature}' has {n} distinct values (an id or a name?) and was left out; pass it in "
+              "categorical= to use it anyway (rarest levels pooled)."},
+    "segmentation.w.all_missing": {
+        "zh": "所有客户均缺少特征“{feature}”，该特征未纳入客户细分（例如账本中没有发票或成本数据）。",
+        "en": "feature '{feature}' is missing for every customer and was left out of the segmentation (e.g. no "
+              "invoices or no cost data in the ledger)."},
+    "segmentation.w.constant": {"zh": "特征“{feature}”对所有客户取值相同，未纳入客户细分。",
+                                "en": "feature '{feature}' has the same value for every customer and was left out."},
+    "segmentation.w.pooled": {"zh": "分类特征“{feature}”有 {levels} 个取值，其中最少见的 {n} 个已合并为“其他”。",
+                              "en": "categorical feature '{feature}' has {levels} levels; the {n} rarest were pooled "
+                                    "as 'other'."},
+    "segmentation.w.single_level": {"zh": "分类特征“{feature}”只有一个取值，未纳入客户细分。",
+                                    "en": "categorical feature '{feature}' has a single level and was left out."},
+    "segmentation.w.imputed": {
+        "zh": "{total} 家客户中有 {n} 家缺少部分特征值，已用该特征的中位数填补（{per}）；"
+              "这些客户仍参与细分并做了标记。",
+        "en": "{n} of {total} customers have missing feature values, imputed with the feature median ({per}); they "
+              "are kept and flagged in result.imputed."},
+    "segmentation.w.imputed_n": {"zh": "{feature} {n} 家", "en": "{feature} {n}"},
+    "segmentation.w.k_shrunk": {
+        "zh": "只有 {n} 家客户：细分数 k 的范围由 {k_lo}–{k_hi} 缩小为 {k_lo}–{max_k}（每个细分群至少 {per} 家客户）。",
+        "en": "only {n} customers: k range {k_lo}..{k_hi} shrunk to {k_lo}..{max_k} (at least {per} customers per "
+              "segment)."},
+    "segmentation.w.unstable": {
+        "zh": "细分结果不稳定：在 {runs} 个 {pct}% 客户子样本上重新聚类，与原结果的平均调整兰德指数为 {ari:.2f}"
+              "（低于 {min}）；细分边界仅供参考。",
+        "en": "segments are not stable: refitting on {runs} subsamples of {pct}% of customers reproduces them with a "
+              "mean adjusted Rand index of {ari:.2f} (below {min}); treat the segment boundaries as indicative."},
+    "segmentation.w.small": {
+        "zh": "细分群 {segments} 的客户数不足总数的 2%（{sizes} 家）：更可能是离群客户，而不是值得单独经营的细分群。",
+        "en": "segment(s) {segments} hold fewer than 2% of customers ({sizes}): probably outliers rather than a "
+              "segment to act on."},
 }
 
 # feature -> (zh label, en label)
@@ -155,6 +197,17 @@ def feature_label(col: str, lang: str = "zh") -> str:
     """
     pair = FEATURE_LABELS.get(col)
     return col if pair is None else pair[0 if lang == "zh" else 1]
+
+
+
+@dataclass(frozen=True)
+class FeatureName:
+    """A feature named in a message: rendered as its label in the message's language (never the code name)."""
+
+    code: str
+
+    def render(self, lang: str = "zh") -> str:
+        return feature_label(self.code, lang)
 
 
 _LANGS: dict[str, Lang] = {"zh": "zh", "en": "en"}

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError, ParamsError, StatisticalWarning
+from ..i18n import Message
 from .constants import K_RULES, MAX_LEVELS, METHODS, MIN_PER_SEGMENT, PROJECTION_MAX, STABILITY_WARN, WARD_MAX_N
 from .features import prepare
 from .fitting import SilhouetteSample, choose_k, feasible_range, fit_labels, k_scores, relabel
@@ -102,7 +103,7 @@ def segment(features: pd.DataFrame, *, k: int | None = None, k_range: tuple[int,
     if not isinstance(features, pd.DataFrame):
         features = pd.DataFrame(features)
     n = len(features)
-    notes: list[str] = []
+    notes: list[Message] = []
     ks = feasible_range(n, k, (k_range[0], k_range[1]), notes)
     if method == "ward" and n > WARD_MAX_N:
         raise AnalysisError(f"segmentation: Ward clustering needs memory growing with the square of the number "
@@ -144,7 +145,7 @@ class _Settings:
 
 
 def _segment(features: pd.DataFrame, context: pd.DataFrame | None, revenue: pd.Series | str | None,
-             s: _Settings, notes: list[str], t0: float) -> SegmentationResult:
+             s: _Settings, notes: list[Message], t0: float) -> SegmentationResult:
     n = len(features)
     prep = prepare(features, s.categorical, s.log_columns, s.categorical_weight, MAX_LEVELS, s.feature_weights)
     notes.extend(prep.notes)
@@ -163,9 +164,8 @@ def _segment(features: pd.DataFrame, context: pd.DataFrame | None, revenue: pd.S
     runs = _stability_runs(Xs, ref, k_star, s)
     stability = float(np.mean(runs)) if runs else float("nan")
     if runs and stability < STABILITY_WARN:
-        notes.append(f"segments are not stable: refitting on {s.n_bootstrap} subsamples of "
-                     f"{int(100 * s.subsample)}% of customers reproduces them with a mean adjusted Rand index of "
-                     f"{stability:.2f} (below {STABILITY_WARN}); treat the segment boundaries as indicative.")
+        notes.append(Message("segmentation.w.unstable", {"runs": s.n_bootstrap, "pct": int(100 * s.subsample),
+                                                            "ari": stability, "min": STABILITY_WARN}))
 
     # canonical numbering (in canonical row order, so ties break the same way for any input order),
     # then back to input order
@@ -178,9 +178,8 @@ def _segment(features: pd.DataFrame, context: pd.DataFrame | None, revenue: pd.S
     sizes = np.bincount(lab, minlength=k_star + 1)[1:]
     small = [j + 1 for j, sz in enumerate(sizes) if sz < max(MIN_PER_SEGMENT, 0.02 * n)]
     if small:
-        notes.append(f"segment(s) {', '.join(map(str, small))} hold fewer than 2% of customers "
-                     f"({', '.join(str(int(sizes[j - 1])) for j in small)}): probably outliers rather than a "
-                     "segment to act on.")
+        notes.append(Message("segmentation.w.small", {"segments": ", ".join(map(str, small)),
+                                                         "sizes": ", ".join(str(int(sizes[j - 1])) for j in small)}))
 
     medians_z = prep.Z.groupby(labels).median().reindex(range(1, k_star + 1))
     medians_z.index.name = "segment"
@@ -194,7 +193,7 @@ def _segment(features: pd.DataFrame, context: pd.DataFrame | None, revenue: pd.S
     projection, ev = _projection(X, Xs, order, lab, features.index, s.random_state)
 
     for msg in notes:
-        warnings.warn(msg, StatisticalWarning, stacklevel=3)
+        warnings.warn(StatisticalWarning(msg), stacklevel=3)
     return SegmentationResult(
         labels=labels, k=k_star, scores=scores, stability=stability, profiles=profiles, names=names,
         method=s.method, k_rule=s.rule, chosen_by=chosen_by, k_range=(s.ks[0], s.ks[-1]),

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..i18n import Message
+
 
 @dataclass(frozen=True, eq=False)
 class SegmentationResult:
@@ -42,7 +44,7 @@ class SegmentationResult:
         Per input column: kind, transform, center, scale, n_imputed, used.
     imputed : Series
         Customers with at least one imputed feature value (bool, indexed like labels).
-    warnings : tuple of str
+    warnings : tuple of kamlib.i18n.Message
         Soft problems (also issued as :class:`~kamlib.errors.StatisticalWarning`).
     """
 
@@ -68,7 +70,7 @@ class SegmentationResult:
     random_state: int = 0
     k_tolerance: float = 0.02
     elapsed_seconds: float = float("nan")
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Message, ...] = ()
 
     @property
     def n(self) -> int:

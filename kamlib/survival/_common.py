@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Literal, cast
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 
 from ..errors import KamlibError, StatisticalWarning
 from ..fmt import Lang
+from ..i18n import Message, tier_label
 
 ConfType = Literal["log-log", "log", "plain"]
 CONF_TYPES = ("log-log", "log", "plain")
@@ -20,10 +22,20 @@ def _t(key: str, lang: str) -> str:
     return tr(key, lang)
 
 
-def _warn(msg: str, sink: list[str]) -> None:
-    """Issue a StatisticalWarning and keep it for the result's ``.warnings``."""
-    warnings.warn(msg, StatisticalWarning, stacklevel=3)
+def _warn(msg: Message | str, sink: list) -> None:
+    """Issue a StatisticalWarning carrying ``msg`` and keep ``msg`` for the result's ``.warnings``."""
+    warnings.warn(StatisticalWarning(msg), stacklevel=3)
     sink.append(msg)
+
+
+@dataclass(frozen=True)
+class GroupName:
+    """A group named in a message: a tier code renders as the tier's label in the message's language."""
+
+    code: object
+
+    def render(self, lang: str = "zh") -> str:
+        return tier_label(self.code, lang)
 
 
 def _check_lang(lang: str) -> Lang:
@@ -53,9 +65,9 @@ def _significance(ci: float, alpha: float | None, where: str) -> float:
     return round(1 - ci, 12)
 
 
-def _prep(durations, events, entry=None, groups=None, strata=None) -> tuple[pd.DataFrame, list[str]]:
+def _prep(durations, events, entry=None, groups=None, strata=None) -> tuple[pd.DataFrame, list[Message]]:
     """Align inputs into one frame (time, event, entry, group, stratum); drop unusable rows, say how many."""
-    notes: list[str] = []
+    notes: list[Message] = []
     t = np.asarray(pd.Series(durations).to_numpy(dtype="float64", na_value=np.nan), dtype=float)
     n = len(t)
     e = pd.Series(events)
@@ -77,8 +89,7 @@ def _prep(durations, events, entry=None, groups=None, strata=None) -> tuple[pd.D
         if name in df:
             bad |= pd.isna(df[name])
     if bad.any():
-        notes.append(f"{int(bad.sum())} row(s) with a missing or negative duration, event, entry or group were "
-                     "left out.")
+        notes.append(Message("survival.w.bad_rows", {"n": int(bad.sum())}))
     df = df[~bad]
     if not np.isin(df["event"], (0, 1)).all():
         raise KamlibError("events must be 0/1 or boolean (1 / True = churned)")
@@ -86,7 +97,7 @@ def _prep(durations, events, entry=None, groups=None, strata=None) -> tuple[pd.D
     same = (df["entry"] == df["time"]) & (df["entry"] > 0)
     if late.any() or (same & (df["event"] == 1)).any():
         k = int(late.sum() + (same & (df["event"] == 1)).sum())
-        notes.append(f"{k} row(s) enter the risk set at or after their event/censoring time and were left out.")
+        notes.append(Message("survival.w.late_entry", {"n": k}))
         df = df[~late & ~(same & (df["event"] == 1))]
     df["event"] = df["event"].astype(int)
     return df.reset_index(drop=True), notes

@@ -10,7 +10,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError, KamlibError
-from ._common import CONF_TYPES, ConfType, _prep, _significance, _warn
+from ..i18n import Message
+from ._common import CONF_TYPES, ConfType, GroupName, _prep, _significance, _warn
 
 
 def _km_one(time: np.ndarray, event: np.ndarray, entry: np.ndarray) -> pd.DataFrame:
@@ -115,8 +116,8 @@ class KaplanMeierResult:
     #: significance level of the bands, ``1 - ci``
     alpha: float = 0.05
     groups: tuple = ()
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message or text
+    notes: tuple = ()   # kamlib.i18n.Message
 
     @property
     def ci(self) -> float:
@@ -203,7 +204,7 @@ def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log"
         raise KamlibError(f"conf_type must be one of {', '.join(CONF_TYPES)}, got {conf_type!r}")
     alpha = _significance(ci, alpha, "kaplan_meier")
     df, notes = _prep(durations, events, entry, groups)
-    warn: list[str] = []
+    warn: list = []
     for m in notes:
         _warn(m, warn)
     if "group" not in df:
@@ -236,8 +237,7 @@ def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log"
                      "ci_upper": _quantile_time(times, hi, tmax=tm_max),
                      "max_time": float(tm.max())})
         if ev.sum() == 0:
-            _warn(f"group {g!r}: no churn observed among {len(sub)} accounts; survival stays at 100% and the "
-                  "median is not reached.", warn)
+            _warn(Message("survival.w.no_events_group", {"group": GroupName(g), "n": len(sub)}), warn)
         risk_rows[g] = [int(((en < t) & (tm >= t)).sum()) if t > 0 else int((tm >= 0).sum() - (en > 0).sum())
                         for t in rt]
     table = pd.concat(tabs, ignore_index=True) if tabs else pd.DataFrame()

@@ -8,6 +8,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import fmt
+from ..i18n import Message
 from ._common import _prep, _warn
 
 
@@ -23,7 +24,7 @@ class LogrankResult:
     pvalue: float
     table: pd.DataFrame
     stratified: bool = False
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message or text
 
     def to_frame(self) -> pd.DataFrame:
         return self.table
@@ -55,7 +56,7 @@ def logrank(durations, events, groups, strata=None, entry=None) -> LogrankResult
         With a single group the test is undefined: NaN statistic and p-value, ``df`` 0, and a warning.
     """
     df, notes = _prep(durations, events, entry, groups, strata)
-    warn: list[str] = []
+    warn: list = []
     for m in notes:
         _warn(m, warn)
     if "stratum" not in df:
@@ -96,10 +97,10 @@ def logrank(durations, events, groups, strata=None, entry=None) -> LogrankResult
     with np.errstate(divide="ignore", invalid="ignore"):
         table["o_e_ratio"] = table["observed"] / table["expected"]
     if k < 2:
-        _warn("log-rank test needs at least two groups; only one group is present, so no test was run.", warn)
+        _warn(Message("survival.w.logrank_one_group"), warn)
         return LogrankResult(float("nan"), 0, float("nan"), table, strata is not None, tuple(warn))
     if obs.sum() == 0:
-        _warn("log-rank test: no churn observed in any group, so survival curves cannot be compared.", warn)
+        _warn(Message("survival.w.logrank_no_events"), warn)
         return LogrankResult(float("nan"), k - 1, float("nan"), table, strata is not None, tuple(warn))
     u = (obs - E)[:-1]
     Vs = V[:-1, :-1]

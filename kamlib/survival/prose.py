@@ -27,6 +27,23 @@ LABELS: dict[str, dict[str, str]] = {
     "survival.sensitivity": {"zh": "流失阈值敏感性", "en": "Churn threshold sensitivity"},
     "survival.at_risk": {"zh": "高流失风险客户清单", "en": "Accounts at risk of churning"},
     "survival.warnings": {"zh": "注意事项", "en": "Warnings"},
+    # warnings (kamlib.i18n.Message; {group} is a GroupName)
+    "survival.w.bad_rows": {"zh": "{n} 行的时长、事件、进入时间或分组缺失或为负，未纳入分析。",
+                            "en": "{n} row(s) with a missing or negative duration, event, entry or group were left "
+                                  "out."},
+    "survival.w.late_entry": {"zh": "{n} 行在事件或删失时间当时或之后才进入风险集，未纳入分析。",
+                              "en": "{n} row(s) enter the risk set at or after their event/censoring time and were "
+                                    "left out."},
+    "survival.w.no_events_group": {"zh": "分组“{group}”的 {n} 家客户中没有观察到流失：留存率保持 100%，"
+                                         "中位留存时间未达到。",
+                                   "en": "group '{group}': no churn observed among {n} accounts; survival stays at "
+                                         "100% and the median is not reached."},
+    "survival.w.logrank_one_group": {"zh": "对数秩检验至少需要两个分组；目前只有一个分组，未做检验。",
+                                     "en": "log-rank test needs at least two groups; only one group is present, so "
+                                           "no test was run."},
+    "survival.w.logrank_no_events": {"zh": "对数秩检验：所有分组都没有观察到流失，无法比较留存曲线。",
+                                     "en": "log-rank test: no churn observed in any group, so survival curves cannot "
+                                           "be compared."},
     "survival.survival": {"zh": "留存概率", "en": "Share of accounts retained"},
     "survival.time_years": {"zh": "合作时长（年）", "en": "Time since start (years)"},
     "survival.time_days": {"zh": "合作时长（天）", "en": "Time since start (days)"},

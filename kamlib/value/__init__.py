@@ -31,7 +31,7 @@ from .dynamic import DynamicResult, dynamic_identification, tier_migration
 from .groups import group_indicators, rollup_ledger
 from .indicators import customer_indicators, unavailable_indicators
 from .inequality import ConcentrationResult, concentration
-from .labels import LABELS, indicator_label, reason_text, rfm_label
+from .labels import LABELS, IndicatorName, indicator_label, reason_text, rfm_label
 from .markov import TierForecast, markov_forecast
 from .narrative import demoted_sentence, headline, headline_sentences, sentences
 from .pareto import DoubleABCResult, abc_classes, abc_summary, double_abc, rank_accounts
@@ -49,5 +49,6 @@ __all__ = [
     "top_accounts", "display_frame", "assign_tiers", "tier_summary", "tier_migration", "dynamic_identification",
     "DynamicResult", "TierResult", "value_tiers", "classify_tiers", "tier_options", "DEMOTION_DEFAULTS", "TierForecast",
     "markov_forecast", "reason_text", "demoted_sentence", "headline", "sentences", "headline_sentences",
+    "IndicatorName",
     "indicator_label",
 ]

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataQualityWarning, KamlibError, StatisticalWarning
+from ..errors import DataQualityWarning, KamlibError, KamlibWarning, StatisticalWarning
+from ..i18n import Message
 from ..ledger import CUSTOMER_ATTRIBUTES, Ledger
 from .aggregates import account_codes, financial_indicators, order_aggregates_numpy
 from .catalog import INDICATOR_GROUPS
+from .labels import IndicatorName
 
 _FINANCIAL = ("days_to_pay", "dso", "overdue_amount", "outstanding_amount", "late_share")
 _SIZE_SCORES = {"大型": 1.0, "large": 1.0, "中型": 0.5, "medium": 0.5, "小型": 0.0, "small": 0.0,
@@ -114,15 +116,15 @@ class _Notes:
     """Soft problems met while computing the indicators, and the indicators this ledger cannot provide."""
 
     def __init__(self) -> None:
-        self.messages: list[str] = []
+        self.messages: list[Message] = []
         self.unavailable: list[str] = []
 
-    def add(self, msg: str, category: type[Warning] | None = None) -> None:
+    def add(self, msg: Message, category: type[KamlibWarning] | None = None) -> None:
         """Record ``msg``; with a ``category`` also issue it as a warning, attributed to the caller of
         :func:`customer_indicators` (add <- step <- customer_indicators <- caller)."""
         self.messages.append(msg)
         if category is not None:
-            warnings.warn(msg, category, stacklevel=4)
+            warnings.warn(category(msg), stacklevel=4)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,8 +147,7 @@ def _window_orders(o: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp, notes: _
     in_window = dates_all <= np.datetime64(as_of, "ns")   # missing dates compare False: left out
     unknown = int((in_window & (codes_all < 0)).sum())
     if unknown:
-        notes.add(f"{unknown} order lines reference customer ids missing from the customers table; they are "
-                  "left out of the indicators (validate the ledger with `kam validate`).", DataQualityWarning)
+        notes.add(Message("value.w.unknown_ids", {"n": unknown}), DataQualityWarning)
     mask = in_window & (codes_all >= 0)
     # every row kept (the usual case at the period end): views, not copies - on a large day-grain ledger
     # each copy costs hundreds of MB
@@ -163,8 +164,7 @@ def _window_orders(o: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp, notes: _
     else:
         gp = None
         notes.unavailable += ["gross_profit", "margin", "profit_share"]
-        notes.add("the orders have no gross_profit or cost column: gross profit, margin and profit share are "
-                  "unavailable", DataQualityWarning)
+        notes.add(Message("value.w.no_profit"), DataQualityWarning)
     n_orders = order_codes = None
     if "n_orders" in o.columns:   # day grain: distinct orders per account and day, already counted
         n_orders = o["n_orders"].to_numpy(dtype="float64")[keep]
@@ -216,8 +216,9 @@ def _add_growth(out: pd.DataFrame, periods: np.ndarray, as_of: pd.Timestamp, led
         else:
             break
     if p_obs < growth_periods:
-        notes.add(f"revenue_growth uses {p_obs} of {growth_periods} quarters: the ledger starts "
-                  f"{ledger_start.date()}, after the start of the growth window.", StatisticalWarning)
+        notes.add(Message("value.w.growth_short", {"indicator": IndicatorName("revenue_growth"), "used": p_obs,
+                                                     "periods": growth_periods, "start": str(ledger_start.date())}),
+                  StatisticalWarning)
     if p_obs < 2:
         out["revenue_growth"] = np.nan
         notes.unavailable.append("revenue_growth")
@@ -241,8 +242,8 @@ def _add_year_on_year(out: pd.DataFrame, agg: dict, as_of: pd.Timestamp, ledger_
         out["revenue_yoy"] = np.where((prev12 > 0) & yoy_observed, last12 / prev12 - 1.0, np.nan)
     if not yoy_observed:
         notes.unavailable.append("revenue_yoy")
-        notes.add(f"revenue_yoy needs 24 months of orders before {as_of.date()}; the ledger starts "
-                  f"{ledger_start.date()}, so it is unavailable.")
+        notes.add(Message("value.w.yoy_short", {"indicator": IndicatorName("revenue_yoy"), "as_of": str(as_of.date()),
+                                                  "start": str(ledger_start.date())}))
 
 
 def _add_financial(out: pd.DataFrame, fin: pd.DataFrame | None, notes: _Notes) -> None:
@@ -251,8 +252,7 @@ def _add_financial(out: pd.DataFrame, fin: pd.DataFrame | None, notes: _Notes) -
         for c in _FINANCIAL:
             out[c] = np.nan
         notes.unavailable += list(_FINANCIAL)
-        notes.add("no invoices table: financial indicators (days to pay, DSO, overdue, outstanding, late share) "
-                  "are unavailable and left out of the scorecard", DataQualityWarning)
+        notes.add(Message("value.w.no_invoices"), DataQualityWarning)
         return
     for c in _FINANCIAL:
         out[c] = fin[c]
@@ -268,7 +268,7 @@ def _add_contribution(out: pd.DataFrame, has_profit: bool, notes: _Notes) -> Non
     else:
         out["profit_share"] = np.nan
         if has_profit:
-            notes.add("total gross profit is zero or negative: profit shares are not meaningful (NaN)")
+            notes.add(Message("value.w.profit_not_positive"))
 
 
 def _add_attributes(out: pd.DataFrame, cust: pd.DataFrame, as_of: pd.Timestamp, inactive_days: int) -> None:

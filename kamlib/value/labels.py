@@ -1,6 +1,8 @@
 """Report texts of the value assessment: headings, column names, indicator and RFM segment names."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import KamlibError
 from ..fmt import Lang
 
@@ -75,6 +77,30 @@ LABELS: dict[str, dict[str, str]] = {
     "value.equality": {"zh": "完全平均", "en": "Perfect equality"},
     "value.contribution": {"zh": "得分贡献（分）", "en": "Contribution to score (points)"},
     "value.warnings": {"zh": "注意事项", "en": "Warnings"},
+    # warnings (kamlib.i18n.Message; {indicator} is an IndicatorName, rendered through indicator_label)
+    "value.w.unknown_ids": {
+        "zh": "有 {n} 条订单行的客户编号不在客户表中，未计入指标（可用 kam validate 检查账本）。",
+        "en": "{n} order lines reference customer ids missing from the customers table; they are left out of the "
+              "indicators (validate the ledger with `kam validate`)."},
+    "value.w.no_profit": {"zh": "订单中没有毛利或成本字段：毛利、毛利率和毛利占比无法计算。",
+                          "en": "the orders have no gross_profit or cost column: gross profit, margin and profit "
+                                "share are unavailable"},
+    "value.w.growth_short": {
+        "zh": "{indicator}只用到 {periods} 个季度中的 {used} 个：账本从 {start} 开始，晚于增长计算窗口的起点。",
+        "en": "{indicator} uses {used} of {periods} quarters: the ledger starts {start}, after the start of the "
+              "growth window."},
+    "value.w.yoy_short": {
+        "zh": "{indicator}需要 {as_of} 之前 24 个月的订单；账本从 {start} 开始，因此无法计算。",
+        "en": "{indicator} needs 24 months of orders before {as_of}; the ledger starts {start}, so it is "
+              "unavailable."},
+    "value.w.no_invoices": {
+        "zh": "没有发票表：回款天数、应收账款周转天数、逾期金额、未收金额和逾期付款占比等财务指标无法计算，"
+              "未纳入评分卡。",
+        "en": "no invoices table: financial indicators (days to pay, DSO, overdue, outstanding, late share) are "
+              "unavailable and left out of the scorecard"},
+    "value.w.profit_not_positive": {"zh": "总毛利为零或负数：毛利占比没有意义（记为空值）。",
+                                    "en": "total gross profit is zero or negative: profit shares are not meaningful "
+                                          "(NaN)"},
     # tier rule, reasons, boundaries, forecast
     "value.tier_rule": {"zh": "分级规则", "en": "Tier rule"},
     "value.demoted": {"zh": "被降级的前 {n} 大客户及原因", "en": "Demoted top-{n} accounts and why"},
@@ -177,6 +203,17 @@ def indicator_label(name: str, lang: str = "zh") -> str:
     """Display name of an indicator column (unknown names pass through)."""
     key = f"value.ind.{name}"
     return LABELS[key][lang] if key in LABELS else name
+
+
+
+@dataclass(frozen=True)
+class IndicatorName:
+    """An indicator named in a message: rendered as its label in the message's language (never the code name)."""
+
+    code: str
+
+    def render(self, lang: str = "zh") -> str:
+        return indicator_label(self.code, lang)
 
 
 _LANGS: dict[str, Lang] = {"zh": "zh", "en": "en"}
