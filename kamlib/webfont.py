@@ -83,3 +83,12 @@ def cjk_font_face(html: str) -> str:
     data = base64.b64encode(subset_woff(chars)).decode("ascii")
     return (f'@font-face{{font-family:"{FAMILY}";font-style:normal;font-weight:100 900;'
             f'src:url(data:font/woff;base64,{data}) format("woff");}}')
+
+
+def embed_font(page: str) -> str:
+    """``page`` with an ``@font-face`` holding the CJK glyphs it uses, in a ``<style>`` at the end of its
+    ``<head>`` (the report stylesheets list :data:`FAMILY` first); unchanged when it uses none."""
+    face = cjk_font_face(page)
+    if not face:
+        return page
+    return page.replace("</head>", f"<style>{face}</style></head>", 1)
