@@ -138,7 +138,7 @@ def data_quality_frames(dq: dict, lang: str = "zh", currency: str | None = None)
     for t in [t for t in TABLES if t in read] + [t for t in read if t not in TABLES]:
         n = int(read[t])
         lines.append({h_table: table_name(t), h_rule: tr("i18n.rule.read", L), h_rows: fmt.integer(n, L),
-                      h_share: fmt.pct(1.0 if n else None, 0, L), h_amount: "—"})
+                      h_share: fmt.pct(1.0 if n else None, 1, L), h_amount: "—"})
         for e in dq.get("exclusions") or []:
             if e["table"] == t and e["rows"]:
                 lines.append({h_table: "", h_rule: _rule_label(e["rule"], L), h_rows: fmt.integer(-e["rows"], L),

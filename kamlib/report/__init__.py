@@ -36,11 +36,13 @@ from .index import render_index
 from .labels import LABELS, label, notebook_title
 from .quality import data_quality_html
 from .sanitize import ALLOWED_ATTRS, ALLOWED_TAGS, VOID_TAGS, markdown_to_html, sanitize_html, scan_html
+from .tables import OUTLINE_TAG, drop_positional_index, is_python_repr, mark_numbers
 
-__all__ = ["ALLOWED_ATTRS", "ALLOWED_TAGS", "KEEP_MIMES", "LABELS", "TEMPLATE_DIR", "TEMPLATE_NAME", "VOID_TAGS",
-           "clean_notebook", "export_pdf", "git_commit", "kpi_tiles_html", "label", "markdown_to_html",
-           "notebook_title", "provenance_html", "render_combined", "render_index", "render_report",
-           "sanitize_html", "scan_html", "summary_sentences", "toc_html"]
+__all__ = ["ALLOWED_ATTRS", "ALLOWED_TAGS", "KEEP_MIMES", "LABELS", "OUTLINE_TAG", "TEMPLATE_DIR",
+           "TEMPLATE_NAME", "VOID_TAGS", "clean_notebook", "drop_positional_index", "export_pdf", "git_commit",
+           "is_python_repr", "kpi_tiles_html", "label", "mark_numbers", "markdown_to_html", "notebook_title",
+           "provenance_html", "render_combined", "render_index", "render_report", "sanitize_html", "scan_html",
+           "summary_sentences", "toc_html"]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAME = "kam"
@@ -94,7 +96,7 @@ def clean_notebook(nb, headings: list | None = None, keep_stderr: bool = False):
                         if not re.fullmatch(r"[A-Za-z0-9+/=]*", value):
                             continue
                     elif best == "text/html":
-                        value = drop_positional_index(sanitize_html(value, headings))
+                        value = mark_numbers(drop_positional_index(sanitize_html(value, headings)))
                     elif best == "text/markdown":
                         best, value = "text/html", markdown_to_html(value, headings)
                     out["data"] = {best: value}
@@ -114,56 +116,6 @@ def clean_notebook(nb, headings: list | None = None, keep_stderr: bool = False):
     nb.cells = cells
     nb.metadata.pop("widgets", None)
     return nb
-
-
-#: tag of the static outline headings of a notebook (shown in JupyterLab, not in the report)
-OUTLINE_TAG = "kam-outline"
-_REPR_ITEM = r"<(?:Axes|Figure|AxesSubplot|matplotlib\.[\w.]+|seaborn\.[\w.]+|[\w.]+ object at 0x[0-9a-fA-F]+)\b[^<>]*>"
-_PYTHON_REPR = re.compile(rf"\s*(?:\(|\[)?\s*(?:{_REPR_ITEM}\s*,?\s*)+(?:\)|\])?\s*")
-
-
-_TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
-_TBODY = re.compile(r"<tbody\b[^>]*>(.*?)</tbody>", re.S | re.I)
-_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S | re.I)
-_FIRST_TH = re.compile(r"^\s*<th\b[^>]*>\s*(.*?)\s*</th>", re.S | re.I)
-
-
-def _drop_first_th(row_html: str) -> str:
-    return _FIRST_TH.sub("", row_html, count=1)
-
-
-def drop_positional_index(fragment: str) -> str:
-    """Remove a pandas positional index (a first column of row headers 0, 1, 2, … under an empty header)
-    from every table of ``fragment``: it means nothing to a reader. Labelled row headers are kept."""
-    def fix(m: re.Match) -> str:
-        table = m.group(0)
-        body = _TBODY.search(table)
-        if body is None:
-            return table
-        rows = _ROW.findall(body.group(1))
-        firsts = [_FIRST_TH.match(r) for r in rows]
-        if not rows or not all(firsts) or [f.group(1) for f in firsts if f] != [str(i) for i in range(len(rows))]:
-            return table
-        head_end = body.start()
-        head = _ROW.sub(lambda r: r.group(0).replace(r.group(1), _drop_first_th(r.group(1)), 1)
-                        if (f := _FIRST_TH.match(r.group(1))) and f.group(1) in ("", "&nbsp;") else r.group(0),
-                        table[:head_end])
-        tbody = _ROW.sub(lambda r: r.group(0).replace(r.group(1), _drop_first_th(r.group(1)), 1),
-                         body.group(0))
-        return head + tbody + table[body.end():]
-
-    return _TABLE.sub(fix, fragment)
-
-
-def is_python_repr(text: str) -> bool:
-    """Whether a plain-text output is only the repr of plotting objects (or of objects ``at 0x…``).
-
-    >>> is_python_repr("<Axes: xlabel='月份', ylabel='收入'>"), is_python_repr("[<matplotlib.lines.Line2D at 0x7f>]")
-    (True, True)
-    >>> is_python_repr("12 accounts")
-    False
-    """
-    return bool(_PYTHON_REPR.fullmatch(text))
 
 
 def toc_html(headings: Iterable[tuple[int, str, str]], lang: str = "zh") -> str:
@@ -212,7 +164,7 @@ def provenance_html(info: Mapping[str, Any], lang: Lang = "zh") -> str:
     row("version", info.get("kamlib_version", __version__))
     row("commit", info.get("git_commit") or "—")
     if info.get("started"):
-        row("run_time", info["started"])
+        row("run_time", str(info["started"]).replace("T", " "))
     if info.get("seconds") is not None:
         row("duration", f"{float(info['seconds']):.1f} s")
     if info.get("masked"):
@@ -272,7 +224,8 @@ def _exporter(lang: str):
 
 def render_report(notebook, out_path: str | Path, *, lang: Lang = "zh", title: str | None = None,
                   subtitle: str | None = None, provenance: Mapping[str, Any] | None = None,
-                  data_quality: Mapping[str, Any] | None = None, currency: str | None = None) -> Path:
+                  data_quality: Mapping[str, Any] | None = None, currency: str | None = None,
+                  section_level: int = 2) -> Path:
     """Render an executed notebook to an offline, code-free, sanitized HTML report.
 
     The file is written to a temporary name next to ``out_path`` and renamed on success, so an earlier
@@ -297,6 +250,8 @@ def render_report(notebook, out_path: str | Path, *, lang: Lang = "zh", title: s
         facts it says they are not available.
     currency : str, optional
         ISO code of the money amounts (``report.currency`` in params), for the money headers.
+    section_level : int
+        Heading level of the data-quality section (1 in the combined report, beside the analyses).
 
     A page that shows any CJK character embeds a subset of a CJK font with exactly those glyphs
     (:func:`kamlib.webfont.cjk_font_face`), so it reads the same on a machine without CJK fonts.
@@ -313,7 +268,7 @@ def render_report(notebook, out_path: str | Path, *, lang: Lang = "zh", title: s
     clean_notebook(nb, headings)
     # the section is built from escaped texts; it goes through the sanitizer only for its heading anchor
     nb.cells.append(new_code_cell("", outputs=[new_output("display_data", data={
-        "text/html": sanitize_html(data_quality_html(data_quality, lang, currency), headings)})]))
+        "text/html": sanitize_html(data_quality_html(data_quality, lang, currency, section_level), headings)})]))
     out_path = Path(out_path)
     title = title or out_path.stem
     # A notebook that opens with its own h1 (the usual "客户价值评估 · 华东大区") provides the page title:
@@ -385,7 +340,7 @@ def render_combined(notebooks: Iterable[str | Path], out_path: str | Path, *, la
     for i, cell in enumerate(nb.cells):  # ids must stay unique across the joined notebooks
         cell["id"] = f"kam-{i}"
     return render_report(nb, out_path, lang=lang, title=title, subtitle=subtitle, provenance=provenance,
-                         data_quality=data_quality, currency=currency)
+                         data_quality=data_quality, currency=currency, section_level=1)
 
 
 def export_pdf(html_path: str | Path, pdf_path: str | Path | None = None, timeout: int = 120) -> Path | None:

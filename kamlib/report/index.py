@@ -98,7 +98,7 @@ def render_index(regions: Sequence[Mapping[str, Any]], out_path: str | Path, lan
             f'<td>{e(finished.replace("T", " "))}<div class="muted">{seconds:.1f} s</div></td>'
             f'<td>{e(fmt.date(k.get("as_of"), lang)) if k.get("as_of") else "—"}</td>'
             "</tr>")
-    generated = generated or dt.datetime.now().isoformat(timespec="seconds")
+    generated = generated or dt.datetime.now().isoformat(sep=" ", timespec="seconds")
     page = (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{L('index_title')}</title><style>{_CSS_INDEX}</style></head><body>"
