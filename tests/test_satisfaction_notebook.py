@@ -23,11 +23,11 @@ def test_satisfaction_notebook_runs_on_small_demo(small_params_file, tmp_path):
     md = "\n".join(_texts(outputs, "text/markdown"))
     # zh report: headings and narrative from kamlib, with the numbers the analysis produced
     assert "客户满意度分析" in md and "## 概览" in md and "## 注意事项" in md
-    assert "NPS 为" in md and "置信区间" in md and "按客户汇总" in md
+    assert "按客户汇总的 NPS" in md and "置信区间" in md and "按客户汇总" in md
     assert "Feldt" in md and "有序 logit" in md and "Holm" in md and "配对" in md
     assert len(_texts(outputs, "image/png")) >= 6            # NPS, Likert, items, waves, drivers, quadrant
     html = "\n".join(_texts(outputs, "text/html"))
-    assert "q_service_response" in html and "非常满意" in html
+    assert "服务响应速度" in html and "非常满意" in html and "q_service_response" not in html
     assert "no surveys" not in md and "没有满意度调查" not in md
 
 

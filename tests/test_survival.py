@@ -548,22 +548,23 @@ def test_display_helpers_and_churn_description():
     df = _sim_cox(n=300, seed=8)
     km = sv.kaplan_meier(df["t"], df["e"], df["tier"])
     md = sv.median_display(km, "zh", label="等级")
-    assert list(md["等级"]) == ["核心", "重点", "一般"] and md.map(lambda v: isinstance(v, str)).all().all()
+    assert md.index.name == "等级" and list(md.index) == ["核心", "重点", "一般"]
+    assert md.map(lambda v: isinstance(v, str)).all().all()
     km_days = sv.kaplan_meier(df["t"] * 800, df["e"], df["tier"])
     ret = sv.retention_display(km_days, years=(1, 30), lang="en")
     s1 = km_days.survival_at([365.25]).set_index("group").loc["core", "survival"]
-    assert ret.iloc[0, 1].startswith(f"{100 * s1:.1f}% (")
+    assert ret.iloc[0, 0].startswith(f"{100 * s1:.1f}% (")
     # 30 years: past the follow-up, unknown ("—") unless the curve already reached 0 (everyone lost)
     last = km_days.table[km_days.table["group"] == "core"]["survival"].iloc[-1]
-    assert ret.iloc[0, 2] == ("0.0%" if last == 0 else "—")
+    assert ret.iloc[0, 1] == ("0.0%" if last == 0 else "—")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         res = sv.cox(df.assign(perfect=df["e"].astype(float)), "t", "e", ["x1", "perfect"])
     tab = sv.cox_display(res, "en")
-    assert list(tab.columns[:3]) == ["Factor", "Hazard ratio", "95% CI"]
+    assert tab.index.name == "Factor" and list(tab.columns[:2]) == ["Hazard ratio", "HR 95% CI"]
     assert res.separated == ("perfect",)
     assert "not estimable" in sv.sentences(res, "en")
-    assert tab.loc[tab["Factor"] == "perfect", "Hazard ratio"].item() == "—"
+    assert tab.loc["perfect", "Hazard ratio"] == "—"
     df.index = [f"C{i}" for i in range(len(df))]
     lst = sv.at_risk(sv.cox(df, "t", "e", ["x1"]), df.assign(revenue_last_12m=5e4), "t", "e", 0.5, top=3,
                      columns=("tier",))

@@ -14,7 +14,7 @@ from kamlib import value
 from kamlib.errors import KamlibError, StatisticalWarning
 from kamlib.ledger import Ledger
 from kamlib.params import Params, ValueSection
-from tests.conftest import ROOT, SHARED_RETAIL
+from tests.helpers import ROOT, SHARED_RETAIL
 
 AS_OF = pd.Timestamp("2025-12-31")
 REGIONS = {"east": "华东", "north": "华北", "south": "华南", "west": "西部"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._axes import percent_axis
 from ._theme import get_ax
 
 __all__ = ["plot_likert", "plot_item_summary", "plot_nps", "plot_drivers", "plot_importance_performance",
@@ -19,7 +20,13 @@ def _lab(key: str, lang: str) -> str:
     return LABELS[f"satisfaction.{key}"][lang]
 
 
-def plot_likert(result, ax=None, lang: str = "zh", neutral: str = "split", **kws):
+def _name(code, lang: str, items=None) -> str:
+    from ..satisfaction.display import measure_label
+
+    return measure_label(code, lang, items)
+
+
+def plot_likert(result, ax=None, lang: str = "zh", neutral: str = "split", items=None, **kws):
     """Diverging stacked bar of a :class:`~kamlib.satisfaction.LikertResult` (5-point items).
 
     Negative answers extend left of zero, positive answers right. ``neutral="split"`` centres the neutral
@@ -29,7 +36,7 @@ def plot_likert(result, ax=None, lang: str = "zh", neutral: str = "split", **kws
     sh = result.shares
     if result.scale != 5:
         raise ValueError("plot_likert draws 5-point items")
-    items = list(sh.index)[::-1]
+    labels, items = items, list(sh.index)[::-1]
     ax = get_ax(ax, figsize=kws.pop("figsize", (9, 0.45 * len(items) + 1.5)))
     y = np.arange(len(items))
     s = sh.loc[items].fillna(0.0)
@@ -50,9 +57,9 @@ def plot_likert(result, ax=None, lang: str = "zh", neutral: str = "split", **kws
                 label=_lab("likert_3", lang))
         ax.axvline(off - 0.025, color="black", lw=0.5)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{i} (n={int(result.n[i])})" for i in items])
-    ticks = np.array([-1, -0.5, 0, 0.5, 1])
-    ax.set_xticks(ticks, [f"{abs(t):.0%}" for t in ticks])
+    ax.set_yticks(y, [f"{_name(i, lang, labels)} (n = {int(result.n[i]):,})" for i in items])
+    ax.set_xticks(np.array([-1, -0.5, 0, 0.5, 1]))
+    percent_axis(ax, "x", lang, absolute=True)
     ax.set_xlim(-1, 1.05 + (1.0 if neutral == "separate" else 0))
     ax.set_xlabel(_lab("share", lang))
     handles, labels = ax.get_legend_handles_labels()
@@ -63,7 +70,7 @@ def plot_likert(result, ax=None, lang: str = "zh", neutral: str = "split", **kws
     return ax
 
 
-def plot_item_summary(result, ax=None, lang: str = "zh", value: str = "top_box", **kws):
+def plot_item_summary(result, ax=None, lang: str = "zh", value: str = "top_box", items=None, **kws):
     """Top-box share (or ``value="mean"``) with its interval per item and construct (SummaryResult).
 
     Constructs are drawn as squares, items as dots; not-estimable rows are left out of the figure.
@@ -81,17 +88,21 @@ def plot_item_summary(result, ax=None, lang: str = "zh", value: str = "top_box",
         if mask.any():
             ax.errorbar(tt[value].to_numpy()[mask], y[mask], xerr=err[:, mask], fmt=marker, color=color,
                         capsize=3)
-    ax.set_yticks(y, names)
+    ax.set_yticks(y, [_name(n, lang, items) for n in names])
     if value == "top_box":
-        ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-        ax.set_xlabel("Top-2-box" if lang == "en" else "满意率（前两项）")
+        percent_axis(ax, "x", lang)
+        ax.set_xlabel(_lab("top_2_box", lang))
     else:
         ax.set_xlabel(_lab("performance", lang))
     return ax
 
 
 def plot_nps(result, ax=None, lang: str = "zh", **kws):
-    """Stacked promoter / passive / detractor bar with the NPS and its interval (NPSResult)."""
+    """Stacked promoter / passive / detractor bar with the NPS and its interval (NPSResult); the title names
+    how the NPS was computed (account-level or response-level) with the same number as the tables."""
+    from .. import fmt
+    from ..satisfaction.prose import nps_name
+
     ax = get_ax(ax, figsize=kws.pop("figsize", (8, 2.2)))
     parts = [("detractors", result.detractors, "#D55E00"), ("passives", result.passives, "#BDBDBD"),
              ("promoters", result.promoters, "#009E73")]
@@ -100,19 +111,21 @@ def plot_nps(result, ax=None, lang: str = "zh", **kws):
         share = 0.0 if pd.isna(share) else share
         ax.barh([0], [share], left=left, color=color, label=_lab(key, lang), height=0.6)
         if share > 0.06:
-            ax.text(left + share / 2, 0, f"{share:.0%}", ha="center", va="center", color="white")
+            ax.text(left + share / 2, 0, fmt.pct(share, 0), ha="center", va="center", color="white")
         left += share
     ax.set_xlim(0, 1)
     ax.set_yticks([])
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    title = (f"NPS {result.nps:.1f} [{result.ci_lower:.1f}, {result.ci_upper:.1f}], n = {result.n}"
-             if result.estimable else f"NPS — n = {result.n}")
+    percent_axis(ax, "x", lang)
+    name = nps_name(getattr(result, "aggregate", "respondent"), lang)
+    title = (f"{name} {fmt.number(result.nps, 1)} [{fmt.number(result.ci_lower, 1)}, "
+             f"{fmt.number(result.ci_upper, 1)}], n = {result.n:,}" if result.estimable
+             else f"{name} — n = {result.n:,}")
     ax.set_title(title)
     ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
     return ax
 
 
-def plot_drivers(result, ax=None, lang: str = "zh", **kws):
+def plot_drivers(result, ax=None, lang: str = "zh", items=None, **kws):
     """Ordinal-logit coefficients with intervals, strongest importance on top (DriversResult)."""
     s = result.summary.dropna(subset=["coef"])
     ax = get_ax(ax, figsize=kws.pop("figsize", (8, 0.45 * max(len(s), 1) + 1.5)))
@@ -121,12 +134,12 @@ def plot_drivers(result, ax=None, lang: str = "zh", **kws):
     ax.errorbar(s["coef"], y, xerr=np.vstack([s["coef"] - s["ci_lower"], s["ci_upper"] - s["coef"]]),
                 fmt="o", capsize=3, color="#4C72B0")
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, list(s.index))
+    ax.set_yticks(y, [_name(i, lang, items) for i in s.index])
     ax.set_xlabel(_lab("coef", lang))
     return ax
 
 
-def plot_importance_performance(result, ax=None, lang: str = "zh", **kws):
+def plot_importance_performance(result, ax=None, lang: str = "zh", items=None, **kws):
     """Importance × performance quadrant chart of a DriversResult (lines at the mean of each axis)."""
     s = result.summary.dropna(subset=["importance", "performance"])
     ax = get_ax(ax, figsize=kws.pop("figsize", (7, 6)))
@@ -136,18 +149,18 @@ def plot_importance_performance(result, ax=None, lang: str = "zh", **kws):
         ax.scatter(g["performance"], g["importance"], s=70, color=colors.get(q, "black"),
                    label=_lab(names[q], lang) if q in names else q)
     for item, row in s.iterrows():
-        ax.annotate(str(item), (row["performance"], row["importance"]), xytext=(4, 4),
+        ax.annotate(_name(item, lang, items), (row["performance"], row["importance"]), xytext=(4, 4),
                     textcoords="offset points", fontsize="small")
     ax.axvline(s["performance"].mean(), color="black", lw=0.6, ls="--")
     ax.axhline(s["importance"].mean(), color="black", lw=0.6, ls="--")
     ax.set_xlabel(_lab("performance", lang))
     ax.set_ylabel(_lab("importance", lang))
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    percent_axis(ax, "y", lang)
     ax.legend(frameon=False, fontsize="small")
     return ax
 
 
-def plot_wave_change(result, ax=None, lang: str = "zh", measures=None, **kws):
+def plot_wave_change(result, ax=None, lang: str = "zh", measures=None, items=None, **kws):
     """Level per wave with interval for each measure on the 1-5 scale (WaveChangeResult.levels)."""
     lv = result.levels
     lv = lv[lv["estimable"].astype(bool)]
@@ -160,7 +173,7 @@ def plot_wave_change(result, ax=None, lang: str = "zh", measures=None, **kws):
     for j, (m, g) in enumerate(lv.groupby("measure", sort=False)):
         xs = np.array([x[w] for w in g["wave"]]) + (j - len(measures) / 2) * 0.04
         ax.errorbar(xs, g["estimate"], yerr=np.vstack([g["estimate"] - g["ci_lower"], g["ci_upper"] - g["estimate"]]),
-                    fmt="-o", capsize=3, label=str(m))
+                    fmt="-o", capsize=3, label=_name(m, lang, items))
     ax.set_xticks(range(len(waves)), waves)
     ax.set_ylabel(_lab("performance", lang))
     ax.legend(frameon=False, fontsize="small")

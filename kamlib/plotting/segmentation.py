@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import seaborn as sns
 
+from .. import fmt
+from ._axes import percent_axis
 from ._theme import PALETTE, get_ax
 
 __all__ = ["plot_k_selection", "plot_segment_projection", "plot_profile_heatmap", "plot_segment_shares",
@@ -53,7 +55,7 @@ def plot_k_selection(result, ax=None, lang: str | None = None, **kws):
                label=f"{_label('segmentation.chosen', lang)}: k = {result.k}")
     ax.set_xticks(list(s.index))
     ax.set_xlabel("k")
-    ax.set_ylabel("相对得分（1 = 最优）" if lang == "zh" else "relative score (1 = best)")
+    ax.set_ylabel(_label("segmentation.relative_score", lang))
     ax.set_ylim(-0.05, 1.1)
     ax.legend(loc="best", fontsize=8)
     ax.set_title(_label("segmentation.k_choice", lang))
@@ -79,7 +81,7 @@ def plot_segment_projection(result, ax=None, lang: str | None = None, s: float =
     ax.legend(loc="best", fontsize=8, markerscale=1.5)
     title = _label("segmentation.projection", lang)
     if len(p) < result.n:
-        title += f" (n = {len(p):,} / {result.n:,})"
+        title += f" (n = {fmt.integer(len(p))} / {fmt.integer(result.n)})"
     ax.set_title(title)
     return ax
 
@@ -119,11 +121,11 @@ def plot_segment_shares(result, ax=None, lang: str | None = None, **kws):
     long = d.reset_index(names="seg").melt(id_vars="seg", var_name="measure", value_name="share")
     sns.barplot(data=long, y="seg", x="share", hue="measure", ax=ax, orient="h", **kws)
     for cont in ax.containers:
-        ax.bar_label(cont, labels=[f"{100 * v:.0f}%" for v in cont.datavalues], fontsize=8, padding=2)
+        ax.bar_label(cont, labels=[fmt.pct(v, 0) for v in cont.datavalues], fontsize=8, padding=2)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_xlim(0, min(1.0, float(np.nanmax(long["share"])) * 1.2 + 0.02))
-    ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
+    percent_axis(ax, "x", lang)
     ax.legend(title=None, fontsize=8)
     ax.set_title(_label("segmentation.table", lang))
     return ax

@@ -42,10 +42,10 @@ from __future__ import annotations
 
 from .comparisons import GroupTestResult, WaveChangeResult, adjust_pvalues, group_tests, wave_change
 from .consistency import AlphaResult, ReliabilityResult, cronbach_alpha, reliability
-from .display import format_table
+from .display import format_table, likert_table, measure_label
 from .key_drivers import DriversResult, drivers, relative_weights
-from .labels import LABELS, likert_label
-from .prose import coverage_sentence, sentences
+from .labels import LABELS, construct_label, item_label, item_labels, likert_label
+from .prose import coverage_sentence, nps_name, sentences
 from .scores import NPSResult, TopBoxResult, nps, top_box
 from .summary import (
     LIKERT_LEVELS,
@@ -63,5 +63,6 @@ __all__ = [
     "ReliabilityResult", "GroupTestResult", "WaveChangeResult", "DriversResult", "nps", "top_box", "cronbach_alpha",
     "account_satisfaction", "likert_distribution", "item_summary", "headline", "reliability", "group_tests",
     "wave_change", "drivers", "sentences", "likert_label", "relative_weights", "resolve_settings", "wave_labels",
-    "adjust_pvalues", "format_table", "item_list", "coverage_sentence", "latest_wave",
+    "adjust_pvalues", "format_table", "item_list", "coverage_sentence", "latest_wave", "likert_table",
+    "measure_label", "construct_label", "item_label", "item_labels", "nps_name",
 ]

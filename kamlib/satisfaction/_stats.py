@@ -10,14 +10,44 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError, DataError, StatisticalWarning
+from ..i18n import Message
 
 _Aggregate = Literal["account", "respondent"]
 
 
-def _warn(msgs: list[str], msg: str) -> None:
-    """Emit a StatisticalWarning and keep it for the result's ``warnings`` tuple."""
-    warnings.warn(msg, StatisticalWarning, stacklevel=3)
+def _msg(key: str, **params) -> Message:
+    """A satisfaction warning (``satisfaction.w.<key>``), rendered in the report's language when shown."""
+    return Message(f"satisfaction.w.{key}", params)
+
+
+def _warn(msgs: list, msg: Message | str) -> None:
+    """Emit a StatisticalWarning (English text) and keep the message for the result's ``warnings`` tuple."""
+    warnings.warn(msg.render("en") if isinstance(msg, Message) else msg, StatisticalWarning, stacklevel=3)
     msgs.append(msg)
+
+
+def _unique(msgs: list) -> tuple:
+    """``msgs`` without repeats, in order (messages compare by value; their parameters are not hashable)."""
+    out: list = []
+    for m in msgs:
+        if m not in out:
+            out.append(m)
+    return tuple(out)
+
+
+_UNITS = {"accounts": ("客户", "accounts"), "responses": ("答卷", "responses")}
+
+
+def _what(what) -> dict:
+    """``what_zh`` / ``what_en`` message parameters from a {"zh": .., "en": ..} mapping or one string."""
+    if isinstance(what, dict):
+        return {"what_zh": what["zh"], "what_en": what["en"]}
+    return {"what_zh": str(what), "what_en": str(what)}
+
+
+def _unit(unit: str) -> dict:
+    zh, en = _UNITS.get(unit, (unit, unit))
+    return {"unit_zh": zh, "unit_en": en}
 
 
 def _z(ci: float) -> float:
@@ -109,13 +139,13 @@ def _nps_points(v: pd.Series) -> pd.Series:
 
 
 def _share_stat(flags: pd.Series, accounts: pd.Series, aggregate: str, ci: float, min_n: int,
-                what: str, msgs: list[str]) -> dict:
+                what, msgs: list) -> dict:
     """Share of 1s in ``flags`` per aggregation, with interval: Wilson (respondent) or t over accounts."""
     if aggregate == "respondent":
         v = flags.dropna()
         n = int(len(v))
         if n < min_n:
-            _warn(msgs, f"{what}: not estimable ({n} responses < minimum {min_n}).")
+            _warn(msgs, _msg("not_estimable", n=n, min_n=min_n, **_what(what), **_unit("responses")))
             return {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": n, "estimable": False}
         lo, hi = _wilson(float(v.sum()), n, _z(ci))
         p = float(v.mean())
@@ -124,7 +154,7 @@ def _share_stat(flags: pd.Series, accounts: pd.Series, aggregate: str, ci: float
     v = _unit_values(flags, accounts, "account")
     n = int(len(v))
     if n < min_n:
-        _warn(msgs, f"{what}: not estimable ({n} accounts < minimum {min_n}).")
+        _warn(msgs, _msg("not_estimable", n=n, min_n=min_n, **_what(what), **_unit("accounts")))
         return {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": n, "estimable": False}
     m, lo, hi, se, _ = _mean_ci(v, ci, 0.0, 1.0)
     if se == 0 and m in (0.0, 1.0):
@@ -134,16 +164,15 @@ def _share_stat(flags: pd.Series, accounts: pd.Series, aggregate: str, ci: float
 
 
 def _mean_stat(values: pd.Series, accounts: pd.Series, aggregate: str, ci: float, min_n: int,
-               what: str, msgs: list[str], bounds=(-np.inf, np.inf)) -> dict:
+               what, msgs: list, bounds=(-np.inf, np.inf)) -> dict:
     v = _unit_values(values, accounts, aggregate)
     n = int(len(v))
     unit = "accounts" if aggregate == "account" else "responses"
     if n < min_n:
-        _warn(msgs, f"{what}: not estimable ({n} {unit} < minimum {min_n}).")
+        _warn(msgs, _msg("not_estimable", n=n, min_n=min_n, **_what(what), **_unit(unit)))
         return {"estimate": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "n": n, "estimable": False}
     m, lo, hi, se, _ = _mean_ci(v, ci, *bounds)
     if se == 0:
-        _warn(msgs, f"{what}: all {n} {unit} have the same value, so the interval is degenerate; the true "
-                    "value is still uncertain.")
+        _warn(msgs, _msg("degenerate", n=n, **_what(what), **_unit(unit)))
     return {"estimate": m, "se": se, "ci_lower": lo, "ci_upper": hi, "n": n, "estimable": True}
 

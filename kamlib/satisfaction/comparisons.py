@@ -10,7 +10,19 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import KamlibError
-from ._stats import _account_codes, _frame_html, _mean_ci, _nps_points, _numeric, _top_flag, _unit_values, _warn
+from ._stats import (
+    _account_codes,
+    _frame_html,
+    _mean_ci,
+    _msg,
+    _nps_points,
+    _numeric,
+    _top_flag,
+    _unique,
+    _unit,
+    _unit_values,
+    _warn,
+)
 from .surveys import _item_columns, _prepare, _settings, _sorted_waves
 
 
@@ -29,13 +41,26 @@ class GroupTestResult:
     groups: pd.DataFrame
     correction: str = "holm"
     aggregate: str = "account"
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
     def _repr_html_(self) -> str:
         return _frame_html(self.table)
+
+
+def _by(b: str) -> dict:
+    """``by_zh`` / ``by_en`` parameters: the grouping's header, or its name when it has none."""
+    from ..i18n import COLUMNS, column_label
+
+    return {f"by_{lg}": column_label(b, lg, "satisfaction") if b in COLUMNS else str(b) for lg in ("zh", "en")}
+
+
+def _meas(m: str, ltr: bool = False) -> dict:
+    from .display import measure_label
+
+    return {f"measure_{lg}": measure_label(m, lg, ltr=ltr) for lg in ("zh", "en")}
 
 
 def _measures(s: pd.DataFrame, st, constructs) -> dict[str, tuple[pd.Series, int | None]]:
@@ -104,7 +129,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
     agg = aggregate or st.aggregate
     s = _prepare(surveys, "group_tests", wave)
     constructs = _item_columns(s, st.constructs, "group_tests")
-    msgs: list[str] = []
+    msgs: list = []
     by = list(st.group_by if by is None else by)
     meas = _measures(s, st, constructs)
     acc = _account_codes(s["customer_id"])
@@ -117,7 +142,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
         elif customers is not None and b in customers.columns:
             g = s["customer_id"].map(customers[b].astype("string"))
         else:
-            _warn(msgs, f"Group comparison by {b!r} skipped: no such column in the surveys or customer frame.")
+            _warn(msgs, _msg("group_missing", **_by(b)))
             continue
         for mname, (v, scale) in meas.items():
             d = pd.DataFrame({"acc": acc, "g": g, "v": v}).dropna()
@@ -127,9 +152,12 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
             small = sizes[sizes < st.min_n]
             if len(small) and b not in warned:
                 warned.add(b)  # one warning per grouping, not per measure
-                _warn(msgs, f"{b}: group(s) {[str(x) for x in small.index]} have fewer than {st.min_n} "
-                            f"{'accounts' if agg == 'account' else 'responses'} and are left out of the tests "
-                            "(shown as not estimable).")
+                from .display import group_label
+
+                _warn(msgs, _msg("group_small", min_n=st.min_n, **_by(b),
+                                 **_unit("accounts" if agg == "account" else "responses"),
+                                 groups_zh="、".join(group_label(x, "zh") for x in small.index),
+                                 groups_en=", ".join(group_label(x, "en") for x in small.index)))
             keep = [k for k in sizes.index if sizes[k] >= st.min_n]
             for lvl in sizes.index:
                 vv = d.loc[d["g"] == lvl, "v"]
@@ -154,7 +182,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
             n = int(len(d))
             row["n"] = n
             if np.ptp(d["v"].to_numpy()) == 0:
-                _warn(msgs, f"{b} / {mname}: every unit has the same value; no test is possible.")
+                _warn(msgs, _msg("group_constant", **_by(b), **_meas(mname, ltr=True)))
                 row["test"] = "not estimable"
                 rows.append(row)
                 continue
@@ -174,8 +202,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
                     chi2, p, _, expected = stats.chi2_contingency(tab.to_numpy(), correction=False)
                     if (expected < 5).any() and f"chi2:{b}" not in warned:
                         warned.add(f"chi2:{b}")
-                        _warn(msgs, f"{b}: some expected top-2-box counts are below 5, so the chi-square "
-                                    "p-values are approximate.")
+                        _warn(msgs, _msg("chi2_approx", **_by(b)))
                     row.update(chi2=float(chi2), chi2_p=float(p), cramers_v=float(np.sqrt(chi2 / n)))
             rows.append(row)
     cols = ["by", "measure", "test", "k", "n", "statistic", "p", "p_adj", "effect", "effect_name", "chi2",
@@ -191,7 +218,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
     t = t.reindex(columns=cols + ["unit"])
     gt = pd.DataFrame(grows, columns=["by", "measure", "group", "n", "mean", "ci_lower", "ci_upper", "top_box",
                                       "estimable"])
-    return GroupTestResult(t, gt, st.correction, agg, tuple(dict.fromkeys(msgs)))
+    return GroupTestResult(t, gt, st.correction, agg, _unique(msgs))
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,7 +236,7 @@ class WaveChangeResult:
     waves: tuple[str, ...] = ()
     aggregate: str = "account"
     correction: str = "holm"
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
     overall: str = "overall"
 
     def to_frame(self) -> pd.DataFrame:
@@ -233,7 +260,7 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
     agg = aggregate or st.aggregate
     s = _prepare(surveys, "wave_change")
     constructs = _item_columns(s, st.constructs, "wave_change")
-    msgs: list[str] = []
+    msgs: list = []
     waves = _sorted_waves(s["_wave"])
     meas: dict[str, tuple[pd.Series, tuple[float, float]]] = {}
     if st.overall in s.columns:
@@ -258,8 +285,7 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
                              "estimable": ok})
     levels = pd.DataFrame(lvl_rows, columns=["measure", "wave", "estimate", "ci_lower", "ci_upper", "n", "estimable"])
     if len(waves) < 2:
-        _warn(msgs, f"Wave comparison not possible: the surveys hold {len(waves)} wave(s) "
-                    f"({', '.join(waves) or 'none'}); at least two are needed.")
+        _warn(msgs, _msg("one_wave", k=len(waves), waves=", ".join(waves) or "—"))
         return WaveChangeResult(pd.DataFrame(columns=cols), levels, tuple(waves), agg, st.correction, tuple(msgs),
                                 st.overall)
     rows = []
@@ -294,8 +320,8 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
                 row.update(test="Welch t (independent waves)", diff=diff, ci_lower=diff - h, ci_upper=diff + h,
                            p=float(r.pvalue) if se > 0 else np.nan, estimable=se > 0)
             else:
-                _warn(msgs, f"{mname} {wa}→{wb_}: too few units ({len(ua)}, {len(ub)}; {len(both)} paired) for "
-                            f"a test (minimum {st.min_n}).")
+                _warn(msgs, _msg("wave_few", wa=wa, wb=wb_, na=len(ua), nb=len(ub), npaired=len(both),
+                                 min_n=st.min_n, **_meas(mname)))
             rows.append(row)
     t = pd.DataFrame(rows)
     ok = t["p"].notna().to_numpy()
@@ -304,5 +330,5 @@ def wave_change(surveys: pd.DataFrame, settings=None, aggregate: str | None = No
         adj[ok] = adjust_pvalues(t.loc[ok, "p"].to_numpy(), st.correction)
     t["p_adj"] = adj
     return WaveChangeResult(t.reindex(columns=cols), levels, tuple(waves), agg, st.correction,
-                            tuple(dict.fromkeys(msgs)), st.overall)
+                            _unique(msgs), st.overall)
 

@@ -11,8 +11,21 @@ from scipy import stats
 
 from .. import fmt
 from ..errors import AnalysisError, StatisticalWarning
-from ._stats import _frame_html, _numeric, _warn, _z
+from ..i18n import Message
+from ._stats import _frame_html, _msg, _numeric, _warn, _z
+from .labels import construct_label
 from .surveys import _item_columns, _prepare, _settings
+
+#: the alpha warnings start with the construct they concern; cronbach_alpha alone does not know it
+_NO_PREFIX = {"prefix_zh": "", "prefix_en": ""}
+
+
+def _prefixed(m, construct) -> Message | str:
+    """An alpha warning of one construct, naming it in front."""
+    if isinstance(m, Message):
+        return Message(m.key, {**dict(m.params), "prefix_zh": f"{construct_label(construct, 'zh')}：",
+                               "prefix_en": f"{construct_label(construct, 'en')}: "})
+    return f"{construct}: {m}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,7 +46,7 @@ class AlphaResult:
     method: str = "Feldt"
     items: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     estimable: bool = True
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
         return self.items.copy()
@@ -88,22 +101,20 @@ def cronbach_alpha(items: pd.DataFrame, missing: Literal["pairwise", "listwise"]
         x = x.dropna(how="any")
     k = x.shape[1]
     n = int(len(x))
-    msgs: list[str] = []
+    msgs: list = []
     nan = float("nan")
     empty = pd.DataFrame(index=pd.Index(list(items.columns), name="item"),
                          columns=["n", "mean", "sd", "item_total_r", "alpha_if_deleted"], dtype="float64")
     if k < 2:
-        _warn(msgs, f"Cronbach's alpha needs at least 2 items; got {k} ({list(items.columns)}). "
-                    "A single-item construct has no internal consistency to measure.")
+        _warn(msgs, _msg("alpha_one_item", k=k, items=", ".join(map(str, items.columns)), **_NO_PREFIX))
         return AlphaResult(nan, nan, nan, n, k, missing, ci, "Feldt", empty, False, tuple(msgs))
     if n < min_n:
-        _warn(msgs, f"Cronbach's alpha not estimable: {n} respondent(s), fewer than the minimum of {min_n}.")
+        _warn(msgs, _msg("alpha_ne_n", n=n, min_n=min_n, **_NO_PREFIX))
         return AlphaResult(nan, nan, nan, n, k, missing, ci, "Feldt", empty, False, tuple(msgs))
     c = x.cov().to_numpy()  # pandas uses pairwise-complete observations
     a = _alpha_from_cov(c)
     if not np.isfinite(a) or np.isnan(c).any():
-        _warn(msgs, "Cronbach's alpha not estimable: the items have no variance (every respondent gave the "
-                    "same answers) or too few overlapping answers.")
+        _warn(msgs, _msg("alpha_no_var", **_NO_PREFIX))
         a = nan
     rows = []
     total = x.sum(axis=1, min_count=1)
@@ -124,10 +135,9 @@ def cronbach_alpha(items: pd.DataFrame, missing: Literal["pairwise", "listwise"]
     lo = 1 - (1 - a) * stats.f.isf((1 - ci) / 2, df1, df2)
     hi = 1 - (1 - a) * stats.f.isf(1 - (1 - ci) / 2, df1, df2)
     if n < 30:
-        _warn(msgs, f"Cronbach's alpha from only {n} respondents: the interval [{lo:.2f}, {hi:.2f}] is wide.")
+        _warn(msgs, _msg("alpha_small", n=n, lo=f"{lo:.2f}", hi=f"{hi:.2f}", **_NO_PREFIX))
     if a < 0:
-        _warn(msgs, f"Cronbach's alpha is negative ({a:.2f}): the items are negatively correlated on average; "
-                    "check for reverse-coded items or a wrong construct definition.")
+        _warn(msgs, _msg("alpha_negative", a=f"{a:.2f}", **_NO_PREFIX))
     return AlphaResult(float(a), float(lo), float(hi), n, k, missing, ci, "Feldt", table, True, tuple(msgs))
 
 
@@ -138,7 +148,7 @@ class ReliabilityResult:
     table: pd.DataFrame
     alphas: dict = field(default_factory=dict, repr=False)
     missing: str = "pairwise"
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -161,14 +171,14 @@ def reliability(surveys: pd.DataFrame, settings=None) -> ReliabilityResult:
     st = _settings(settings)
     s = _prepare(surveys, "reliability")
     constructs = _item_columns(s, st.constructs, "reliability")
-    msgs: list[str] = []
+    msgs: list = []
     rows, alphas = [], {}
     for cname, items in constructs.items():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", StatisticalWarning)
             a = cronbach_alpha(_numeric(s, items), missing=st.missing, ci=st.ci, min_n=st.min_n)
         for m in a.warnings:
-            _warn(msgs, f"{cname}: {m}")
+            _warn(msgs, _prefixed(m, cname))
         del caught
         alphas[cname] = a
         rows.append({"construct": cname, "k": a.k, "alpha": a.alpha, "ci_lower": a.ci_lower,

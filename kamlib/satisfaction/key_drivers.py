@@ -10,7 +10,8 @@ import pandas as pd
 
 from .. import fmt
 from ..errors import AnalysisError, DataError
-from ._stats import _frame_html, _warn, _z
+from ._stats import _frame_html, _msg, _warn, _z
+from .labels import item_label
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,7 +32,7 @@ class DriversResult:
     thresholds: tuple[float, ...] = ()
     converged: bool = True
     estimable: bool = True
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
     cov_type: str = "model-based"
 
     def to_frame(self) -> pd.DataFrame:
@@ -105,7 +106,7 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     if not items:
         raise AnalysisError("drivers: give at least one item column")
     _z(ci)
-    msgs: list[str] = []
+    msgs: list = []
     d = data[[outcome, *items]].apply(lambda c: pd.to_numeric(c, errors="coerce")).astype("float64").dropna()
     groups = None
     if cluster is not None and cluster in data.columns:
@@ -118,13 +119,12 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     empty = pd.DataFrame(np.nan, index=pd.Index(items, name="item"), columns=cols)
     empty["quadrant"] = ""
     if n < need or d[outcome].nunique() < 2:
-        why = (f"{n} complete responses, fewer than the minimum of {need}" if n < need
-               else f"the outcome {outcome!r} does not vary")
-        _warn(msgs, f"Driver analysis not estimable: {why}.")
+        _warn(msgs, _msg("drivers_ne_n", n=n, need=need) if n < need else _msg("drivers_ne_const", outcome=outcome))
         return DriversResult(empty, outcome, n, estimable=False, warnings=tuple(msgs))
     const = [c for c in items if d[c].nunique() < 2]
     if const:
-        _warn(msgs, f"Driver analysis: item(s) {const} have a single answer value and are left out.")
+        _warn(msgs, _msg("drivers_const_items", items_zh="、".join(item_label(c, "zh") for c in const),
+                         items_en=", ".join(item_label(c, "en") for c in const)))
     use = [c for c in items if c not in const]
     if not use:
         return DriversResult(empty, outcome, n, estimable=False, warnings=tuple(msgs))
@@ -133,9 +133,7 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
     fit_rows = np.arange(n)
     if max_n is not None and n > max_n:
         fit_rows = np.sort(np.random.default_rng(random_state).choice(n, size=int(max_n), replace=False))
-        msgs.append(f"Driver model fitted on a random sample of {max_n:,} of {n:,} complete responses "
-                    f"(seed {random_state}; satisfaction.drivers_max_responses); importance and performance "
-                    "use every response.")
+        msgs.append(_msg("drivers_sample", max_n=f"{max_n:,}", n=f"{n:,}", seed=random_state))
         if groups is not None:
             groups = groups[fit_rows]
     y_fit = y.to_numpy()[fit_rows]
@@ -156,11 +154,10 @@ def drivers(data: pd.DataFrame, outcome: str, items: list[str], ci: float = 0.95
             cov_type = "model-based"
     converged = bool(res.mle_retvals.get("converged", True))
     if not converged:
-        _warn(msgs, "Ordinal logit did not converge; coefficients are unreliable (check for separation: an "
-                    "item that perfectly predicts the outcome).")
+        _warn(msgs, _msg("logit_no_converge"))
     for w in caught:
         if "Hessian" in str(w.message) or "singular" in str(w.message).lower():
-            _warn(msgs, f"Ordinal logit: {w.message}")
+            _warn(msgs, _msg("logit_hessian", message=str(w.message)))
     k = len(use)
     coef = np.asarray(res.params[:k], float)
     se = np.asarray(res.bse[:k], float)

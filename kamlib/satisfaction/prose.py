@@ -11,8 +11,9 @@ from .. import fmt
 from ..errors import AnalysisError
 from .comparisons import GroupTestResult, WaveChangeResult
 from .consistency import AlphaResult, ReliabilityResult
+from .display import effect_label, measure_label, test_label
 from .key_drivers import DriversResult
-from .labels import LABELS
+from .labels import LABELS, construct_label
 from .scores import NPSResult, TopBoxResult
 from .summary import SummaryResult
 
@@ -37,16 +38,22 @@ def _ci_txt(lo, hi, f, lang: str, ci: float = 0.95) -> str:
     return (f"{lvl} 置信区间 {f(lo)} 至 {f(hi)}" if lang == "zh" else f"{lvl} CI {f(lo)} to {f(hi)}")
 
 
+def nps_name(aggregate: str, lang: str) -> str:
+    """'按客户汇总的 NPS' / 'Account-level NPS' (or the response-level name): how the headline NPS was computed."""
+    return LABELS[f"satisfaction.nps_short_{'account' if aggregate == 'account' else 'respondent'}"][lang]
+
+
 def _sent_nps(r: NPSResult, lang: str) -> str:
     ne = tr_ne(lang)
+    name = nps_name(r.aggregate, lang)
     if not r.estimable:
-        return f"NPS：{ne}（n = {r.n}）。" if lang == "zh" else f"NPS: {ne} (n = {r.n})."
+        return f"{name}：{ne}（n = {r.n}）。" if lang == "zh" else f"{name}: {ne} (n = {r.n})."
     num = lambda v: fmt.number(v, 1)  # noqa: E731
     if lang == "zh":
-        return (f"NPS 为 {num(r.nps)}（{_ci_txt(r.ci_lower, r.ci_upper, num, lang, r.ci)}，标准误 {num(r.se)}，"
+        return (f"{name}为 {num(r.nps)}（{_ci_txt(r.ci_lower, r.ci_upper, num, lang, r.ci)}，标准误 {num(r.se)}，"
                 f"n = {r.n}）：推荐者 {fmt.pct(r.promoters)}，中立者 {fmt.pct(r.passives)}，贬损者 "
                 f"{fmt.pct(r.detractors)}。")
-    return (f"NPS is {num(r.nps)} ({_ci_txt(r.ci_lower, r.ci_upper, num, lang, r.ci)}, SE {num(r.se)}, n = {r.n}): "
+    return (f"{name} is {num(r.nps)} ({_ci_txt(r.ci_lower, r.ci_upper, num, lang, r.ci)}, SE {num(r.se)}, n = {r.n}): "
             f"{fmt.pct(r.promoters)} promoters, {fmt.pct(r.passives)} passives, {fmt.pct(r.detractors)} detractors.")
 
 
@@ -62,8 +69,8 @@ def _sent_headline(r: SummaryResult, lang: str) -> str:
     for m, row in t.iterrows():
         unit = _n_unit(int(row["n"]), row["unit"], lang)
         if not row["estimable"]:
-            out.append(f"{m.upper() if m != 'overall' else ('总体满意度' if lang == 'zh' else 'Overall')}："
-                       f"{tr_ne(lang)}（{unit}）" if lang == "zh" else f"{m}: {tr_ne(lang)} ({unit})")
+            nm = measure_label(m, lang)
+            out.append(f"{nm}：{tr_ne(lang)}（{unit}）" if lang == "zh" else f"{nm}: {tr_ne(lang)} ({unit})")
             continue
         f: Callable[[Any], str]
         if m == "csat":
@@ -72,7 +79,7 @@ def _sent_headline(r: SummaryResult, lang: str) -> str:
                     else "CSAT (share rating overall 4-5)")
         elif m == "nps":
             f = lambda v: fmt.number(v, 1)  # noqa: E731
-            name = "NPS"
+            name = nps_name(r.aggregate, lang)
         else:
             f = lambda v: fmt.number(v, 2)  # noqa: E731
             name = "总体满意度均值（1-5 分）" if lang == "zh" else "Mean overall satisfaction (1-5)"
@@ -89,7 +96,7 @@ def _sent_headline(r: SummaryResult, lang: str) -> str:
     return text + " " + _agg_note(r.aggregate, lang)
 
 
-def _sent_items(r: SummaryResult, lang: str) -> str:
+def _sent_items(r: SummaryResult, lang: str, items=None) -> str:
     if not (r.table["level"] == "item").any():
         return _NO_ITEMS[lang]
     t = r.table[r.table["estimable"].astype(bool) & (r.table["level"] == "item")]
@@ -98,13 +105,14 @@ def _sent_items(r: SummaryResult, lang: str) -> str:
     lo, hi = t["top_box"].idxmin(), t["top_box"].idxmax()
     ci_hi = _ci_txt(t.loc[hi, "top_box_lower"], t.loc[hi, "top_box_upper"], fmt.pct, lang, r.ci)
     ci_lo = _ci_txt(t.loc[lo, "top_box_lower"], t.loc[lo, "top_box_upper"], fmt.pct, lang, r.ci)
+    hi_n, lo_n = measure_label(hi, lang, items), measure_label(lo, lang, items)
     if lang == "zh":
-        return (f"满意率（前两项）最高的是 {hi}（{fmt.pct(t.loc[hi, 'top_box'])}，{ci_hi}），"
-                f"最低的是 {lo}（{fmt.pct(t.loc[lo, 'top_box'])}，{ci_lo}）。"
+        return (f"满意率（前两项）最高的是{hi_n}（{fmt.pct(t.loc[hi, 'top_box'])}，{ci_hi}），"
+                f"最低的是{lo_n}（{fmt.pct(t.loc[lo, 'top_box'])}，{ci_lo}）。"
                 + _agg_note(r.aggregate, lang))
-    return (f"The highest top-2-box share is {hi} ({fmt.pct(t.loc[hi, 'top_box'])}, "
+    return (f"The highest top-2-box share is {hi_n} ({fmt.pct(t.loc[hi, 'top_box'])}, "
             f"{_ci_txt(t.loc[hi, 'top_box_lower'], t.loc[hi, 'top_box_upper'], fmt.pct, lang, r.ci)}), the lowest "
-            f"{lo} ({fmt.pct(t.loc[lo, 'top_box'])}, "
+            f"{lo_n} ({fmt.pct(t.loc[lo, 'top_box'])}, "
             f"{_ci_txt(t.loc[lo, 'top_box_lower'], t.loc[lo, 'top_box_upper'], fmt.pct, lang, r.ci)}). "
             + _agg_note(r.aggregate, lang))
 
@@ -120,7 +128,8 @@ def _sent_reliability(r: ReliabilityResult, lang: str) -> str:
     if not len(r.table):
         return _NO_ITEMS[lang]
     parts = []
-    for c, row in r.table.iterrows():
+    for code, row in r.table.iterrows():
+        c = construct_label(code, lang)
         if not row["estimable"]:
             why = ("单题维度" if row["k"] < 2 else tr_ne(lang)) if lang == "zh" else (
                 "single item" if row["k"] < 2 else tr_ne(lang))
@@ -130,7 +139,8 @@ def _sent_reliability(r: ReliabilityResult, lang: str) -> str:
         ci_t = _ci_txt(row["ci_lower"], row["ci_upper"], n3, lang)
         parts.append(f"{c} α = {n3(row['alpha'])}（{ci_t}）" if lang == "zh"
                      else f"{c} alpha = {n3(row['alpha'])} ({ci_t})")
-    weak = r.table[r.table["estimable"].astype(bool) & (r.table["alpha"] < 0.7)].index.tolist()
+    weak = [construct_label(c, lang) for c in
+            r.table[r.table["estimable"].astype(bool) & (r.table["alpha"] < 0.7)].index]
     if lang == "zh":
         s = ("；".join(parts) + "。置信区间采用 Feldt 方法，缺失答案按"
              + ("成对删除" if r.missing == "pairwise" else "列表删除") + "处理。")
@@ -143,20 +153,20 @@ def _sent_reliability(r: ReliabilityResult, lang: str) -> str:
     return s
 
 
-_NAMES_ZH = {"tier": "客户等级", "segment": "细分群", "segment_name": "细分群", "respondent_role": "受访者角色",
-             "region": "区域", "size_band": "规模", "industry": "行业", "business_unit": "事业部",
-             "overall": "总体满意度", "nps": "NPS", "csat": "CSAT"}
-
-
 def _p_eq(p) -> str:
     """'= 0.012' or '< 0.001', to follow 'p ' in a sentence."""
     s = fmt.pvalue(p)
     return s.replace("<", "< ") if s.startswith("<") else f"= {s}"
 
 
-def _name(code, lang: str) -> str:
-    """Display name of a grouping or measure code in ``lang`` (construct names pass through)."""
-    return _NAMES_ZH.get(str(code), str(code)) if lang == "zh" else str(code)
+def _name(code, lang: str, ltr: bool = False) -> str:
+    """Display name of a grouping or measure code in ``lang`` (registered constructs translated)."""
+    from ..i18n import COLUMNS, column_label
+
+    c = str(code)
+    if c in COLUMNS:
+        return column_label(c, lang, "satisfaction")
+    return measure_label(c, lang, ltr=ltr)
 
 
 def _min_p(row) -> float:
@@ -172,15 +182,16 @@ def _sent_groups(r: GroupTestResult, lang: str) -> str:
         head = f"共 {len(t)} 项分组比较（多重检验校正：{corr}）。"
         if not len(sig):
             return head + "校正后没有显著差异（p < 0.05）。"
-        items = [f"{_name(row['by'], lang)}间的{_name(row['measure'], lang)}（校正后 p {_p_eq(_min_p(row))}，"
-                 f"{row['effect_name']} = {fmt.number(row['effect'], 3)}）" for _, row in sig.iterrows()]
+        items = [f"{_name(row['by'], lang)}间的{_name(row['measure'], lang, True)}（校正后 p {_p_eq(_min_p(row))}，"
+                 f"{effect_label(row['effect_name'], lang)} = {fmt.number(row['effect'], 3)}）"
+                 for _, row in sig.iterrows()]
         return head + "校正后存在显著差异：" + "；".join(items) + "。"
     head = f"{len(t)} group comparisons ({corr} correction)."
     if not len(sig):
         return head + " No difference is significant after correction (p < 0.05)."
-    items = [f"{_name(row['measure'], lang)} by {_name(row['by'], lang)} (adjusted p = "
+    items = [f"{_name(row['measure'], lang, True)} by {_name(row['by'], lang).lower()} (adjusted p = "
              f"{fmt.pvalue(_min_p(row))}, "
-             f"{row['effect_name']} = {fmt.number(row['effect'], 3)})" for _, row in sig.iterrows()]
+             f"{effect_label(row['effect_name'], lang)} = {fmt.number(row['effect'], 3)})" for _, row in sig.iterrows()]
     return head + " Significant after correction: " + "; ".join(items) + "."
 
 
@@ -199,10 +210,11 @@ def _sent_waves(r: WaveChangeResult, lang: str) -> str:
             if lang == "zh":
                 out.append(f"{_name(row['measure'], lang)} 从 {row['wave_a']} 到 {row['wave_b']} "
                            f"{'上升' if d > 0 else '下降'} "
-                           f"{f(abs(d))}（校正后 p {_p_eq(row['p_adj'])}，{row['test']}）")
+                           f"{f(abs(d))}（校正后 p {_p_eq(row['p_adj'])}，{test_label(row['test'], lang)}）")
             else:
                 out.append(f"{_name(row['measure'], lang)} {'rose' if d > 0 else 'fell'} by {f(abs(d))} "
-                           f"from {row['wave_a']} to {row['wave_b']} (adjusted p {_p_eq(row['p_adj'])}, {row['test']})")
+                           f"from {row['wave_a']} to {row['wave_b']} (adjusted p {_p_eq(row['p_adj'])}, "
+                           f"{test_label(row['test'], lang)})")
     npair = int(t["n_paired"].max())
     # the level of all surveyed accounts mixes real change with a change of who answered; say both
     ov = t[(t["measure"] == r.overall) & t["estimable"].astype(bool)]
@@ -231,26 +243,27 @@ def _sent_waves(r: WaveChangeResult, lang: str) -> str:
                    else "No measure changed significantly after correction.")
 
 
-def _sent_drivers(r: DriversResult, lang: str) -> str:
+def _sent_drivers(r: DriversResult, lang: str, items=None) -> str:
     if not r.estimable:
         return (f"驱动因素分析：{tr_ne(lang)}（n = {r.n}）。" if lang == "zh"
                 else f"Driver analysis: {tr_ne(lang)} (n = {r.n}).")
     s = r.summary.dropna(subset=["importance"])
-    top = s.index[:3].tolist()
-    focus = s.index[s["quadrant"] == "focus"].tolist()
+    top = [measure_label(i, lang, items) for i in s.index[:3]]
+    focus = [measure_label(i, lang, items) for i in s.index[s["quadrant"] == "focus"]]
+    first = s.index[0]
     if lang == "zh":
         txt = (f"基于 {fmt.integer(r.n)} 份答卷的有序 logit 模型（McFadden 伪 R² = {fmt.number(r.pseudo_r2, 2)}），"
                f"对总体满意度影响最大的题项依次为 {'、'.join(top)}；"
-               f"其中 {top[0]} 每提高 1 分，总体满意度更高一级的几率乘以 {fmt.number(s.loc[top[0], 'odds_ratio'], 2)}"
-               f"（相对重要性 {fmt.pct(s.loc[top[0], 'importance'])}）。")
+               f"其中 {top[0]} 每提高 1 分，总体满意度更高一级的几率乘以 {fmt.number(s.loc[first, 'odds_ratio'], 2)}"
+               f"（相对重要性 {fmt.pct(s.loc[first, 'importance'])}）。")
         txt += (f"重要但表现偏低、应优先改进的题项：{'、'.join(focus)}。" if focus else "没有“重要但表现偏低”的题项。")
         if r.cov_type.startswith("cluster"):
             txt += "标准误按客户聚类稳健估计（同一客户的多位受访者不视为独立）。"
         return txt
     txt = (f"An ordinal logit on {fmt.integer(r.n)} responses (McFadden pseudo-R² {fmt.number(r.pseudo_r2, 2)}) "
            f"ranks {', '.join(top)} as the strongest drivers of overall satisfaction; one point more on {top[0]} "
-           f"multiplies the odds of a higher overall rating by {fmt.number(s.loc[top[0], 'odds_ratio'], 2)} "
-           f"(relative importance {fmt.pct(s.loc[top[0], 'importance'])}).")
+           f"multiplies the odds of a higher overall rating by {fmt.number(s.loc[first, 'odds_ratio'], 2)} "
+           f"(relative importance {fmt.pct(s.loc[first, 'importance'])}).")
     txt += (f" Important but under-performing (concentrate here): {', '.join(focus)}." if focus
             else " No item is both important and under-performing.")
     if r.cov_type.startswith("cluster"):
@@ -258,8 +271,10 @@ def _sent_drivers(r: DriversResult, lang: str) -> str:
     return txt
 
 
-def sentences(result, lang: str = "zh") -> str:
-    """Narrative for a satisfaction result in ``lang`` ("zh"/"en"); every number comes from ``result``."""
+def sentences(result, lang: str = "zh", items=None) -> str:
+    """Narrative for a satisfaction result in ``lang`` ("zh"/"en"); every number comes from ``result``.
+
+    ``items`` maps item and construct codes to display names (:func:`~kamlib.satisfaction.item_labels`)."""
     if lang not in ("zh", "en"):
         from ..i18n import tr
 
@@ -273,7 +288,7 @@ def sentences(result, lang: str = "zh") -> str:
         return (f"前 {result.box} 项满意率为 {fmt.pct(result.share)}（{ci_t}，n = {result.n}）。" if lang == "zh"
                 else f"Top-{result.box}-box share is {fmt.pct(result.share)} ({ci_t}, n = {result.n}).")
     if isinstance(result, SummaryResult):
-        return _sent_headline(result, lang) if result.kind == "headline" else _sent_items(result, lang)
+        return _sent_headline(result, lang) if result.kind == "headline" else _sent_items(result, lang, items)
     if isinstance(result, ReliabilityResult):
         return _sent_reliability(result, lang)
     if isinstance(result, AlphaResult):
@@ -288,7 +303,7 @@ def sentences(result, lang: str = "zh") -> str:
     if isinstance(result, WaveChangeResult):
         return _sent_waves(result, lang)
     if isinstance(result, DriversResult):
-        return _sent_drivers(result, lang)
+        return _sent_drivers(result, lang, items)
     raise AnalysisError(f"sentences: no narrative for {type(result).__name__}")
 
 
@@ -306,9 +321,9 @@ def coverage_sentence(customers: pd.DataFrame, lang: str = "zh") -> str:
     if lang == "zh":
         return (f"{fmt.integer(n)} 个客户中有 {fmt.integer(int(surveyed.sum()))} 个参与过满意度调查，覆盖收入的 "
                 f"{fmt.pct(share)}；其中 {dis} 个客户的总体满意度均值低于 3 分（“不满意”），涉及收入 "
-                f"{fmt.money(dis_rev, 'zh')}。满意度字段以 sat_ 前缀并入客户表，供价值与流失分析使用。")
+                f"{fmt.money(dis_rev, 'zh')}。客户层面的满意度已并入客户表，供价值与流失分析使用。")
     return (f"{fmt.integer(int(surveyed.sum()))} of {fmt.integer(n)} accounts answered a satisfaction survey, "
             f"covering {fmt.pct(share)} of revenue; {dis} of them have a mean overall rating below 3 "
-            f"(dissatisfied), carrying {fmt.money(dis_rev, 'en')} of revenue. The satisfaction columns join the "
-            "customer frame with the prefix sat_ for the value and churn analyses.")
+            f"(dissatisfied), carrying {fmt.money(dis_rev, 'en')} of revenue. Account-level satisfaction joins the "
+            "customer frame for the value and churn analyses.")
 

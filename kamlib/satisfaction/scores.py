@@ -7,12 +7,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from ._stats import _as_float, _check_range, _frame_html, _warn, _wilson, _z
+from ._stats import _as_float, _check_range, _frame_html, _msg, _warn, _wilson, _z
 
 
 @dataclass(frozen=True, eq=False)
 class NPSResult:
-    """Net Promoter Score with its multinomial standard error (all in points, -100..100)."""
+    """Net Promoter Score with its standard error (all in points, -100..100).
+
+    ``aggregate`` says how it was computed: ``"respondent"`` (every response once, multinomial standard
+    error) or ``"account"`` (each account's NPS first, then the mean over accounts with a t interval; the
+    shares are the mean shares of the accounts, so ``nps == 100 * (promoters - detractors)`` either way).
+    """
 
     nps: float
     se: float
@@ -24,7 +29,8 @@ class NPSResult:
     n: int
     ci: float = 0.95
     estimable: bool = True
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
+    aggregate: str = "respondent"
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{k: getattr(self, k) for k in ("nps", "se", "ci_lower", "ci_upper", "promoters",
@@ -62,9 +68,9 @@ def nps(scores, ci: float = 0.95, min_n: int = 2) -> NPSResult:
     x = x[~np.isnan(x)]
     _check_range(x, 0, 10, "nps")
     n = int(len(x))
-    msgs: list[str] = []
+    msgs: list = []
     if n < max(1, min_n):
-        _warn(msgs, f"NPS not estimable: {n} answer(s), fewer than the minimum of {min_n}.")
+        _warn(msgs, _msg("nps_ne", n=n, min_n=min_n))
         nan = float("nan")
         return NPSResult(nan, nan, nan, nan, nan, nan, nan, n, ci, False, tuple(msgs))
     pp = float(np.mean(x >= 9))
@@ -73,10 +79,9 @@ def nps(scores, ci: float = 0.95, min_n: int = 2) -> NPSResult:
     score = 100.0 * (pp - pd_)
     se = 100.0 * float(np.sqrt(max(pp + pd_ - (pp - pd_) ** 2, 0.0) / n))
     if se == 0.0:
-        _warn(msgs, f"NPS: all {n} answers fall in one category, so the standard error is 0 and the interval "
-                    "is degenerate; the true NPS is still uncertain with this few answers.")
+        _warn(msgs, _msg("nps_one_category", n=n))
     elif n < 30:
-        _warn(msgs, f"NPS from only {n} answers: the Wald interval is approximate and wide.")
+        _warn(msgs, _msg("nps_small", n=n))
     lo = max(-100.0, score - z * se)
     hi = min(100.0, score + z * se)
     return NPSResult(score, se, lo, hi, pp, pa, pd_, n, ci, True, tuple(msgs))
@@ -94,7 +99,7 @@ class TopBoxResult:
     scale: int = 5
     ci: float = 0.95
     estimable: bool = True
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{k: getattr(self, k) for k in ("share", "ci_lower", "ci_upper", "n", "box",
@@ -130,14 +135,14 @@ def top_box(responses, box: int = 2, scale: int = 5, ci: float = 0.95, min_n: in
     x = x[~np.isnan(x)]
     _check_range(x, 1, scale, f"top_box (1-{scale} scale)")
     n = int(len(x))
-    msgs: list[str] = []
+    msgs: list = []
     if n < max(1, min_n):
-        _warn(msgs, f"Top-{box}-box share not estimable: {n} answer(s), fewer than the minimum of {min_n}.")
+        _warn(msgs, _msg("topbox_ne", box=box, n=n, min_n=min_n))
         nan = float("nan")
         return TopBoxResult(nan, nan, nan, n, box, scale, ci, False, tuple(msgs))
     k = float(np.sum(x >= scale - box + 1))
     lo, hi = _wilson(k, n, z)
     if n < 30:
-        _warn(msgs, f"Top-{box}-box share from only {n} answers: the interval is wide.")
+        _warn(msgs, _msg("topbox_small", box=box, n=n))
     return TopBoxResult(k / n, lo, hi, n, box, scale, ci, True, tuple(msgs))
 

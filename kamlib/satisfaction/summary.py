@@ -13,15 +13,16 @@ from ._stats import (
     _frame_html,
     _mean_ci,
     _mean_stat,
-    _nps_points,
+    _msg,
     _numeric,
     _share_stat,
     _top_flag,
-    _unit_values,
+    _unique,
+    _unit,
     _warn,
 )
-from .labels import likert_label
-from .scores import nps
+from .labels import item_label, likert_label
+from .scores import NPSResult, nps
 from .surveys import _check_surveys, _item_columns, _prepare, _settings, _settings_fields, _waves
 
 #: Likert scale points 5..1 with their labels
@@ -119,7 +120,9 @@ class SummaryResult:
     aggregate: str = "account"
     ci: float = 0.95
     kind: str = "summary"
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()
+    #: the headline NPS with its promoter / passive / detractor shares (the same number as the table's row)
+    nps: NPSResult | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -150,40 +153,50 @@ def headline(surveys: pd.DataFrame, settings=None, aggregate: str | None = None,
     st = _settings(settings)
     agg = aggregate or st.aggregate
     s = _prepare(surveys, "headline", wave)
-    msgs: list[str] = []
+    msgs: list = []
     acc = s["customer_id"]
     rows = {}
+    nps_res: NPSResult | None = None
     unit = "accounts" if agg == "account" else "responses"
     if st.overall in s.columns:
         o = pd.to_numeric(s[st.overall], errors="coerce").astype("float64")
         rows["csat"] = _share_stat(_top_flag(o, 2, 5), acc, agg, st.ci, st.min_n, "CSAT", msgs)
-        rows["overall"] = _mean_stat(o, acc, agg, st.ci, st.min_n, "Mean overall satisfaction", msgs, (1, 5))
+        rows["overall"] = _mean_stat(o, acc, agg, st.ci, st.min_n, {"zh": "总体满意度均值", "en": "Mean overall "
+                                     "satisfaction"}, msgs, (1, 5))
     if st.nps in s.columns:
         x = pd.to_numeric(s[st.nps], errors="coerce").astype("float64")
-        if agg == "respondent":
-            r = nps(x, ci=st.ci, min_n=st.min_n)
-            msgs.extend(r.warnings)
-            rows["nps"] = {"estimate": r.nps, "se": r.se, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
-                           "n": r.n, "estimable": r.estimable}
-        else:
-            v = _unit_values(_nps_points(x), acc, "account")
-            if len(v) < st.min_n:
-                _warn(msgs, f"NPS: not estimable ({len(v)} accounts < minimum {st.min_n}).")
-                rows["nps"] = {"estimate": np.nan, "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
-                               "n": int(len(v)), "estimable": False}
-            else:
-                m, lo, hi, se, n = _mean_ci(v, st.ci, -100.0, 100.0)
-                if se == 0:
-                    _warn(msgs, f"NPS: all {n} accounts have the same NPS, so the interval is degenerate.")
-                rows["nps"] = {"estimate": m, "se": se, "ci_lower": lo, "ci_upper": hi, "n": n,
-                               "estimable": True}
+        nps_res = _headline_nps(x, acc, agg, st, msgs)
+        rows["nps"] = {"estimate": nps_res.nps, "se": nps_res.se, "ci_lower": nps_res.ci_lower,
+                       "ci_upper": nps_res.ci_upper, "n": nps_res.n, "estimable": nps_res.estimable}
     t = pd.DataFrame.from_dict(rows, orient="index",
                                columns=["estimate", "se", "ci_lower", "ci_upper", "n", "estimable"])
     t["unit"] = unit
     t.index.name = "measure"
     if len(t) and (t["n"] < 30).any() and t["estimable"].all():
-        _warn(msgs, f"Headline figures rest on fewer than 30 {unit}: intervals are wide.")
-    return SummaryResult(t, agg, st.ci, "headline", tuple(msgs))
+        _warn(msgs, _msg("headline_small", **_unit(unit)))
+    return SummaryResult(t, agg, st.ci, "headline", tuple(msgs), nps_res)
+
+
+def _headline_nps(x: pd.Series, acc: pd.Series, agg: str, st, msgs: list) -> NPSResult:
+    """The headline NPS: of responses (``agg="respondent"``) or the mean of the accounts' NPS, with the mean
+    promoter / passive / detractor shares of the accounts (so the figure shows the table's number)."""
+    if agg == "respondent":
+        r = nps(x, ci=st.ci, min_n=st.min_n)
+        msgs.extend(r.warnings)
+        return r
+    ok = x.notna()
+    shares = pd.DataFrame({"p": (x[ok] >= 9).astype("float64"), "d": (x[ok] <= 6).astype("float64")})
+    per_acc = shares.groupby(acc[ok]).mean()
+    v = 100.0 * (per_acc["p"] - per_acc["d"])
+    nan = float("nan")
+    if len(v) < st.min_n:
+        _warn(msgs, _msg("nps_ne_accounts", n=len(v), min_n=st.min_n))
+        return NPSResult(nan, nan, nan, nan, nan, nan, nan, int(len(v)), st.ci, False, (), "account")
+    m, lo, hi, se, n = _mean_ci(v, st.ci, -100.0, 100.0)
+    if se == 0:
+        _warn(msgs, _msg("nps_degenerate_accounts", n=n))
+    pp, pd_ = float(per_acc["p"].mean()), float(per_acc["d"].mean())
+    return NPSResult(m, se, lo, hi, pp, 1.0 - pp - pd_, pd_, n, st.ci, True, (), "account")
 
 
 @dataclass(frozen=True, eq=False)
@@ -264,8 +277,10 @@ def item_summary(surveys: pd.DataFrame, settings=None, aggregate: str | None = N
     rows = []
 
     def one(name, level, construct, v):
-        m = _mean_stat(v, acc, agg, st.ci, st.min_n, f"Mean of {name}", msgs, (1, scale))
-        tb = _share_stat(_top_flag(v, box, scale), acc, agg, st.ci, st.min_n, f"Top-{box}-box of {name}", msgs)
+        zh, en = item_label(name, "zh", st.constructs), item_label(name, "en", st.constructs)
+        m = _mean_stat(v, acc, agg, st.ci, st.min_n, {"zh": f"{zh}均值", "en": f"Mean of {en}"}, msgs, (1, scale))
+        tb = _share_stat(_top_flag(v, box, scale), acc, agg, st.ci, st.min_n,
+                         {"zh": f"{zh}满意率", "en": f"Top-{box}-box of {en}"}, msgs)
         rows.append({"name": name, "level": level, "construct": construct, "mean": m["estimate"],
                      "mean_lower": m["ci_lower"], "mean_upper": m["ci_upper"], "top_box": tb["estimate"],
                      "top_box_lower": tb["ci_lower"], "top_box_upper": tb["ci_upper"], "n": m["n"],
@@ -282,5 +297,5 @@ def item_summary(surveys: pd.DataFrame, settings=None, aggregate: str | None = N
         one(st.overall, "overall", "", pd.to_numeric(s[st.overall], errors="coerce").astype("float64"))
     t = pd.DataFrame(rows, columns=["name", "level", "construct", "mean", "mean_lower", "mean_upper", "top_box",
                                     "top_box_lower", "top_box_upper", "n", "estimable"]).set_index("name")
-    return SummaryResult(t, agg, st.ci, "items", tuple(dict.fromkeys(msgs)))
+    return SummaryResult(t, agg, st.ci, "items", _unique(msgs))
 

@@ -30,6 +30,39 @@ LABELS: dict[str, dict[str, str]] = {
     "segmentation.pc": {"zh": "主成分", "en": "PC"},
     "segmentation.method": {"zh": "方法说明", "en": "Method"},
     "segmentation.typical": {"zh": "中等、表现平稳", "en": "Mid-range, typical"},
+    "segmentation.median_of": {"zh": "{feature}（中位数）", "en": "{feature} (median)"},
+    "segmentation.overrepresented_of": {"zh": "显著偏多的{feature}", "en": "Over-represented {feature_lower}"},
+    "segmentation.yes": {"zh": "是", "en": "yes"},
+    "segmentation.no": {"zh": "否", "en": "no"},
+    "segmentation.numeric": {"zh": "数值", "en": "numeric"},
+    "segmentation.categorical": {"zh": "类别", "en": "categorical"},
+    "segmentation.relative_score": {"zh": "相对得分（1 = 最优）", "en": "Relative score (1 = best)"},
+    # table headers (kamlib.i18n.column_label(name, lang, "segmentation"))
+    "segmentation.col.segment": {"zh": "细分", "en": "Segment"},
+    "segmentation.col.name": {"zh": "细分名称", "en": "Segment name"},
+    "segmentation.col.customers": {"zh": "客户数", "en": "Customers"},
+    "segmentation.col.customer_share": {"zh": "客户占比", "en": "Share of customers"},
+    "segmentation.col.revenue": {"zh": "收入", "en": "Revenue"},
+    "segmentation.col.revenue_share": {"zh": "收入占比", "en": "Revenue share"},
+    "segmentation.col.attribute": {"zh": "属性", "en": "Attribute"},
+    "segmentation.col.level": {"zh": "类别", "en": "Category"},
+    "segmentation.col.share_in_segment": {"zh": "细分内占比", "en": "Share in segment"},
+    "segmentation.col.overall_share": {"zh": "整体占比", "en": "Overall share"},
+    "segmentation.col.lift": {"zh": "倍数", "en": "Lift"},
+    "segmentation.col.feature": {"zh": "特征", "en": "Feature"},
+    "segmentation.col.kind": {"zh": "类型", "en": "Kind"},
+    "segmentation.col.transform": {"zh": "变换", "en": "Transform"},
+    "segmentation.col.center": {"zh": "中心（中位数）", "en": "Centre (median)"},
+    "segmentation.col.scale": {"zh": "尺度（四分位距）", "en": "Scale (IQR)"},
+    "segmentation.col.weight": {"zh": "权重", "en": "Weight"},
+    "segmentation.col.n_imputed": {"zh": "中位数填补数", "en": "Imputed (median)"},
+    "segmentation.col.used": {"zh": "使用", "en": "Used"},
+    "segmentation.col.k": {"zh": "细分数 k", "en": "k"},
+    "segmentation.col.chosen": {"zh": "选定", "en": "Chosen"},
+    "segmentation.col.silhouette": {"zh": "轮廓系数（越高越好）", "en": "Silhouette (higher is better)"},
+    "segmentation.col.calinski_harabasz": {"zh": "CH 指数（越高越好）", "en": "Calinski-Harabasz (higher is better)"},
+    "segmentation.col.davies_bouldin": {"zh": "DB 指数（越低越好）", "en": "Davies-Bouldin (lower is better)"},
+    "segmentation.col.bic": {"zh": "BIC（越低越好）", "en": "BIC (lower is better)"},
 }
 
 # feature -> (zh label, en label)
@@ -67,6 +100,9 @@ TRAITS = {
     "value_fit": (("需求匹配高", "good fit"), ("需求匹配低", "poor fit")),
     "procurement_fit": (("采购匹配高", "easy to buy from us"), ("采购匹配低", "hard procurement fit")),
 }
+# every feature name is also a table header
+LABELS.update({f"segmentation.col.{c}": {"zh": zh, "en": en} for c, (zh, en) in FEATURE_LABELS.items()
+               if f"segmentation.col.{c}" not in LABELS})
 LEAD_TRAITS = ("revenue", "revenue_last_12m", "gross_profit")
 RULE_TEXT = {
     "silhouette": ("轮廓系数最高（差距在 {tol} 以内时取较小的 k）",

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .. import fmt
+from ..errors import KamlibError
+from ..i18n import column_label
 from .constants import MISSING_LEVEL, MONEY_COLUMNS
-from .labels import check_lang, feature_label, text
+from .labels import LABELS, check_lang, feature_label, text
 from .profiles import overrepresented
 from .result import SegmentationResult
 
@@ -50,7 +52,7 @@ def crosstab(result: SegmentationResult, other: pd.Series, normalize: bool | str
         tab[text("segmentation.total", lang)] = tab.sum(axis=1)
     tab.index = [text("segmentation.total", lang) if j == "__total__" else f"{j} {result.names.get(int(j), '')}"
                  for j in tab.index]
-    tab.index.name = text("segmentation.segment", lang)
+    tab.index.name = _col("segment", lang)
     tab.columns = [tier_label(c, lang) for c in tab.columns]
     tab.columns.name = None
     return tab
@@ -94,16 +96,29 @@ def segment_table(result: SegmentationResult, lang: str | None = None, formatted
             formats[c] = "pct"
         elif c in ("order_count", "recency_days", "tenure_days", "days_to_pay", "dso"):
             formats[c] = "int"
-    labels = {c: text(f"segmentation.{c}", lang) for c in ("name", "customers", "customer_share", "revenue",
-                                                         "revenue_share") if c in p.columns}
+    labels = {c: _col(c, lang) for c in ("name", "customers", "customer_share", "revenue", "revenue_share")
+              if c in p.columns}
     for c in feats:
         if c not in labels:
-            labels[c] = feature_label(c, lang) + (" (中位数)" if lang == "zh" else " (median)")
+            labels[c] = LABELS["segmentation.median_of"][lang].format(feature=_feature_col(c, lang))
     for c in top:
-        labels[c] = f"{text('segmentation.overrepresented', lang)}: {feature_label(c[4:], lang)}"
+        f = _feature_col(c[4:], lang)
+        labels[c] = LABELS["segmentation.overrepresented_of"][lang].format(feature=f, feature_lower=f.lower())
     out = fmt.format_frame(p, formats, lang=check_lang(lang), labels=labels)
-    out.index.name = text("segmentation.segment", lang)
+    out.index.name = _col("segment", lang)
     return out
+
+
+def _col(name: str, lang: str) -> str:
+    return column_label(name, lang, "segmentation")
+
+
+def _feature_col(name: str, lang: str) -> str:
+    """A feature's header: the registered one, else the feature label (a column the params file added)."""
+    try:
+        return _col(name, lang)
+    except KamlibError:   # a custom feature column has no registered header; its label is the best name
+        return feature_label(name, lang)
 
 
 def scores_table(result: SegmentationResult, lang: str | None = None) -> pd.DataFrame:
@@ -126,9 +141,9 @@ def scores_table(result: SegmentationResult, lang: str | None = None) -> pd.Data
     out = pd.DataFrame(index=s.index)
     for c in s.columns:
         digits = 3 if c in ("silhouette", "davies_bouldin") else 0
-        out[text(f"segmentation.{c}", lang)] = [fmt.number(v, digits, check_lang(lang)) for v in s[c]]
-    out[text("segmentation.chosen", lang)] = ["✓" if c else "" for c in chosen]
-    out.index.name = "k"
+        out[_col(c, lang)] = [fmt.number(v, digits, check_lang(lang)) for v in s[c]]
+    out[_col("chosen", lang)] = ["✓" if c else "" for c in chosen]
+    out.index.name = _col("k", lang)
     return out
 
 
@@ -156,17 +171,15 @@ def overrepresented_table(result: SegmentationResult, context: pd.DataFrame, col
     lang = lang or result.lang
     o = overrepresented(result, context, columns)
     o = o.groupby(["segment", "attribute"], sort=False).head(top)
-    o = o.assign(attribute=[feature_label(a, lang) for a in o["attribute"]])
-    zh = lang == "zh"
-    labels = {"segment": text("segmentation.segment", lang), "name": text("segmentation.name", lang),
-              "attribute": "属性" if zh else "Attribute", "level": "类别" if zh else "Category",
-              "customers": text("segmentation.customers", lang),
-              "share_in_segment": "细分内占比" if zh else "Share in segment",
-              "overall_share": "整体占比" if zh else "Overall share", "lift": "倍数" if zh else "Lift"}
+    o = o.assign(attribute=[_feature_col(a, lang) for a in o["attribute"]],
+                 segment=[f"{j} {n}" for j, n in zip(o["segment"], o["name"], strict=True)]).drop(columns="name")
+    # the segment (number and name) is the row label: no positional index
+    o = o.set_index("segment")
+    labels = {c: _col(c, lang) for c in o.columns}
     out = fmt.format_frame(o, {"customers": "int", "share_in_segment": "pct", "overall_share": "pct",
                                "lift": "number"}, lang=check_lang(lang), labels=labels)
-    out[labels["segment"]] = [str(v) for v in o["segment"]]
-    return out.reset_index(drop=True)
+    out.index.name = _col("segment", lang)
+    return out
 
 
 def preprocessing_table(result: SegmentationResult, lang: str | None = None) -> pd.DataFrame:
@@ -187,15 +200,12 @@ def preprocessing_table(result: SegmentationResult, lang: str | None = None) -> 
     zh = lang == "zh"
     p = result.preprocessing.copy()
     p.index = [feature_label(c, lang) for c in p.index]
-    p["used"] = [("是" if u else "否") if zh else ("yes" if u else "no") for u in p["used"]]
+    p["used"] = [text("segmentation.yes" if u else "segmentation.no", lang) for u in p["used"]]
+    p["kind"] = [text(f"segmentation.{k}", lang) if f"segmentation.{k}" in LABELS else k for k in p["kind"]]
     if zh:
-        p["kind"] = p["kind"].map({"numeric": "数值", "categorical": "类别"})
-        p["transform"] = [t.replace("one-hot", "独热编码").replace("levels", "类") .replace("none", "无")
-                          for t in p["transform"]]
-    labels = {"kind": "类型" if zh else "Kind", "transform": "变换" if zh else "Transform",
-              "center": "中心（中位数）" if zh else "Centre (median)", "scale": "尺度（IQR）" if zh else "Scale (IQR)",
-              "weight": "权重" if zh else "Weight", "n_imputed": "中位数填补数" if zh else "Imputed (median)",
-              "used": "使用" if zh else "Used"}
+        p["transform"] = [t.replace("one-hot", "独热编码").replace("levels", "类").replace("none", "无")
+                          .replace("log1p", "对数 log(1+x)") for t in p["transform"]]
+    labels = {c: _col(c, lang) for c in p.columns}
     out = fmt.format_frame(p, {"n_imputed": "int"}, lang=check_lang(lang), labels=labels)
-    out.index.name = "特征" if zh else "Feature"
+    out.index.name = _col("feature", lang)
     return out

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt
-from ..i18n import tier_label
+from ..i18n import column_label, tier_label
 from ._common import _check_lang, _t
 from .cox_model import CoxResult
 from .durations import SensitivityResult
@@ -30,7 +30,12 @@ def median_display(result: KaplanMeierResult, lang: str = "zh", label: str | Non
     for col, key in (("median", "survival.median_col"), ("ci_lower", "survival.ci_lower"),
                      ("ci_upper", "survival.ci_upper")):
         out[_t(key, lang)] = [nr if pd.isna(v) else fmt.integer(v) for v in m[col]]
-    return out
+    return _indexed(out)
+
+
+def _indexed(out: pd.DataFrame) -> pd.DataFrame:
+    """The table indexed by its first (label) column, so that no positional 0, 1, 2 column is shown."""
+    return out.set_index(out.columns[0])
 
 
 def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
@@ -38,15 +43,17 @@ def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
     _check_lang(lang)
     s = result.summary.copy()
     s.loc[list(result.separated), ["hr", "hr_lower", "hr_upper", "coef", "se", "p"]] = np.nan
-    return pd.DataFrame({
+    return _indexed(pd.DataFrame({
         _t("survival.covariate", lang): [term_label(result, t, lang) for t in s.index],
         _t("survival.hr", lang): [fmt.number(v, 2) for v in s["hr"]],
-        "95% CI": [f"{fmt.number(a, 2)}–{fmt.number(b, 2)}" for a, b in zip(s["hr_lower"], s["hr_upper"], strict=True)],
-        "coef": [fmt.number(v, 3) for v in s["coef"]],
-        "se": [fmt.number(v, 3) for v in s["se"]],
+        column_label("hr_ci", lang, "survival"): [f"{fmt.number(a, 2)}–{fmt.number(b, 2)}"
+                                                  for a, b in zip(s["hr_lower"], s["hr_upper"], strict=True)],
+        column_label("coef", lang, "survival"): [fmt.number(v, 3) for v in s["coef"]],
+        column_label("se", lang, "survival"): [fmt.number(v, 3) for v in s["se"]],
         _t("survival.p", lang): [fmt.pvalue(v) for v in s["p"]],
-        "PH p": [fmt.pvalue(result.ph_test.loc[t, "p"]) if t in result.ph_test.index else "—" for t in s.index],
-    })
+        column_label("ph_p", lang, "survival"): [fmt.pvalue(result.ph_test.loc[t, "p"])
+                                                 if t in result.ph_test.index else "—" for t in s.index],
+    }))
 
 
 def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -57,7 +64,8 @@ def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         t["tier"] = [tier_label(v, lang) for v in t["tier"]]
     t["beyond_follow_up"] = ["*" if v else "" for v in t["beyond_follow_up"]]
     zh = lang == "zh"
-    return fmt.format_frame(t, {"churn_probability": "pct", "revenue_at_stake": "money", "expected_loss": "money",
+    return _indexed(fmt.format_frame(t, {"churn_probability": "pct", "revenue_at_stake": "money",
+                                         "expected_loss": "money",
                                 "relative_risk": "number"}, lang=lg,
                             labels={"customer_id": "客户编号" if zh else "Account",
                                     "name": "客户名称" if zh else "Name",
@@ -67,7 +75,7 @@ def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                                     "relative_risk": "相对风险" if zh else "Relative risk",
                                     "revenue_at_stake": _t("survival.revenue_at_stake", lang),
                                     "expected_loss": _t("survival.expected_loss", lang),
-                                    "beyond_follow_up": "超出观测期*" if zh else "Beyond follow-up*"})
+                                    "beyond_follow_up": "超出观测期*" if zh else "Beyond follow-up*"}))
 
 
 def sensitivity_display(result: SensitivityResult, lang: str = "zh") -> pd.DataFrame:
@@ -79,9 +87,9 @@ def sensitivity_display(result: SensitivityResult, lang: str = "zh") -> pd.DataF
               "churned_revenue_share": "流失客户收入占比" if zh else "Revenue share of churned accounts",
               "precision": "判定准确率（合同口径）" if zh else "Precision vs contracts",
               "recall": "流失识别率（合同口径）" if zh else "Recall vs contracts"}
-    return fmt.format_frame(result.table, {"inactivity_days": "int", "accounts": "int", "churned": "int",
-                                           "churn_rate": "pct", "churned_revenue_share": "pct", "precision": "pct",
-                                           "recall": "pct"}, lang=lg, labels=labels)
+    return _indexed(fmt.format_frame(result.table, {"inactivity_days": "int", "accounts": "int", "churned": "int",
+                                                    "churn_rate": "pct", "churned_revenue_share": "pct",
+                                                    "precision": "pct", "recall": "pct"}, lang=lg, labels=labels))
 
 
 def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2, 3), lang: str = "zh") -> pd.DataFrame:
@@ -104,7 +112,7 @@ def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2,
             else:
                 row[key] = f"{fmt.pct(r['survival'])} ({fmt.pct(r['ci_lower'], 0)}–{fmt.pct(r['ci_upper'], 0)})"
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _indexed(pd.DataFrame(rows))
 
 
 
@@ -124,4 +132,4 @@ def ranking_display(ranking: RiskRanking, top: int | None = None, lang: str = "z
     out[_t("survival.revenue_horizon", lang).format(h=h)] = [fmt.money(v, lg) for v in t["revenue_at_stake"]]
     out[_t("survival.loss_horizon", lang)] = [fmt.money(v, lg) for v in t["expected_loss"]]
     out[_t("survival.method_col", lang)] = [_t(f"survival.method_short.{m}", lang) for m in t["method"]]
-    return out
+    return _indexed(out)
