@@ -58,7 +58,8 @@ def subset_woff(chars: str) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(_font_bytes()), lazy=False)
+    # recalcTimestamp=False: the same characters give the same bytes (saving would stamp the current time)
+    font = TTFont(io.BytesIO(_font_bytes()), lazy=False, recalcTimestamp=False)
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]

@@ -269,6 +269,10 @@ def render_report(notebook, out_path: str | Path, *, lang: Lang = "zh", title: s
     # the section is built from escaped texts; it goes through the sanitizer only for its heading anchor
     nb.cells.append(new_code_cell("", outputs=[new_output("display_data", data={
         "text/html": sanitize_html(data_quality_html(data_quality, lang, currency, section_level), headings)})]))
+    # cell ids appear in the page: a notebook cell without one gets a random id on every read, so two runs
+    # of the same notebook would give different pages
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"kam-{i}"
     out_path = Path(out_path)
     title = title or out_path.stem
     # A notebook that opens with its own h1 (the usual "客户价值评估 · 华东大区") provides the page title:
