@@ -100,15 +100,15 @@ ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){3,}\b")
 
 #: problems that belong to another area's texts: (text in the problem, reason); such a page is an xfail
 #: until that area is fixed, any other problem still fails
+_SEG = ("kamlib.segmentation.features.build_features adds an English note to the workbook warnings (needs a "
+        "Message with zh/en texts)")
+_COX = "kamlib.survival.cox_model warnings are English strings (need Messages with zh/en texts)"
 KNOWN: tuple[tuple[str, str], ...] = (
-    ("customers have missing feature values",
-     "kamlib.segmentation.features.build_features adds an English note to the workbook warnings (needs a "
-     "Message with zh/en texts)"),
-    ("they are kept and flagged in result",
-     "kamlib.segmentation.features.build_features adds an English note to the workbook warnings"),
-    ("hazard ratios are unstable", "kamlib.survival.cox_model warnings are English strings (need Messages)"),
-    ("hazards check fails for", "kamlib.survival.cox_model warnings are English strings (need Messages)"),
-    ("hazard ratio is an average over time", "kamlib.survival.cox_model warnings are English strings"),
+    ("customers have missing feature values", _SEG),
+    ("they are kept and flagged in result", _SEG),
+    ("hazard ratios are unstable", _COX),
+    ("hazards check fails for", _COX),
+    ("hazard ratio is an average over time", _COX),
 )
 
 

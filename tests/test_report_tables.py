@@ -155,3 +155,9 @@ def test_state_folder_is_beside_the_report_folder(tmp_path):
     assert st == tmp_path / ".kam" / "reports" and out not in st.parents
     assert state_dir(out, tmp_path / "elsewhere") == (tmp_path / "elsewhere").resolve()
     assert state_dir(Path("reports")).name == "reports"
+
+
+def test_churn_notebook_shows_its_outline_before_a_run():
+    nb = nbformat.read(str(Path(__file__).resolve().parents[1] / "notebooks" / "churn_survival.ipynb"), as_version=4)
+    outline = [c.source for c in nb.cells if "kam-outline" in c.metadata.get("tags", [])]
+    assert outline[0].startswith("# ") and len(outline) >= 6 and all(" · " in h for h in outline)

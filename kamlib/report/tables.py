@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 #: tag of the static outline headings of a notebook (shown in JupyterLab, not in the report)
-OUTLINE_TAG = "kam-outline"
+from ..notebook import OUTLINE_TAG as OUTLINE_TAG
+
 _REPR_ITEM = r"<(?:Axes|Figure|AxesSubplot|matplotlib\.[\w.]+|seaborn\.[\w.]+|[\w.]+ object at 0x[0-9a-fA-F]+)\b[^<>]*>"
 _PYTHON_REPR = re.compile(rf"\s*(?:\(|\[)?\s*(?:{_REPR_ITEM}\s*,?\s*)+(?:\)|\])?\s*")
 
