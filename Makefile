@@ -55,7 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pack.py
 
 clean-reports:
-	rm -rf reports/* reports/.kam && touch reports/.gitkeep
+	rm -rf reports/* reports/.kam .kam/reports && touch reports/.gitkeep
 
 clean: clean-reports
 	rm -rf $(VENV) data/demo .pytest_cache

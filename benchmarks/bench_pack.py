@@ -230,7 +230,9 @@ def stage_pack(params_dir: str, workers: int, out_dir: str) -> dict:
     res["pack_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     m = re.search(r"ledger scan and customer frames: ([0-9.]+) s", proc.stdout)
     res["prepare_seconds"] = float(m.group(1)) if m else None
-    manifest = Path(out_dir) / ".kam" / "manifest.json"
+    from kamlib.batch.common import state_dir
+
+    manifest = state_dir(Path(ROOT) / out_dir) / "manifest.json"   # kam run ran in ROOT
     if manifest.exists():  # per-job breakdown written by kam run
         jobs = [j for j in json.loads(manifest.read_text())["jobs"].values() if j.get("exec_seconds")]
 

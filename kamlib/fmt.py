@@ -41,6 +41,42 @@ def money(x, lang: Lang = "zh", digits: int = 1) -> str:
     return f"{sign}{a:,.0f}"
 
 
+#: Chinese names of common currencies (table headers say "收入（元）", "收入（英镑）")
+CURRENCY_ZH = {"CNY": "元", "RMB": "元", "GBP": "英镑", "USD": "美元", "EUR": "欧元", "HKD": "港元", "JPY": "日元"}
+#: the currency of a params file that names none (the demo ledger and Chinese exports are in yuan)
+DEFAULT_CURRENCY = "CNY"
+
+
+def lang_of(lang: str) -> Lang:
+    """``lang`` checked as a report language (anything but "en" is zh)."""
+    return "en" if lang == "en" else "zh"
+
+
+def currency_unit(currency: str | None, lang: Lang = "zh") -> str:
+    """How a money header names the currency: 'CNY' -> '元' (zh) / 'CNY' (en)."""
+    code = (currency or DEFAULT_CURRENCY).upper()
+    return CURRENCY_ZH.get(code, code) if lang == "zh" else code
+
+
+def money_header(label: str, lang: Lang = "zh", currency: str | None = None) -> str:
+    """A money column's header with its unit: '收入（元）' (zh) / 'Revenue (GBP)' (en).
+
+    >>> money_header("收入", "zh", "CNY"), money_header("Revenue", "en", "GBP")
+    ('收入（元）', 'Revenue (GBP)')
+    """
+    unit = currency_unit(currency, lang)
+    return f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
+
+
+def money_with_unit(x, lang: Lang = "zh", currency: str | None = None, digits: int = 1) -> str:
+    """An amount with its unit, for a cell whose header has none: '4.71亿元' / 'GBP 1.2M'."""
+    text = money(x, lang, digits)
+    if text == "—":
+        return text
+    unit = currency_unit(currency, lang)
+    return f"{text}{unit}" if lang == "zh" else f"{unit} {text}"
+
+
 def integer(x, lang: Lang = "zh") -> str:
     if _isnan(x):
         return "—"

@@ -1,6 +1,11 @@
 """What every analysis notebook does first and last, in one place: open the region's workbook with the
 report theme, and list the warnings of the workbook and the results in the report's language.
 
+Every notebook also carries its outline as static Markdown headings tagged ``kam-outline`` (:data:`OUTLINE_TAG`)
+before the cells that display each section, so an analyst opening it in JupyterLab sees its table of contents
+before running it; the report renderer drops those cells (the headings the code displays take their place),
+and appends the data-quality section itself (:mod:`kamlib.report.quality`), so notebooks do not compute it.
+
 Warnings reach the reader only through :func:`warnings_markdown`, never as stderr text: the text of a Python
 warning depends on the process that issued it (temporary cell file names, which warnings a kernel already
 showed once), so a report must not show them raw.
@@ -13,6 +18,9 @@ from typing import Any
 
 from .errors import KamlibWarning
 from .i18n import Message, render, tr
+
+#: tag of a notebook's static outline headings (shown in JupyterLab, left out of the report)
+OUTLINE_TAG = "kam-outline"
 
 
 def start(params_file, run_cache=None, distribute: bool = False):

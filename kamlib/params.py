@@ -193,6 +193,7 @@ class ReportSection(_Strict):
     mask_pii: bool = Field(default=True, description="mask contact names, phones, e-mails (on for distributed reports)")
     mask_names: bool = Field(default=False, description="also mask account names and account managers")
     pdf: bool = False
+    currency: str = Field(default="CNY", description="ISO code of the money amounts (CNY shows as 元 in zh)")
 
 
 class Params(_Strict):

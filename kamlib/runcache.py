@@ -28,7 +28,7 @@ from . import __version__
 from .errors import KamlibError
 from .ledger import Ledger
 from .params import Params
-from .summary import summary_sentences
+from .summary import data_quality, summary_sentences
 from .workbook import Workbook, build_workbook, headline_kpis, mask_workbook
 
 
@@ -106,7 +106,8 @@ def save_workbook(wb: Workbook, cache_dir: str | Path, ledger_key: str | None = 
     summary_file.unlink(missing_ok=True)
     try:
         summary = {"key": key, "kpis": headline_kpis(wb), "sources": dict(wb.ledger.sources or {}),
-                   "as_of": wb.as_of.date().isoformat(), "sentences": summary_sentences(mask_workbook(wb))}
+                   "as_of": wb.as_of.date().isoformat(), "sentences": summary_sentences(mask_workbook(wb)),
+                   "quality": data_quality(wb)}
         summary_file.write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
     except Exception:  # noqa: BLE001 - KPIs are decoration: without a summary the batch opens the workbook
         pass           # itself and reports a KPI failure there, without failing the region's analyses
@@ -117,7 +118,8 @@ def save_workbook(wb: Workbook, cache_dir: str | Path, ledger_key: str | None = 
 
 
 def workbook_summary(params: Params, cache_dir: str | Path) -> dict | None:
-    """Headline KPIs, data sources, data date and executive-summary sentences of a region's current cached
+    """Headline KPIs, data sources, data date, executive-summary sentences and data quality
+    (:func:`kamlib.summary.data_quality`) of a region's current cached
     workbook (None when the region is not current in ``cache_dir``), read from the summary written beside it."""
     if not _is_current(cache_dir, params):
         return None

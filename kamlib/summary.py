@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import fmt
-from .i18n import tr
+from .i18n import column_label, has, tr
 
 if TYPE_CHECKING:
     from .workbook import Workbook
@@ -66,3 +66,113 @@ def _churn_sentence(wb: Workbook) -> str:
                 f"（{fmt.pct(k / n)}）；流失风险因素与高风险客户名单见“{title}”。")
     return (f"By {fmt.date(wb.as_of, 'en')}, **{fmt.integer(k)}** of {fmt.integer(n)} accounts have churned "
             f"({fmt.pct(k / n)}); risk factors and the at-risk list are in '{title}'.")
+
+
+# ------------------------------------------------------------------------------------------ data quality
+
+#: fewer accounts than this (or no orders at all) makes a region "insufficient data", not a success
+MIN_ACCOUNTS = 10
+#: the input tables in reading order
+TABLES = ("orders", "customers", "invoices", "surveys")
+
+
+def data_quality(wb: Workbook) -> dict:
+    """The data-quality facts of a region as a JSON-ready dict (language-neutral; no personal data).
+
+    Holds rows read and kept per table, each exclusion rule with its rows and amount, the rows kept but
+    flagged (likely duplicate accounts, unknown parents, unpaid invoices), the tables not provided and the
+    analyses that could not run with their reason, and ``insufficient`` (a reason key, or None) when the
+    region has no orders or fewer than :data:`MIN_ACCOUNTS` accounts. :func:`data_quality_frames` turns it
+    into labelled tables in the report's language; ``kam run`` stores it beside the cached workbook and the
+    report renderer appends it to every analysis report and the combined report.
+    """
+    q = wb.ledger.quality
+
+    def rows(items) -> list[dict]:
+        return [{"table": e.table, "rule": e.rule, "rows": int(e.rows), "amount": float(e.amount or 0.0)}
+                for e in items]
+
+    provided = [t for t in TABLES if t in (wb.ledger.sources or {}) or t in q.rows_read]
+    unavailable = [{"what": f"table.{t}", "reason": "not_provided"} for t in TABLES[1:] if t not in provided]
+    unavailable += [{"what": f"analysis.{name}", "reason": _first_line(str(why))}
+                    for name, why in (wb.unavailable or {}).items()]
+    n_accounts = int(len(wb.customers))
+    orders_kept = int(q.rows_kept.get("orders", wb.ledger.order_lines if wb.ledger is not None else 0))
+    insufficient = ("no_orders" if orders_kept == 0 else
+                    "few_accounts" if n_accounts < MIN_ACCOUNTS else None)
+    return {"rows_read": {t: int(n) for t, n in q.rows_read.items()},
+            "rows_kept": {t: int(n) for t, n in q.rows_kept.items()},
+            "exclusions": rows(q.exclusions), "flags": rows(q.flags), "unavailable": unavailable,
+            "accounts": n_accounts, "insufficient": insufficient, "min_accounts": MIN_ACCOUNTS}
+
+
+def _first_line(text: str, limit: int = 240) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _rule_label(rule: str, lang: str) -> str:
+    key = f"i18n.rule.{rule}"
+    return tr(key, lang) if has(key) else rule.replace("_", " ")
+
+
+def data_quality_frames(dq: dict, lang: str = "zh", currency: str | None = None) -> dict[str, object]:
+    """Labelled tables of :func:`data_quality`'s dict in ``lang``: ``"rows"`` (per table: read, each
+    exclusion rule with rows, share of the rows read and amount, kept), ``"flags"`` (rows kept but counted)
+    and ``"unavailable"`` (tables not provided, analyses that could not run, and why). Every header and
+    rule name comes from :mod:`kamlib.i18n`; numbers are display strings. Empty tables are left out."""
+    import pandas as pd
+
+    L = fmt.lang_of(lang)
+    h_table, h_rule, h_rows = column_label("table", L), column_label("rule", L), column_label("rows", L)
+    h_share = tr("i18n.dq_share", L)
+    h_amount = fmt.money_header(column_label("amount", L), L, currency)
+
+    def table_name(t: str) -> str:
+        key = f"i18n.table.{t}"
+        return tr(key, L) if has(key) else t
+
+    out: dict[str, object] = {}
+    lines = []
+    read = dq.get("rows_read") or {}
+    for t in [t for t in TABLES if t in read] + [t for t in read if t not in TABLES]:
+        n = int(read[t])
+        lines.append({h_table: table_name(t), h_rule: tr("i18n.rule.read", L), h_rows: fmt.integer(n, L),
+                      h_share: fmt.pct(1.0 if n else None, 1, L), h_amount: "—"})
+        for e in dq.get("exclusions") or []:
+            if e["table"] == t and e["rows"]:
+                lines.append({h_table: "", h_rule: _rule_label(e["rule"], L), h_rows: fmt.integer(-e["rows"], L),
+                              h_share: fmt.pct(e["rows"] / n if n else None, 1, L),
+                              h_amount: fmt.money(e["amount"], L) if e.get("amount") else "—"})
+        kept = int((dq.get("rows_kept") or {}).get(t, n))
+        lines.append({h_table: "", h_rule: tr("i18n.rule.kept", L), h_rows: fmt.integer(kept, L),
+                      h_share: fmt.pct(kept / n if n else None, 1, L), h_amount: "—"})
+    if lines:
+        out["rows"] = pd.DataFrame(lines)
+    flags = [{h_table: table_name(f["table"]), h_rule: _rule_label(f["rule"], L), h_rows: fmt.integer(f["rows"], L),
+              h_amount: fmt.money(f["amount"], L) if f.get("amount") else "—"}
+             for f in dq.get("flags") or [] if f["rows"]]
+    if flags:
+        out["flags"] = pd.DataFrame(flags)
+    unav = []
+    for u in dq.get("unavailable") or []:
+        kind, _, name = u["what"].partition(".")
+        if kind == "table":
+            what, why = table_name(name), tr("i18n.dq_not_provided", L)
+        else:
+            key = f"i18n.analysis.{name}"
+            what = tr(key, L) if has(key) else name.replace("_", " ")
+            # the reason is an English exception line: the zh page names the cause class only
+            why = u["reason"] if L == "en" else tr("i18n.dq_could_not_run", L)
+        unav.append({tr("i18n.dq_what", L): what, column_label("reason", L): why})
+    if unav:
+        out["unavailable"] = pd.DataFrame(unav)
+    return out
+
+
+def insufficient_reason(dq: dict | None, lang: str = "zh") -> str | None:
+    """Why a region's data are insufficient for a report (None when they suffice)."""
+    if not dq or not dq.get("insufficient"):
+        return None
+    return tr(f"i18n.dq_{dq['insufficient']}", fmt.lang_of(lang), accounts=dq.get("accounts", 0),
+              min_accounts=dq.get("min_accounts", MIN_ACCOUNTS))

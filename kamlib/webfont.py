@@ -58,7 +58,8 @@ def subset_woff(chars: str) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(_font_bytes()), lazy=False)
+    # recalcTimestamp=False: the same characters give the same bytes (saving would stamp the current time)
+    font = TTFont(io.BytesIO(_font_bytes()), lazy=False, recalcTimestamp=False)
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
@@ -83,3 +84,12 @@ def cjk_font_face(html: str) -> str:
     data = base64.b64encode(subset_woff(chars)).decode("ascii")
     return (f'@font-face{{font-family:"{FAMILY}";font-style:normal;font-weight:100 900;'
             f'src:url(data:font/woff;base64,{data}) format("woff");}}')
+
+
+def embed_font(page: str) -> str:
+    """``page`` with an ``@font-face`` holding the CJK glyphs it uses, in a ``<style>`` at the end of its
+    ``<head>`` (the report stylesheets list :data:`FAMILY` first); unchanged when it uses none."""
+    face = cjk_font_face(page)
+    if not face:
+        return page
+    return page.replace("</head>", f"<style>{face}</style></head>", 1)

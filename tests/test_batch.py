@@ -20,6 +20,7 @@ import pytest
 from kamlib import batch, cli, report
 from kamlib.batch import jobs as batch_jobs
 from kamlib.batch import kernels as batch_kernels
+from kamlib.batch.common import state_dir
 from kamlib.errors import BatchError, ParamsError
 from kamlib.params import load_params
 
@@ -130,13 +131,15 @@ def test_failures_are_isolated_and_listed(tiny_run):
     assert tiny_run["code"] == 1
     err = tiny_run["stderr"]
     for region in ("east", "west"):
-        assert f"{region}/fails: ValueError: deliberate failure for region {region}" in err
-        failed_nb = out / region / "fails.failed.ipynb"
+        # the cell as JupyterLab numbers it (papermill's injected cell not counted), not the kernel's count
+        assert f"{region}/fails: ValueError: deliberate failure for region {region} (notebook cell 3)" in err
+        failed_nb = state_dir(out) / "failed" / region / "fails.ipynb"
         assert str(failed_nb) in err
         nb = nbformat.read(str(failed_nb), as_version=4)
         tracebacks = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                       if o.get("output_type") == "error"]
         assert tracebacks and tracebacks[0]["ename"] == "ValueError"
+        assert not list((out / region).glob("*.ipynb"))  # executed notebooks hold unmasked data: not in reports/
         assert (out / region / "hello.html").exists()  # the other notebook of the region rendered
     assert not (out / "west" / "fails.html").exists()  # no HTML for a failed job
     assert (out / "east" / "fails.html").read_text(encoding="utf-8") == "OLD GOOD REPORT"  # never overwritten
@@ -150,11 +153,11 @@ def test_index_shows_every_region_and_failure(tiny_run):
     text = (out / "index.html").read_text(encoding="utf-8")
     assert report.scan_html(text) == []
     for needle in ("华东大区", "West Region", 'href="east/hello.html"', 'href="west/hello.html"',
-                   "deliberate failure for region east", "east/fails.failed.ipynb",
+                   "deliberate failure for region east", "failed/east/fails.ipynb",
                    'href="east/fails.html"',  # link to the previous good report
                    "segmentation.k_max", "失败"):
         assert needle in text, needle
-    manifest = json.loads((out / ".kam" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((state_dir(out) / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["jobs"]["east/hello"]["status"] == "ok"
     assert manifest["jobs"]["west/fails"]["status"] == "failed"
 
@@ -187,7 +190,7 @@ def test_report_language_follows_params(tiny_run):
 def test_zh_figure_has_no_missing_glyphs(tiny_run):
     # hello.ipynb turns "Glyph ... missing" warnings into errors inside the kernel, so an ok job proves
     # the Chinese tick labels and title rendered; double-check the executed notebook's streams too.
-    nb = nbformat.read(str(tiny_run["out"] / ".kam" / "executed" / "east" / "hello.ipynb"), as_version=4)
+    nb = nbformat.read(str(state_dir(tiny_run["out"]) / "executed" / "east" / "hello.ipynb"), as_version=4)
     streams = " ".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                        if o.get("output_type") == "stream")
     assert "lyph" not in streams
@@ -242,7 +245,7 @@ def test_dask_local_cluster(tmp_path, monkeypatch):
                                       "--no-run-cache", "--no-progress"])
     assert code == 0, stderr
     assert "2 jobs: 2 ok, 0 failed" in stdout
-    manifest = json.loads((tmp_path / "r" / ".kam" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((state_dir(tmp_path / "r") / "manifest.json").read_text(encoding="utf-8"))
     assert {k for k, j in manifest["jobs"].items() if j["status"] == "ok"} == {"east/hello", "west/hello"}
     for region in ("east", "west"):
         text = (tmp_path / "r" / region / "hello.html").read_text(encoding="utf-8")
@@ -264,7 +267,7 @@ def test_end_to_end_demo_two_regions(small_demo_dir, tmp_path):
     assert [j["id"] for j in res.failed] == ["north/workbook"], [(j["id"], j["reason"]) for j in res.failed]
     assert "data preparation failed" in res.failed[0]["reason"] and "orders" in res.failed[0]["reason"]
     assert {j["id"] for j in res.jobs if j["status"] == "ok"} == {"east/workbook", "west/workbook"}
-    assert {p.name for p in (out / ".kam" / "cache").glob("workbook-*.pkl")} == {"workbook-east.pkl",
+    assert {p.name for p in (state_dir(out) / "cache").glob("workbook-*.pkl")} == {"workbook-east.pkl",
                                                                                  "workbook-west.pkl"}
     customers = pd.read_csv(small_demo_dir / "customers.csv")
     n_east = int((customers["region"] == "华东").sum())
@@ -310,7 +313,7 @@ def test_warm_kernel_is_reset_between_notebooks(tmp_path):
     res = batch.run([east], [DIRTY, CLEAN], out=out, workers=1, prepare_cache=False, progress=False)
     assert [j["id"] for j in res.jobs] == ["east/kernel_1_dirty", "east/kernel_2_clean"]
     assert not res.failed, [(j["id"], j["reason"]) for j in res.failed]
-    executed = out / ".kam" / "executed" / "east"
+    executed = state_dir(out) / "executed" / "east"
     # the warning was shown again: filters and the record of shown warnings were reset
     assert "kam-hygiene-check" in _stream_text(executed / "kernel_1_dirty.ipynb")
     assert "kam-hygiene-check" in _stream_text(executed / "kernel_2_clean.ipynb")
@@ -339,7 +342,7 @@ def test_stream_outputs_do_not_depend_on_flush_timing(tmp_path, fresh):
     res = batch.run([_params(tmp_path, "east", "en")], [path], out=out, workers=1, prepare_cache=False,
                     progress=False, fresh_kernels=fresh)
     assert not res.failed, [(j["id"], j["reason"]) for j in res.failed]
-    cell = nbformat.read(str(out / ".kam" / "executed" / "east" / "slow_warnings.ipynb"), as_version=4).cells[-1]
+    cell = nbformat.read(str(state_dir(out) / "executed" / "east" / "slow_warnings.ipynb"), as_version=4).cells[-1]
     kinds = [o.get("name", o["output_type"]) for o in cell.outputs]
     assert kinds == ["stdout", "stderr", "display_data"], kinds
     assert cell.outputs[0]["text"] == "out-1\nout-2\n"
@@ -357,7 +360,7 @@ def test_warm_kernels_give_the_same_outputs_as_fresh_ones(small_demo_dir, tmp_pa
 
     def outputs(out: Path) -> dict:
         got = {}
-        for f in sorted((out / ".kam" / "executed").glob("*/*.ipynb")):
+        for f in sorted((state_dir(out) / "executed").glob("*/*.ipynb")):
             nb = nbformat.read(str(f), as_version=4)
             items = []
             for c in nb.cells:
@@ -383,7 +386,7 @@ def test_warm_kernels_give_the_same_outputs_as_fresh_ones(small_demo_dir, tmp_pa
     def report(out: Path, key: str) -> str:
         html = (out / f"{key}.html").read_text(encoding="utf-8")
         # the provenance table's run time and duration are the only per-run values of a report
-        html = re.sub(r"<td>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d</td>", "<td>T</td>", html)
+        html = re.sub(r"<td>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d</td>", "<td>T</td>", html)
         return re.sub(r"<td>[\d.,]+ s</td>", "<td>S</td>", html)
 
     for key in a:   # what the reader sees, the Warnings sections included
@@ -398,11 +401,11 @@ def test_warm_kernel_holding_too_much_memory_is_replaced(tmp_path, monkeypatch):
     out = tmp_path / "reports"
     res = batch.run([east], [DIRTY, CLEAN], out=out, workers=1, prepare_cache=False, progress=False)
     assert not res.failed, [(j["id"], j["reason"]) for j in res.failed]
-    executed = out / ".kam" / "executed" / "east"
+    executed = state_dir(out) / "executed" / "east"
     pids = {re.search(r"kernel pid (\d+)", _stream_text(executed / f"{n}.ipynb", "stdout")).group(1)
             for n in ("kernel_1_dirty", "kernel_2_clean")}
     assert len(pids) == 2
-    logs = "".join(f.read_text(encoding="utf-8") for f in (out / ".kam" / "logs").glob("worker-*.log"))
+    logs = "".join(f.read_text(encoding="utf-8") for f in (state_dir(out) / "logs").glob("worker-*.log"))
     assert "replaced" in logs and "limit 1 MiB" in logs
 
 

@@ -8,7 +8,7 @@ Pipeline
    parameter, ``kam run`` refuses to start. An invalid params file fails only its own jobs (reported up
    front and in the index); a bad notebook stops the run.
 2. **Scan the ledger once per run.** :func:`kamlib.runcache.prepare_run_cache` reads each distinct ledger
-   once and pickles every region's workbook into ``<out>/.kam/cache``; notebooks receive that folder as
+   once and pickles every region's workbook into ``<state>/cache``; notebooks receive that folder as
    ``run_cache`` and do not re-read the data. A region whose data cannot be prepared fails only its jobs.
 3. **Execute** notebook × region jobs with papermill in worker *processes* (``--workers``, default: the
    core count) or on a Dask cluster (``--dask``). Kernel hygiene learned from papermill's issues: absolute
@@ -18,8 +18,14 @@ Pipeline
    (``OMP/OPENBLAS/MKL_NUM_THREADS=1``) when kernels run side by side.
 4. **Render** each executed notebook with :func:`kamlib.report.render_report` (code-free, offline,
    sanitized) to a temporary name, renamed on success. A failed job keeps its executed notebook (with the
-   traceback) as ``<out>/<region>/<notebook>.failed.ipynb``, writes no HTML and leaves an older good
-   report in place. ``<out>/index.html`` lists every region with headline KPIs and job status.
+   traceback) as ``<state>/failed/<region>/<notebook>.ipynb`` (the message names the notebook's cell and
+   heading), writes no HTML and leaves an older good report in place. ``<out>/index.html`` lists every
+   region once, with headline KPIs and its latest status (ok, failed, or insufficient data).
+   Every page ends with the region's data-quality section and embeds the CJK glyphs it uses.
+6. **The report folder is what leadership receives**: HTML (and PDF) only. The run state ``<state>``
+   (manifest, run cache, executed notebooks, kernel logs: unmasked data) lives beside it, by default
+   ``.kam/<name of out>`` next to ``<out>`` (``kam run --state-dir``); a ``<out>/.kam`` left by an older
+   kamlib is removed.
 5. ``--resume`` skips jobs whose fingerprint (params, notebook content, data key, kamlib version, report
    template) is unchanged since their last successful run.
 

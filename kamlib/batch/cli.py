@@ -17,6 +17,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebooks", nargs="+", metavar="PATH",
                         help="notebooks, folders or globs to run (default: notebooks/*.ipynb)")
     parser.add_argument("--out", default="reports", metavar="DIR", help="report folder (default: reports/)")
+    parser.add_argument("--state-dir", default=None, metavar="DIR",
+                        help="run-state folder: manifest, run cache, executed notebooks, logs (default: .kam/<name "
+                             "of --out> beside the report folder; never inside it, it holds unmasked data)")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of the index page (default: the majority of the regions' languages)")
     parser.add_argument("--resume", action="store_true",
                         help="skip jobs whose params, notebook, data and kamlib version are unchanged")
     parser.add_argument("--dask", metavar="ADDRESS",
@@ -42,7 +47,8 @@ def cli(args: argparse.Namespace) -> int:
         raise BatchError(f"--workers must be at least 1, got {args.workers}")
     res = run(args.params or None, args.notebooks, out=args.out, workers=args.workers, only=args.only,
               resume=args.resume, dask=args.dask, pdf=args.pdf, progress=not args.no_progress,
-              prepare_cache=not args.no_run_cache, fresh_kernels=args.fresh_kernels)
+              prepare_cache=not args.no_run_cache, fresh_kernels=args.fresh_kernels,
+              state_dir=args.state_dir, lang=args.lang)
     n_ok = sum(j["status"] == "ok" and not j.get("skipped") for j in res.jobs)
     print(f"kam run: {len(res.jobs)} jobs: {n_ok} ok, {len(res.failed)} failed, {len(res.skipped)} skipped "
           f"(unchanged) in {res.seconds:.1f} s (ledger scan and customer frames: {res.prepare_seconds:.1f} s)")

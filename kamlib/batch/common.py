@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 #: parameters ``kam run`` injects into every notebook's ``parameters`` cell
 INJECTED = ("params_file", "run_cache", "distribute")
@@ -11,10 +12,26 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NU
 KERNEL_NAME = "python3"
 #: seconds to wait for a kernel to start (busy shared machines are slow)
 START_TIMEOUT = 120
+#: name of the run-state folder (manifest, run cache, executed notebooks, kernel logs); it lives NEXT TO the
+#: report folder, never inside it: the report folder is exactly what leadership may receive, while the run
+#: cache and the executed notebooks hold unmasked personal data
 STATE_DIR = ".kam"
 #: reading order of the analyses in the index and the combined report
 ANALYSIS_ORDER = ("value_assessment", "segmentation", "churn_survival", "satisfaction")
 MANIFEST = "manifest.json"
+
+
+def state_dir(out: str | Path, state: str | Path | None = None) -> Path:
+    """The run-state folder of the report folder ``out``: ``state`` when given, else ``.kam/<name of out>``
+    beside ``out`` (``reports/`` -> ``.kam/reports/`` in the project folder).
+
+    >>> state_dir("/p/reports").as_posix()
+    '/p/.kam/reports'
+    """
+    if state is not None:
+        return Path(state).resolve()
+    out = Path(out).resolve()
+    return out.parent / STATE_DIR / (out.name or "reports")
 
 
 def skip_iri_grammar() -> None:

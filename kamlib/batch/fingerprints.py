@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..params import Params
-from .common import MANIFEST, STATE_DIR
+from .common import MANIFEST
 
 
 def data_key(params: Params) -> str:
@@ -27,8 +27,8 @@ def template_key() -> str:
         if f.is_file():
             h.update(f.name.encode())
             h.update(f.read_bytes())
-    for module in (report, summary):
-        h.update(Path(str(module.__file__)).read_bytes())
+    for f in [*sorted(Path(str(report.__file__)).parent.glob("*.py")), Path(str(summary.__file__))]:
+        h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -50,9 +50,9 @@ def job_fingerprint(params: Params, notebook: str | Path, data: str, template: s
     return h.hexdigest()[:24]
 
 
-def read_manifest(out: Path) -> dict:
-    """The manifest of the report folder ``out`` (``{"jobs": {}, "regions": {}}`` when there is none)."""
-    path = out / STATE_DIR / MANIFEST
+def read_manifest(state: Path) -> dict:
+    """The manifest in the run-state folder ``state`` (``{"jobs": {}, "regions": {}}`` when there is none)."""
+    path = state / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -60,9 +60,9 @@ def read_manifest(out: Path) -> dict:
     return {"jobs": data.get("jobs", {}), "regions": data.get("regions", {})}
 
 
-def write_manifest(out: Path, manifest: dict) -> None:
-    """Write the manifest atomically."""
-    path = out / STATE_DIR / MANIFEST
+def write_manifest(state: Path, manifest: dict) -> None:
+    """Write the manifest into the run-state folder ``state`` atomically."""
+    path = state / MANIFEST
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

@@ -11,18 +11,19 @@ from typing import Any
 from .. import __version__
 from ..fmt import Lang
 from ..params import Params
-from .common import ANALYSIS_ORDER, STATE_DIR, first_line
+from .common import ANALYSIS_ORDER, first_line, state_dir
 
 
 def provenance(p: Params, info: dict, commit: str | None) -> dict[str, Any]:
     """The provenance footer of a region's reports (:func:`kamlib.report.provenance_html`)."""
     return {"params_file": str(p.source), "params": p.model_dump(mode="json", exclude={"source"}),
             "sources": info.get("sources") or {}, "as_of": info.get("as_of"), "kamlib_version": __version__,
-            "git_commit": commit, "masked": p.report.mask_pii}
+            "git_commit": commit, "masked": p.report.mask_pii, "currency": p.report.currency,
+            "data_quality": info.get("quality")}
 
 
 def write_combined(p: Params, previous: dict, results: list[dict], info: dict, cache_dir: Path, out: Path,
-                   commit: str | None, log: Callable[[str], None]) -> Path | None:
+                   commit: str | None, log: Callable[[str], None], state: Path | None = None) -> Path | None:
     """Render ``<out>/<region>/report.html``: executive summary, then every analysis that succeeded."""
     from .. import report
     from ..runcache import workbook_summary
@@ -32,7 +33,7 @@ def write_combined(p: Params, previous: dict, results: list[dict], info: dict, c
     # every analysis of the region, not only this run's (`--only` must not shrink the combined report)
     status = {j.get("notebook"): j.get("status") for j in previous.values() if j.get("region") == p.region}
     status.update({r["notebook"]: r["status"] for r in results if r.get("region") == p.region})
-    executed = Path(out) / STATE_DIR / "executed" / p.region
+    executed = (state if state is not None else state_dir(out)) / "executed" / p.region
     stems = sorted(status, key=lambda q: (ANALYSIS_ORDER.index(q) if q in ANALYSIS_ORDER else len(ANALYSIS_ORDER), q))
     parts = [executed / f"{q}.ipynb" for q in stems if status[q] == "ok" and (executed / f"{q}.ipynb").exists()]
     if not parts:
@@ -51,7 +52,8 @@ def write_combined(p: Params, previous: dict, results: list[dict], info: dict, c
         return report.render_combined(parts, Path(out) / p.region / "report.html", lang=p.language,
                                       title=f"{p.label} · {report.label('combined', p.language)}",
                                       subtitle=report_subtitle(p, info.get("as_of")), kpis=info.get("kpis"),
-                                      sentences=sentences, provenance=prov)
+                                      sentences=sentences, provenance=prov, currency=p.report.currency,
+                                      nps_level=p.satisfaction.aggregate)
     except Exception as e:  # noqa: BLE001 - the per-analysis reports stand on their own
         log(f"combined report for {p.region} not written: {first_line(e)}")
         return None
@@ -67,10 +69,19 @@ def report_subtitle(p: Params, as_of: str | None) -> str:
     return " · ".join(parts)
 
 
+def index_language(manifest: dict, lang: str | None = None) -> Lang:
+    """The index page's language: ``lang`` (``kam run --lang``), else the majority language of every region
+    in the manifest (zh on a tie), so it does not follow whichever region ran last."""
+    if lang in ("zh", "en"):
+        return "en" if lang == "en" else "zh"
+    langs = Counter(info.get("language") or "zh" for info in manifest["regions"].values())
+    return "en" if langs.get("en", 0) > langs.get("zh", 0) else "zh"
+
+
 def write_index(out: Path, manifest: dict, order: list[str] | None = None,
-                notebooks: list[str] | None = None, commit: str | None = None) -> Path:
-    """Render ``<out>/index.html`` from the run manifest (every region ever run into ``out``; this run's
-    regions first)."""
+                notebooks: list[str] | None = None, commit: str | None = None, lang: str | None = None) -> Path:
+    """Render ``<out>/index.html`` from the run manifest (one row per region ever run into ``out``, with its
+    latest status; this run's regions first)."""
     from ..report import render_index
 
     def rel(path: str | None) -> str | None:
@@ -82,8 +93,7 @@ def write_index(out: Path, manifest: dict, order: list[str] | None = None,
             return str(path)
 
     region_ids = list(dict.fromkeys([*(order or []), *manifest["regions"]]))
-    langs = Counter(manifest["regions"].get(r, {}).get("language") or "zh" for r in (order or region_ids))
-    lang: Lang = "en" if langs.get("en", 0) > langs.get("zh", 0) else "zh"
+    page_lang = index_language(manifest, lang)
     rows = []
     for reg in region_ids:
         info = manifest["regions"].get(reg, {"region": reg})
@@ -108,6 +118,7 @@ def write_index(out: Path, manifest: dict, order: list[str] | None = None,
             jobs = [{**j, "reason": None} if j.get("reason") == info["error"] else j for j in jobs]
         combined = info.get("combined")
         rows.append({"region": reg, "title": info.get("title") or reg, "kpis": info.get("kpis"),
-                     "jobs": jobs, "error": info.get("error"),
+                     "jobs": jobs, "error": info.get("error"), "insufficient": info.get("insufficient"),
+                     "accounts": info.get("accounts"), "currency": info.get("currency"),
                      "combined": rel(combined) if combined and Path(combined).exists() else None})
-    return render_index(rows, out / "index.html", lang=lang, commit=commit)
+    return render_index(rows, out / "index.html", lang=page_lang, commit=commit)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fmt import Lang
-from .common import KERNEL_NAME, START_TIMEOUT, STATE_DIR, THREAD_VARS, first_line, skip_iri_grammar
+from .common import KERNEL_NAME, START_TIMEOUT, THREAD_VARS, first_line, skip_iri_grammar
 from .kernels import _WarmKernel
 
 
@@ -22,6 +22,7 @@ class Job:
     notebook: str  # absolute path
     params_file: str  # absolute path
     out_dir: str  # absolute: <out>
+    state_dir: str  # absolute: the run-state folder (executed and failed notebooks), outside <out>
     run_cache: str | None
     timeout: int
     lang: Lang = "zh"
@@ -47,11 +48,11 @@ class Job:
 
     @property
     def failed_notebook(self) -> Path:
-        return Path(self.out_dir) / self.region / f"{self.stem}.failed.ipynb"
+        return Path(self.state_dir) / "failed" / self.region / f"{self.stem}.ipynb"
 
     @property
     def executed_notebook(self) -> Path:
-        return Path(self.out_dir) / STATE_DIR / "executed" / self.region / f"{self.stem}.ipynb"
+        return Path(self.state_dir) / "executed" / self.region / f"{self.stem}.ipynb"
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,37 @@ def _never_ran(nb_path: Path) -> bool:
                    for c in nb.cells if c.cell_type == "code")
 
 
+#: cells papermill adds to the executed notebook (the analyst's notebook does not have them)
+_ADDED_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
+
+
+def failed_cell(nb: Any) -> str:
+    """Where an executed notebook failed, as the analyst finds it in JupyterLab: the 1-based cell number in
+    the original notebook (papermill's added cells not counted) and the nearest heading above it.
+
+    The kernel's execution count ("In [77]") is not it: a warm kernel and skipped cells shift that number.
+    """
+    import nbformat
+
+    if not hasattr(nb, "cells"):
+        try:
+            nb = nbformat.read(str(nb), as_version=4)
+        except (OSError, ValueError):
+            return "cell unknown"
+    number, heading = 0, ""
+    for cell in nb.cells:
+        if set(cell.get("metadata", {}).get("tags", [])) & _ADDED_TAGS:
+            continue
+        number += 1
+        if cell.cell_type == "markdown":
+            lines = [ln.lstrip("#").strip() for ln in str(cell.source).splitlines() if ln.startswith("#")]
+            if lines:
+                heading = lines[-1]
+        elif any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return f"notebook cell {number}" + (f", under '{heading}'" if heading else "")
+    return "cell unknown"
+
+
 def _cell_seconds(nb: Any) -> float:
     """Sum of the cells' run times recorded by papermill (``nb``: an executed notebook or its path)."""
     import nbformat
@@ -159,7 +191,7 @@ def _execute_notebook(job: Job) -> tuple[Any, str | None, int]:
                 coalesce_streams=True, **warm)
             return executed, None, attempt
         except pm.PapermillExecutionError as e:
-            error = f"{first_line(f'{e.ename}: {e.evalue}')} (cell {e.exec_count})"
+            error = f"{first_line(f'{e.ename}: {e.evalue}')} ({failed_cell(out_nb)})"
             break
         except CellTimeoutError:
             error = (f"a cell ran longer than timeout_seconds={job.timeout} s (raise 'timeout_seconds' in the "
@@ -193,8 +225,8 @@ def _render(job: Job, executed: Any, started: str, exec_seconds: float) -> str |
 
 
 def _keep_failure(job: Job) -> dict[str, str | None]:
-    """After a failure: move the executed notebook (with its traceback) beside the reports and point at an
-    older good report left in place."""
+    """After a failure: keep the executed notebook (with its traceback) in the run-state folder (it holds
+    unmasked data, so never in the report folder) and point at an older good report left in place."""
     kept: dict[str, str | None] = {"notebook_path": None, "previous_html": None}
     out_nb = job.executed_notebook
     if out_nb.exists():

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..params import Params, discover
 from .checks import check_kernel, check_notebooks, find_notebooks, load_all
 from .common import ANALYSIS_ORDER, STATE_DIR, first_line, lines, skip_iri_grammar
+from .common import state_dir as _state_folder
 from .fingerprints import data_key, job_fingerprint, read_manifest, template_key, write_manifest
 from .index import provenance, report_subtitle, write_combined, write_index
 from .jobs import Job, JobResult
@@ -86,20 +87,25 @@ def _prepare(params_list: list[Params], cache_dir: Path, log: Callable[[str], No
 def _region_info(params: Params, cache_dir: Path | None) -> dict:
     """Headline KPIs and data sources of a prepared region (from the run cache)."""
     info: dict[str, Any] = {"region": params.region, "title": params.label, "language": params.language,
-                            "kpis": None, "sources": {}, "as_of": None, "error": None}
+                            "kpis": None, "sources": {}, "as_of": None, "error": None, "quality": None,
+                            "currency": params.report.currency,
+                            "params_stem": params.source.stem if params.source is not None else None}
     if cache_dir is None:
         return info
     from ..runcache import workbook_summary
+    from ..summary import data_quality
     from ..workbook import headline_kpis, open_workbook
 
     summary = workbook_summary(params, cache_dir)
     if summary is not None:
-        return {**info, "sources": summary["sources"], "as_of": summary["as_of"], "kpis": summary["kpis"]}
+        return {**info, "sources": summary["sources"], "as_of": summary["as_of"], "kpis": summary["kpis"],
+                "quality": summary.get("quality")}
     try:
         wb = open_workbook(params, cache_dir)
         info["sources"] = dict(wb.ledger.sources or {})
         info["as_of"] = wb.as_of.date().isoformat()
         info["kpis"] = headline_kpis(wb)
+        info["quality"] = data_quality(wb)
     except Exception as e:  # noqa: BLE001 - KPIs are decoration: a failure shows as "—" plus a note
         info["error"] = f"headline KPIs unavailable: {first_line(e)}"
     return info
@@ -112,6 +118,8 @@ class _Setup:
     """What a run works from, all checked before anything starts."""
 
     out: Path
+    #: run-state folder (manifest, run cache, executed notebooks, logs), outside ``out``
+    state: Path
     params: list[Params]
     #: params file stem -> why it is invalid (its jobs fail, the others run)
     bad: dict[str, str]
@@ -122,11 +130,13 @@ class _Setup:
     cache_dir: Path | None
     workers: int
     log: Callable[[str], None]
+    #: language of the index page (None: the majority of the regions' languages, zh on a tie)
+    lang: str | None = None
 
 
 def _setup(params_files: list[str | Path] | None, notebooks: list[str | Path] | None, *, out: str | Path,
            workers: int | None, only: list[str] | None, dask: Any, prepare_cache: bool,
-           log: Callable[[str], None]) -> _Setup:
+           log: Callable[[str], None], state: str | Path | None = None, lang: str | None = None) -> _Setup:
     """Load and check params and notebooks (raises before any job starts), read the manifest."""
     from ..report import git_commit
 
@@ -141,10 +151,33 @@ def _setup(params_files: list[str | Path] | None, notebooks: list[str | Path] | 
         if kernel_problem:
             log(f"warning: {kernel_problem}")
     out = Path(out).resolve()
-    return _Setup(out=out, params=params_list, bad=bad, notebooks=nb_paths, manifest=read_manifest(out),
+    st = _state_folder(out, state)
+    if st == out or out in st.parents:
+        from ..errors import BatchError
+
+        raise BatchError(f"the run-state folder {st} must not be inside the report folder {out}: it holds the "
+                         "run cache and executed notebooks with unmasked personal data")
+    _move_legacy_state(out, st, log)
+    return _Setup(out=out, state=st, params=params_list, bad=bad, notebooks=nb_paths, manifest=read_manifest(st),
                   template=template_key(), commit=git_commit(nb_paths[0].parent),
-                  cache_dir=out / STATE_DIR / "cache" if prepare_cache else None,
-                  workers=max(1, int(workers or os.cpu_count() or 1)), log=log)
+                  cache_dir=st / "cache" if prepare_cache else None,
+                  workers=max(1, int(workers or os.cpu_count() or 1)), log=log, lang=lang)
+
+
+def _move_legacy_state(out: Path, state: Path, log: Callable[[str], None]) -> None:
+    """Take the run state out of a report folder written by an older kamlib (``<out>/.kam``) and drop the
+    failed notebooks it kept beside the reports: both hold unmasked personal data."""
+    import shutil
+
+    legacy = out / STATE_DIR
+    if legacy.is_dir():
+        if not (state / "manifest.json").exists() and (legacy / "manifest.json").exists():
+            state.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(legacy / "manifest.json", state / "manifest.json")
+        shutil.rmtree(legacy, ignore_errors=True)
+        log(f"moved the run state out of the report folder: {legacy} -> {state}")
+    for f in out.glob("*/*.failed.ipynb"):
+        f.unlink(missing_ok=True)
 
 
 def _previous_html(s: _Setup, region: str, stem: str) -> str | None:
@@ -156,12 +189,13 @@ def _invalid_params_results(s: _Setup, now: str) -> list[dict]:
     """Every job of an invalid params file fails, without running."""
     results = []
     for stem, err in s.bad.items():
+        region = _region_of_stem(s.manifest, stem)
         for nb in s.notebooks:
-            jid = f"{stem}/{nb.stem}"
-            results.append(JobResult(id=jid, region=stem, notebook=nb.stem, reason=f"invalid params: {err}",
+            jid = f"{region}/{nb.stem}"
+            results.append(JobResult(id=jid, region=region, notebook=nb.stem, reason=f"invalid params: {err}",
                                      finished=now, seconds=0.0,
                                      fingerprint=s.manifest["jobs"].get(jid, {}).get("fingerprint"),
-                                     previous_html=_previous_html(s, stem, nb.stem)).to_dict())
+                                     previous_html=_previous_html(s, region, nb.stem)).to_dict())
     return results
 
 
@@ -220,7 +254,8 @@ def _make_jobs(s: _Setup, planned: list[Planned], regions: dict[str, dict], prep
         info = regions.get(p.region, {})
         prov = provenance(p, info, s.commit) | {"subtitle": report_subtitle(p, info.get("as_of"))}
         jobs.append(Job(region=p.region, notebook=str(nb), params_file=str(p.source.resolve()),
-                        out_dir=str(s.out), run_cache=str(s.cache_dir) if s.cache_dir is not None else None,
+                        out_dir=str(s.out), state_dir=str(s.state),
+                        run_cache=str(s.cache_dir) if s.cache_dir is not None else None,
                         timeout=p.timeout_seconds, lang=p.language, title=p.label, fingerprint=fp,
                         single_thread=parallel, pdf=bool(p.report.pdf if pdf is None else pdf), provenance=prov,
                         reuse_kernel=dask is None and not fresh_kernels))
@@ -249,7 +284,7 @@ class _Collector:
         if s.cache_dir is None or region in self.prep_errors or region not in self.by_region:
             return
         path = write_combined(self.by_region[region], s.manifest["jobs"], self.results,
-                              self.regions.get(region, {}), s.cache_dir, s.out, s.commit, s.log)
+                              self.regions.get(region, {}), s.cache_dir, s.out, s.commit, s.log, state=s.state)
         if path is not None:
             self.regions.setdefault(region, {})["combined"] = str(path)
 
@@ -283,7 +318,7 @@ class _Collector:
 def _execute_all(s: _Setup, jobs: list[Job], collector: _Collector, dask: Any) -> None:
     collector.show_counts()
     try:
-        execute(jobs, collector.n_workers, dask, collector.on_done, log_dir=str(s.out / STATE_DIR / "logs"))
+        execute(jobs, collector.n_workers, dask, collector.on_done, log_dir=str(s.state / "logs"))
     finally:
         collector.bar.close()
     collector.combine_rest()
@@ -308,18 +343,36 @@ def _update_manifest(s: _Setup, results: list[dict], regions: dict[str, dict]) -
     for reg, info in regions.items():
         old = manifest["regions"].get(reg, {})
         manifest["regions"][reg] = {k: info.get(k) if info.get(k) is not None else old.get(k)
-                                    for k in ("region", "title", "language", "kpis", "as_of", "combined")} | \
-                                   {"error": info.get("error")}
+                                    for k in ("region", "title", "language", "kpis", "as_of", "combined",
+                                              "params_stem", "currency")} | \
+                                   {"error": info.get("error"),
+                                    "insufficient": (info.get("quality") or {}).get("insufficient"),
+                                    "accounts": (info.get("quality") or {}).get("accounts")}
     for p in s.params:
         manifest["regions"].setdefault(p.region, {"region": p.region, "title": p.label, "language": p.language})
-        manifest["regions"][p.region].update(title=p.label, language=p.language)
+        manifest["regions"][p.region].update(title=p.label, language=p.language,
+                                             params_stem=p.source.stem if p.source is not None else None)
     for stem, err in s.bad.items():
-        manifest["regions"][stem] = {"region": stem, "title": stem, "error": f"invalid params: {err}"}
+        region = _region_of_stem(s.manifest, stem)
+        old = manifest["regions"].get(region, {})
+        manifest["regions"][region] = {"region": region, "title": old.get("title") or stem,
+                                       "language": old.get("language"), "params_stem": stem,
+                                       "error": f"invalid params: {err}"}
+
+
+def _region_of_stem(manifest: dict, stem: str) -> str:
+    """The region an invalid params file reported last time (its file stem when it never ran): its failure
+    replaces that region's row in the index instead of appearing beside a stale good one."""
+    for reg, info in manifest.get("regions", {}).items():
+        if info.get("params_stem") == stem:
+            return str(reg)
+    return stem
 
 
 def _write_index(s: _Setup) -> Path:
-    write_manifest(s.out, s.manifest)
-    return write_index(s.out, s.manifest, order=[p.region for p in s.params] + list(s.bad),
+    write_manifest(s.state, s.manifest)
+    return write_index(s.out, s.manifest, lang=s.lang,
+                       order=[p.region for p in s.params] + [_region_of_stem(s.manifest, b) for b in s.bad],
                        notebooks=list(dict.fromkeys([*ANALYSIS_ORDER, *(nb.stem for nb in s.notebooks)])),
                        commit=s.commit)
 
@@ -333,7 +386,8 @@ def _in_input_order(s: _Setup, results: list[dict]) -> tuple[dict, ...]:
 def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path] | None = None, *,
         out: str | Path = "reports", workers: int | None = None, only: list[str] | None = None,
         resume: bool = False, dask: Any = None, pdf: bool | None = None, prepare_cache: bool = True,
-        progress: bool = True, stream: TextIO | None = None, fresh_kernels: bool = False) -> BatchResult:
+        progress: bool = True, stream: TextIO | None = None, fresh_kernels: bool = False,
+        state_dir: str | Path | None = None, lang: str | None = None) -> BatchResult:
     """Run every notebook for every params file and render the report pack (the engine of ``kam run``).
 
     Parameters
@@ -343,7 +397,13 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
     notebooks : list of path, folder or glob, optional
         Default ``notebooks/*.ipynb``.
     out : path
-        Report folder; ``index.html`` and one folder per region are written there.
+        Report folder; ``index.html`` and one folder per region are written there, nothing else (HTML and
+        PDF only: it is what leadership may receive).
+    state_dir : path, optional
+        Run-state folder: manifest, run cache, executed notebooks (failed ones under ``failed/``), kernel
+        logs. Default ``.kam/<name of out>`` beside ``out``; never inside it (it holds unmasked data).
+    lang : {"zh", "en"}, optional
+        Language of the index page (default: the majority of the regions' languages, zh on a tie).
     workers : int, optional
         Parallel kernels (default: the number of cores, at most the number of jobs).
     only : list of str, optional
@@ -378,7 +438,7 @@ def run(params_files: list[str | Path] | None = None, notebooks: list[str | Path
         tqdm.write(f"kam run: {msg}", file=stream)
 
     s = _setup(params_files, notebooks, out=out, workers=workers, only=only, dask=dask,
-               prepare_cache=prepare_cache, log=log)
+               prepare_cache=prepare_cache, log=log, state=state_dir, lang=lang)
     now = dt.datetime.now().isoformat(timespec="seconds")
     results = _invalid_params_results(s, now)
     planned, skipped = _plan(s, resume)

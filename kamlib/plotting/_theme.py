@@ -56,6 +56,11 @@ def set_theme(lang: str = "zh", context: str = "notebook") -> None:
     plt.rcParams["figure.dpi"] = 100
     plt.rcParams["savefig.dpi"] = 110
     plt.rcParams["figure.figsize"] = (8, 4.5)
+    # no "1e7" offset or scientific notation above an axis: a reader sees the amounts, and plot functions put
+    # them in the report's units with kamlib.plotting._axes (money_axis: 万/亿 or k/M; percent_axis)
+    plt.rcParams["axes.formatter.useoffset"] = False
+    plt.rcParams["axes.formatter.limits"] = (-9, 12)
+    plt.rcParams["axes.formatter.use_locale"] = False
     if "inline" in matplotlib.get_backend():
         # The inline backend renders every figure itself when the cell ends. pyplot's REPL hook also redraws
         # each new figure just before that, a full draw whose pixels nobody sees: ~7 figures per notebook,
