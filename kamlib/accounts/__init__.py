@@ -36,6 +36,8 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.stages": {"zh": "在谈商机金额（按阶段）", "en": "Open pipeline value by stage"},
     "accounts.plan": {"zh": "目标与实际", "en": "Plan vs actual"},
     "accounts.breadth": {"zh": "购买品类与交叉销售空白", "en": "Product breadth and cross-sell gaps"},
+    "accounts.level.account": {"zh": "客户", "en": "Account"},
+    "accounts.level.account_manager": {"zh": "客户经理", "en": "Account manager"},
     "accounts.none": {"zh": "无。", "en": "None."},
     "accounts.needs_table": {"zh": "需要 {table} 表（在参数文件 data: 下提供）才能生成此表。",
                              "en": "Needs the {table} table (add it under data: in the params file)."},

@@ -21,6 +21,8 @@ def display_frame(result: TableResult, lang: str = "zh", head: int | None = None
     df = table if head is None else table.head(head)
     if "tier" in df:
         df = df.assign(tier=df["tier"].map(lambda t: tier_label(t, lang)))
+    if "level" in df:
+        df = df.assign(level=df["level"].map(lambda v: tr(f"accounts.level.{v}", lang)))
     names = {}
     for c in df.columns:
         prefix, _, rest = str(c).partition(":")

@@ -13,7 +13,7 @@ KERNEL_NAME = "python3"
 START_TIMEOUT = 120
 STATE_DIR = ".kam"
 #: reading order of the analyses in the index and the combined report
-ANALYSIS_ORDER = ("value_assessment", "segmentation", "churn_survival", "satisfaction")
+ANALYSIS_ORDER = ("value_assessment", "segmentation", "churn_survival", "satisfaction", "account_management")
 MANIFEST = "manifest.json"
 
 
