@@ -126,6 +126,9 @@ CUSTOMERS = TableSpec(
         C("churn_date", "date", False, "Date the account was lost (contractual churn); empty while active."),
         C("value_fit", "float", False, "Demand match: how well our offer fits the account's value needs, 1-5."),
         C("procurement_fit", "float", False, "Demand match: fit with the account's procurement process, 1-5."),
+        C("churn_reason", "str", False, "Why a lost account left (深切领会客户跳槽的真正原因), e.g. 价格 / 服务 / "
+                                       "质量 / 竞争对手; empty while active."),
+        C("credit_rating", "str", False, "Credit rating (资信级别), e.g. AAA / AA / A / B."),
     ),
 )
 
@@ -163,7 +166,65 @@ SURVEYS = TableSpec(
     ),
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, CUSTOMERS, INVOICES, SURVEYS)}
+INTERACTIONS = TableSpec(
+    name="interactions",
+    required=False,
+    key="interaction_id",
+    description="One row per contact with an account (定期互动): visits, calls, meetings, complaints (投诉), "
+                "service requests. Feeds contact frequency, accounts not contacted for long, complaint rates "
+                "and resolution times.",
+    columns=(
+        C("interaction_id", "id", True, "Interaction id, unique."),
+        C("customer_id", "id", True, "Account contacted; must exist in customers."),
+        C("interaction_date", "date", True, "Date of the contact (or when the complaint was received)."),
+        C("type", "str", True, "visit / call / meeting / complaint / service_request ... (拜访 / 电话 / 会议 / "
+                               "投诉 / 服务请求 are understood too)."),
+        C("account_manager", "str", False, "Who made the contact.", pii=True),
+        C("outcome", "str", False, "Outcome of the contact, free text or a code."),
+        C("category", "str", False, "Category or reason, e.g. the complaint category (交付 / 质量 / 价格 ...)."),
+        C("resolved_date", "date", False, "When a complaint or service request was resolved; empty while open."),
+    ),
+)
+
+OPPORTUNITIES = TableSpec(
+    name="opportunities",
+    required=False,
+    key="opportunity_id",
+    description="One row per sales opportunity / project bid; feeds the win rate (项目签约成功率), pipeline value "
+                "and lost reasons.",
+    columns=(
+        C("opportunity_id", "id", True, "Opportunity id, unique."),
+        C("customer_id", "id", True, "Account bid for; must exist in customers."),
+        C("created_date", "date", True, "Date the opportunity was opened."),
+        C("close_date", "date", False, "Date it was won or lost (expected close date while open)."),
+        C("stage", "str", False, "Pipeline stage while open, e.g. 线索 / 方案 / 谈判."),
+        C("amount", "float", False, "Expected or contracted value, ≥ 0."),
+        C("status", "str", False, "won / lost / open (赢单 / 输单 / 进行中 are understood too); empty = open."),
+        C("lost_reason", "str", False, "Why a lost opportunity was lost."),
+    ),
+)
+
+TARGETS = TableSpec(
+    name="targets",
+    required=False,
+    key=None,   # one row per period and account, or per period and account manager
+    description="Revenue targets (long-term goals broken into annual targets): one row per period and account "
+                "(customer_id) or per period and account manager (customer_id empty).",
+    columns=(
+        C("period", "str", True, "Target period: a year (2024), half (2024H1), quarter (2024Q1) or month "
+                                 "(2024-03)."),
+        C("customer_id", "id", False, "Account the target is for; empty for an account manager's target."),
+        C("account_manager", "str", False, "Account manager the target is for (when customer_id is empty).",
+          pii=True),
+        C("revenue_target", "float", True, "Revenue target of the period, ≥ 0."),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, CUSTOMERS, INVOICES, SURVEYS, INTERACTIONS,
+                                                    OPPORTUNITIES, TARGETS)}
+
+#: the account-management tables (issue 22): optional, small, read and checked like customers and surveys
+MANAGEMENT_TABLES = ("interactions", "opportunities", "targets")
 
 #: Likert answer wording → score (5 best), for exports that store the words instead of numbers: the common
 #: Chinese and English five-point scales (satisfaction and agreement), the KAM articles' wording
@@ -323,6 +384,10 @@ class Ledger:
     grain: str = "line"
     #: loader of the tables a stored workbook leaves out (see :meth:`deferring`); None for a ledger in memory
     deferred: Any = field(default=None, repr=False, compare=False)
+    #: account-management tables (:data:`MANAGEMENT_TABLES`), ``None`` when not supplied
+    interactions: pd.DataFrame | None = None
+    opportunities: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
 
     def __getattr__(self, name: str):
         # reached only when normal lookup fails: a table left out of a stored workbook is loaded on first use
@@ -388,7 +453,24 @@ class Ledger:
 
         return Ledger(orders=keep(self.orders), customers=keep(self.customers), invoices=keep(self.invoices),
                       surveys=keep(self.surveys), quality=self.quality, sources=self.sources,
-                      survey_items=self.survey_items, grain=self.grain)
+                      survey_items=self.survey_items, grain=self.grain,
+                      interactions=keep(self.__dict__.get("interactions")),
+                      opportunities=keep(self.__dict__.get("opportunities")),
+                      targets=_keep_targets(self.__dict__.get("targets"), ids, self.customers))
+
+
+def _keep_targets(targets: pd.DataFrame | None, ids: pd.Series, customers: pd.DataFrame) -> pd.DataFrame | None:
+    """The targets of a subset: those of its accounts, and account-manager targets (no customer_id) of the
+    managers who serve one of its accounts."""
+    if targets is None:
+        return None
+    keep = isin_mask(targets["customer_id"], ids) if "customer_id" in targets else np.zeros(len(targets), bool)
+    if "account_manager" in targets and "account_manager" in customers:
+        mine = customers["account_manager"][isin_mask(customers["customer_id"], ids)]
+        no_account = (targets["customer_id"].isna().to_numpy(dtype=bool) if "customer_id" in targets
+                      else np.ones(len(targets), bool))
+        keep |= no_account & isin_mask(targets["account_manager"], mine)
+    return take_rows(targets, keep).reset_index(drop=True)
 
 
 #: tables a stored workbook may leave out and load on first use (:meth:`Ledger.deferring`)

@@ -40,6 +40,9 @@ class DataSection(_Strict):
     customers: Path | None = None
     invoices: Path | None = None
     surveys: Path | None = None
+    interactions: Path | None = None
+    opportunities: Path | None = None
+    targets: Path | None = None
     encoding: str = Field(default="auto", description="CSV encoding: auto (detect), utf-8, utf-8-sig, gb18030, gbk")
     sheet: str | int | None = Field(default=None, description="Excel sheet name or index (default: first sheet)")
     merge_ids: dict[str, str] = Field(
@@ -306,7 +309,7 @@ def _resolve_paths(raw: dict, folder: Path) -> dict:
     data = raw.get("data")
     if isinstance(data, dict):
         data = dict(data)
-        for key in ("orders", "customers", "invoices", "surveys"):
+        for key in ("orders", "customers", "invoices", "surveys", "interactions", "opportunities", "targets"):
             if isinstance(data.get(key), str):
                 p = Path(data[key]).expanduser()
                 data[key] = str(p if p.is_absolute() else (folder / p).resolve())

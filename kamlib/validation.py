@@ -50,9 +50,9 @@ SOFT_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("zero_price", ("orders",),
      "zero price: unit_price == 0 (revenue == 0 when there is no unit_price), e.g. free samples "
      "(rules.exclude_zero_price)"),
-    ("missing_customer_id", ("orders", "customers", "invoices", "surveys"),
+    ("missing_customer_id", ("orders", "customers", "invoices", "surveys", "interactions", "opportunities"),
      "no customer id: the row cannot be attributed to an account"),
-    ("future_date", ("orders", "invoices", "surveys"),
+    ("future_date", ("orders", "invoices", "surveys", "interactions"),
      "dated after the period end (params as_of, or today when as_of is not set); rules.future_dates"),
 )
 
@@ -109,6 +109,8 @@ HARD_CHECKS: dict[str, tuple[str, str]] = {
                               "filter on a customer attribute that exists (the message lists them)"),
     "parent_cycle": ("customers.parent_id chains loop back to an account (A's parent is B, B's parent is A)",
                      "fix parent_id so that every chain ends at a group head with no parent (or its own id)"),
+    "target_owner": ("a targets row names neither a customer_id nor an account_manager",
+                     "fill customer_id (an account's target) or account_manager (a manager's target)"),
     "no_matching_customer": ("filter: matches no customer", "use values that occur (the message lists them "
                              "with their counts)"),
 }
@@ -242,7 +244,8 @@ def _amount(df: pd.DataFrame, table: str, mask: np.ndarray) -> float:
 def _examples(df: pd.DataFrame, table: str, mask: np.ndarray, col: str | None = None) -> tuple[str, ...]:
     """A few 'row N: value' strings of excluded rows, showing the value that triggered the rule."""
     key = {"orders": "order_id", "invoices": "invoice_id", "surveys": "response_id",
-           "customers": "customer_id"}[table]
+           "customers": "customer_id", "interactions": "interaction_id", "opportunities": "opportunity_id",
+           "targets": "period"}[table]
     pos = np.flatnonzero(mask)[:3]
     sub = df.iloc[pos]
     rows = row_examples(sub.index, sub[key] if key in sub and table != "customers" else None, 3)
@@ -290,10 +293,11 @@ def apply_soft_rules(tables: dict[str, pd.DataFrame], rules, as_of: dt.date,
         found: list[tuple[str, np.ndarray, str]] = []   # (rule, mask, description)
         if table == "orders":
             found += _order_rules(df, rules, problems)
-        if "customer_id" in df:
+        if "customer_id" in df and table != "targets":   # a manager's target has no customer_id
             found.append(("missing_customer_id", df["customer_id"].isna().to_numpy(),
                           "no customer id: the row cannot be attributed to an account"))
-        date_col = {"orders": "order_date", "invoices": "invoice_date", "surveys": "survey_date"}.get(table)
+        date_col = {"orders": "order_date", "invoices": "invoice_date", "surveys": "survey_date",
+                    "interactions": "interaction_date"}.get(table)
         if date_col in df:
             fut = _bool(df[date_col] > cutoff)
             if rules.future_dates == "error":
@@ -393,7 +397,8 @@ _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("customers", "value_fit"): (1, 5), ("customers", "procurement_fit"): (1, 5),
     ("surveys", "overall"): (1, 5), ("surveys", "nps"): (0, 10),
 }
-_NON_NEGATIVE = {("orders", "unit_price"), ("invoices", "amount"), ("invoices", "paid_amount")}
+_NON_NEGATIVE = {("orders", "unit_price"), ("invoices", "amount"), ("invoices", "paid_amount"),
+                 ("opportunities", "amount"), ("targets", "revenue_target")}
 
 
 def schema(table: str, items: Iterable[str] = (), negative_revenue: str = "error"):
@@ -537,7 +542,7 @@ def check_tables(tables: dict[str, pd.DataFrame], items: Iterable[str] = (), cus
 
         # pyarrow's hash lookup is ~5x faster than Series.isin on Arrow strings
         known = pa.array(cust["customer_id"].dropna().astype(STRING_DTYPE).array)
-        for table in ("orders", "invoices", "surveys"):
+        for table in ("orders", "invoices", "surveys", "interactions", "opportunities", "targets"):
             df = tables.get(table)
             if df is None or "customer_id" not in df:
                 continue
@@ -550,7 +555,23 @@ def check_tables(tables: dict[str, pd.DataFrame], items: Iterable[str] = (), cus
                 problems.append(problem(table, "customer_id", "unknown_customer", int(bad.sum()),
                                         row_examples(sub.index, ids),
                                         f"{ids.nunique():,} customer id(s) not in customers", path=paths.get(table)))
+    problems += _target_owner_problems(tables.get("targets"), paths.get("targets"))
     return problems
+
+
+def _target_owner_problems(targets: pd.DataFrame | None, path) -> list[dict]:
+    """A target must belong to an account or to an account manager."""
+    if targets is None:
+        return []
+    none = np.ones(len(targets), dtype=bool)
+    for col in ("customer_id", "account_manager"):
+        if col in targets:
+            none &= targets[col].isna().to_numpy(dtype=bool)
+    if not none.any():
+        return []
+    sub = targets.loc[none]
+    return [problem("targets", "customer_id", "target_owner", int(none.sum()), row_examples(sub.index, sub["period"]),
+                    "rows with neither customer_id nor account_manager", path=path)]
 
 
 # ------------------------------------------------------------------------------------------ SQL form

@@ -69,7 +69,8 @@ def test_different_seed_gives_different_data():
 
 
 def test_canonical_columns_and_dtypes(small):
-    assert set(small.tables) == {"orders", "customers", "invoices", "surveys"}
+    assert set(small.tables) == {"orders", "customers", "invoices", "surveys", "interactions", "opportunities",
+                                 "targets"}
     for name, df in small.tables.items():
         spec = TABLES[name]
         extra = set(LIKERT_ITEMS) if name == "surveys" else set()
@@ -153,7 +154,8 @@ def test_bad_arguments_raise_kamlib_error(tmp_path):
 
 def test_summary_frame_and_repr(small):
     f = small.to_frame()
-    assert list(f["table"]) == ["orders", "customers", "invoices", "surveys"]
+    assert list(f["table"]) == ["orders", "customers", "invoices", "surveys", "interactions", "opportunities",
+                               "targets"]
     assert f.set_index("table")["rows"]["orders"] == len(small.tables["orders"])
     assert "400 customers" in repr(small) and "<table" in small._repr_html_()
 
@@ -318,7 +320,8 @@ def test_seasonality_q4_peak_and_new_year_dip(demo):
 
 def test_write_demo_csv_roundtrip(tmp_path):
     paths = write_demo(tmp_path / "new" / "demo", n_customers=300, seed=2)
-    assert set(paths) == {"orders", "customers", "invoices", "surveys", "truth"}
+    assert set(paths) == {"orders", "customers", "invoices", "surveys", "interactions", "opportunities", "targets",
+                          "truth"}
     demo = build_demo(n_customers=300, seed=2)
     for name in ("orders", "customers", "invoices", "surveys"):
         assert paths[name].suffix == ".csv"
@@ -372,8 +375,8 @@ def test_kam_demo_via_main(tmp_path, capsys):
 
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--customers", "120", "--format", "parquet"]) == 0
-    assert {p.name for p in out.iterdir()} == {"orders.parquet", "customers.parquet", "invoices.parquet",
-                                               "surveys.parquet", "truth.json"}
+    tables = ("orders", "customers", "invoices", "surveys", "interactions", "opportunities", "targets")
+    assert {p.name for p in out.iterdir()} == {f"{t}.parquet" for t in tables} | {"truth.json"}
 
 
 # ------------------------------------------------------------------------------------ params files

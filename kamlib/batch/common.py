@@ -17,7 +17,7 @@ START_TIMEOUT = 120
 #: cache and the executed notebooks hold unmasked personal data
 STATE_DIR = ".kam"
 #: reading order of the analyses in the index and the combined report
-ANALYSIS_ORDER = ("value_assessment", "segmentation", "churn_survival", "satisfaction")
+ANALYSIS_ORDER = ("value_assessment", "segmentation", "churn_survival", "satisfaction", "account_management")
 MANIFEST = "manifest.json"
 
 

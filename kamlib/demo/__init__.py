@@ -50,6 +50,7 @@ from .constants import (
     WAVES,
 )
 from .invoices import _invoices
+from .management import management_tables
 from .orders import _orders, _orders_frame
 from .surveys import _surveys
 from .truth import _truth
@@ -79,10 +80,10 @@ class Demo:
     def to_frame(self) -> pd.DataFrame:
         """One row per table: rows, columns and date span."""
         date_col = {"orders": "order_date", "customers": "first_contract_date", "invoices": "invoice_date",
-                    "surveys": "survey_date"}
+                    "surveys": "survey_date", "interactions": "interaction_date", "opportunities": "created_date"}
         rows = []
         for name, df in self.tables.items():
-            d = df[date_col[name]]
+            d = df[date_col[name]] if name in date_col else pd.Series(dtype="datetime64[ns]")
             rows.append({"table": name, "rows": len(df), "columns": df.shape[1],
                          "first_date": d.min(), "last_date": d.max()})
         return pd.DataFrame(rows)
@@ -143,9 +144,12 @@ def _build(n_customers: int, seed: int, end, years: int,
     surveys = _surveys(rng, n, end_d, acc, extra)
     step("surveys")
     truth = _truth(n, int(seed), end_d, ws, years, acc, extra, customers, info, invoices, surveys)
+    # the account-management tables come last, from their own random stream: the tables above are unchanged
+    management, customers, truth["management"] = management_tables(int(seed), acc, customers, orders, ws, end_d)
+    truth["rows"].update(truth["management"]["rows"])
     step("truth")
-    return Demo(tables={"orders": orders, "customers": customers, "invoices": invoices, "surveys": surveys},
-                truth=truth)
+    return Demo(tables={"orders": orders, "customers": customers, "invoices": invoices, "surveys": surveys,
+                        **management}, truth=truth)
 
 
 def build_demo(n_customers: int = 2000, seed: int = 0, end="2025-12-31", years: int = 3) -> Demo:
@@ -184,7 +188,7 @@ def build_demo(n_customers: int = 2000, seed: int = 0, end="2025-12-31", years: 
     return _build(n_customers, seed, end, years)
 
 
-_FILES = ("orders", "customers", "invoices", "surveys")
+_FILES = ("orders", "customers", "invoices", "surveys", "interactions", "opportunities", "targets")
 
 
 def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:

@@ -305,7 +305,8 @@ def _assemble(st: _Loading, grain: str) -> Ledger:
     out = {t: df.reset_index(drop=True) for t, df in kept.items()}
     return Ledger(orders=out["orders"], customers=out["customers"], invoices=out.get("invoices"),
                   surveys=out.get("surveys"), quality=quality, sources=st.sources, survey_items=st.items,
-                  grain=grain)
+                  grain=grain, interactions=out.get("interactions"), opportunities=out.get("opportunities"),
+                  targets=out.get("targets"))
 
 
 def _unpaid_flags(inv: pd.DataFrame | None) -> tuple[Exclusion, ...]:
