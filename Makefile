@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kamlib-installed
-DEMO   := data/demo/orders.csv
+DEMO   := data/demo/targets.csv
 PARAMS ?= params/*.yaml
 WORKERS ?=
 
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 $(DEMO): | $(STAMP)
-	$(BIN)/kam demo --out data/demo
+	$(BIN)/kam demo --out data/demo --force
 
 demo: $(DEMO)
 

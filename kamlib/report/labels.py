@@ -39,6 +39,7 @@ LABELS: dict[str, dict[str, str]] = {
     "report.value_assessment": {"zh": "客户价值评估", "en": "Customer value assessment"},
     "report.segmentation": {"zh": "客户细分", "en": "Customer segmentation"},
     "report.churn_survival": {"zh": "客户流失与留存分析", "en": "Account churn and retention"},
+    "report.account_management": {"zh": "客户经营", "en": "Account management"},
     "report.satisfaction": {"zh": "客户满意度分析", "en": "Customer satisfaction"},
     "report.insufficient": {"zh": "数据不足", "en": "insufficient data"},
     "report.def_accounts": {"zh": "区域内的全部客户", "en": "all accounts of the region"},
