@@ -143,7 +143,7 @@ def test_missing_invoices_are_unavailable_not_zero():
     with pytest.warns(StatisticalWarning, match="left out"):
         sc = value.scorecard(ind)
     assert not set(fin) & set(sc.weights.index)
-    assert any("DSO" in w for w in sc.warnings)  # named by its display label
+    assert any("DSO" in w.render("en") for w in sc.warnings)  # named by its display label
 
 
 def test_missing_profit():
