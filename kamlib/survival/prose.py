@@ -53,8 +53,8 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "Cox 模型：{total} 行中有 {n} 行未纳入（协变量、时长或事件缺失，或进入时间不早于流失/删失时间；{why}）。",
         "en": "cox: {n} of {total} rows left out (missing covariate, duration or event, or entry not before the "
               "churn/censoring time; {why})."},
-    "survival.w.cox_missing": {"zh": "“{term}”缺失 {n} 行", "en": "{term} missing for {n}"},
-    "survival.w.cox_constant": {"zh": "Cox 模型：{terms} 在可用数据中只有一个取值，已从模型中去掉。",
+    "survival.w.cox_missing": {"zh": "「{term}」缺失 {n} 行", "en": "{term} missing for {n}"},
+    "survival.w.cox_constant": {"zh": "Cox 模型：「{terms}」在可用数据中只有一个取值，已从模型中去掉。",
                                 "en": "cox: {terms} have a single value among the usable rows and were dropped."},
     "survival.w.cox_no_events": {"zh": "Cox 模型：可用数据中没有流失事件，无法估计风险比。",
                                  "en": "cox: no churn events among the usable rows, so no hazard ratio can be "
@@ -74,12 +74,12 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "cox: the partial-likelihood maximisation did not converge; estimates are unreliable (often "
               "separation: a group in which every account churned, or none did)."},
     "survival.w.cox_separation": {
-        "zh": "Cox 模型：{terms} 的估计值极端或无法确定（单调似然/完全分离：其中某组客户全部流失或全部未流失）。"
+        "zh": "Cox 模型：「{terms}」的估计值极端或无法确定（单调似然/完全分离：其中某组客户全部流失或全部未流失）。"
               "请合并稀疏的类别或去掉这些因素。",
         "en": "cox: {terms} have extreme or undetermined estimates (monotone likelihood / separation: in one of "
               "their groups all or none of the accounts churned). Merge sparse levels or drop them."},
     "survival.w.cox_ph": {
-        "zh": "Cox 模型：{terms} 未通过比例风险检验（Schoenfeld 残差检验 p < 0.05）：其影响随合作年限变化，"
+        "zh": "Cox 模型：「{terms}」未通过比例风险检验（Schoenfeld 残差检验 p < 0.05）：其影响随合作年限变化，"
               "风险比是整个期间的平均效应。",
         "en": "cox: proportional-hazards check fails for {terms} (Schoenfeld test p < 0.05): their effect changes "
               "with account age, so the hazard ratio is an average over time."},
