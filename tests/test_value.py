@@ -670,3 +670,13 @@ def test_value_notes_render_in_the_report_language():
     from kamlib.i18n import Message
     tiers = Message("value.w.tiers_unobserved", {"tiers": [Message("i18n.core"), Message("i18n.key")]})
     assert "核心、重点" in tiers.render("zh") and "tier(s) core, key" in tiers.render("en")
+
+
+def test_analysis_errors_carry_keyed_reasons():
+    from kamlib.errors import AnalysisError
+    from kamlib.i18n import Message
+
+    e = AnalysisError(Message("value.w.no_previous", {"date": "2024-12-31"}))
+    assert str(e).startswith("no active accounts at the previous period end 2024-12-31")
+    assert e.note.render("zh").startswith("上一期末 2024-12-31 没有在册客户")
+    assert AnalysisError("plain").note == "plain"
