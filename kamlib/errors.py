@@ -8,7 +8,22 @@ from __future__ import annotations
 
 
 class KamlibError(Exception):
-    """Root of every error kamlib raises on purpose."""
+    """Root of every error kamlib raises on purpose.
+
+    Like a warning, an error a report shows (an analysis that cannot run on this book) may carry a keyed
+    :class:`kamlib.i18n.Message` (``AnalysisError(Message("segmentation.w.too_few", {...}))``): ``str()``
+    gives the English text, :attr:`note` the message a report renders in its own language.
+    """
+
+    @property
+    def note(self):
+        """The keyed message when the error carries one, else its text."""
+        arg = self.args[0] if self.args else ""
+        return arg if hasattr(arg, "render") else str(self)
+
+    def __str__(self) -> str:
+        arg = self.args[0] if self.args else ""
+        return arg.render("en") if hasattr(arg, "render") else super().__str__()
 
 
 class ParamsError(KamlibError):

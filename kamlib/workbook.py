@@ -141,8 +141,8 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
                                        context=ind)
             frame["segment"] = seg.labels
             frame["segment_name"] = seg.labels.map(seg.names)
-        except AnalysisError as e:
-            notes.append(str(e))
+        except AnalysisError as e:   # keyed: the report shows the reason in its own language
+            notes.append(e.note)
             frame["segment"] = pd.NA
             frame["segment_name"] = pd.NA
 
@@ -168,7 +168,7 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
     # the analyses that read the order and invoice rows run here too, so that the notebooks only display
     # results: a stored workbook then leaves those rows out (see save_workbook). Their soft warnings are
     # the notebooks' business (on each result), as when the notebooks computed them.
-    unavailable: dict[str, str] = {}
+    unavailable: dict[str, Any] = {}   # analysis -> reason (keyed kamlib.i18n.Message or text)
     groups = migration = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KamlibWarning)
@@ -179,12 +179,12 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
             try:
                 groups = value.group_indicators(ledger, as_of, growth_periods=vs.growth_periods)
             except KamlibError as e:
-                unavailable["groups"] = str(e)
+                unavailable["groups"] = e.note
         try:
             migration = value.dynamic_identification(ledger, as_of, vs, current_tiers=frame["tier"],
                                                      weights=sc.weights, current_indicators=ind)
         except AnalysisError as e:   # e.g. the ledger does not reach back one period
-            unavailable["migration"] = str(e)
+            unavailable["migration"] = e.note
         sv = params.survival   # the same observation window as the churn clock above
         sensitivity = survival.threshold_sensitivity(ledger, as_of, sv.sensitivity_days,
                                                      chosen=sv.inactivity_days, window_start=sv.window_start)

@@ -307,7 +307,8 @@ def test_cox_separation_and_no_events_warn_not_crash():
         warnings.simplefilter("always")
         res = sv.cox(df, "t", "e", ["x2", "perfect"])
     assert any(issubclass(w.category, StatisticalWarning) for w in caught)
-    assert any("separation" in w or "converge" in w for w in res.warnings)
+    en = [w.render("en") for w in res.warnings]
+    assert any("separation" in w or "converge" in w for w in en)
     none = df.assign(e=False)
     with pytest.warns(StatisticalWarning, match="no churn events"):
         res = sv.cox(none, "t", "e", ["x1"])
@@ -598,3 +599,40 @@ def test_warnings_render_in_the_report_language():
     zh, en = render(r.warnings[0], "zh"), render(r.warnings[0], "en")
     assert "核心" in zh and not re.search(r"[A-Za-z]{4,}", zh), zh
     assert en.startswith("group 'core': no churn observed among 2 accounts")
+
+
+def test_cox_and_duration_warnings_render_in_the_report_language():
+    import re
+
+    from kamlib.i18n import render
+
+    df = _sim_cox(n=200, seed=3)
+    df["late_payer"] = df["e"].astype(float)   # monotone likelihood: named by its label, not its code name
+    df["large"] = 1.0
+    df.loc[df.index[:5], "x2"] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = sv.cox(df.rename(columns={"x2": "revenue"}), "t", "e", ["revenue", "late_payer", "large", "tier"])
+    assert [w.message.note for w in caught if issubclass(w.category, StatisticalWarning)] == list(res.warnings)
+    keys = {w.key for w in res.warnings}
+    assert {"survival.w.cox_rows_dropped_why", "survival.w.cox_constant", "survival.w.cox_separation"} <= keys
+    zh = [render(w, "zh") for w in res.warnings]
+    en = [render(w, "en") for w in res.warnings]
+    assert any("逾期付款客户" in t for t in zh) and any("Accounts that pay late" in t for t in en)
+    assert not [t for t in zh if re.search(r"[A-Za-z]{4,}", t.replace("Schoenfeld", ""))], zh
+    assert any(t.startswith("cox: 5 of 200 rows left out") and "Revenue missing for 5" in t for t in en)
+    assert any("「大型客户」" in t for t in zh)
+    with pytest.warns(StatisticalWarning, match="no churn events"):
+        assert sv.cox(df.assign(e=False), "t", "e", ["x2"]).warnings[-1].key == "survival.w.cox_no_events"
+    from kamlib.survival._common import TermName
+
+    term = TermName("tier[key]")
+    assert (term.render("zh"), term.render("en")) == ("客户等级：重点", "Tier: key")
+
+    c, o = _toy()
+    c = c.assign(first_contract_date=c["first_contract_date"].where(c["customer_id"] != "E"))
+    c = pd.concat([c, pd.DataFrame({"customer_id": pd.array(["E"], dtype="string")})], ignore_index=True)
+    with pytest.warns(StatisticalWarning, match="1 account\\(s\\) have no start date") as rec:
+        sv.churn_durations(_ledger(c, o), "2025-12-31", 180)
+    note = next(w.message.note for w in rec if issubclass(w.category, StatisticalWarning))
+    assert render(note, "zh").startswith("流失时长：1 家客户没有起始日期")

@@ -143,7 +143,7 @@ def test_missing_invoices_are_unavailable_not_zero():
     with pytest.warns(StatisticalWarning, match="left out"):
         sc = value.scorecard(ind)
     assert not set(fin) & set(sc.weights.index)
-    assert any("DSO" in w for w in sc.warnings)  # named by its display label
+    assert any("DSO" in w.render("en") for w in sc.warnings)  # named by its display label
 
 
 def test_missing_profit():
@@ -632,3 +632,51 @@ def test_indicator_warnings_render_in_the_report_language():
     assert any("no invoices table" in render(n, "en") for n in notes)
     growth = value.IndicatorName("revenue_growth")
     assert (render(growth, "zh"), render(growth, "en")) == ("收入增长趋势", "Revenue growth (trend)")
+
+
+def test_value_notes_render_in_the_report_language():
+    """Concentration, scorecard, tiers, double ABC and the forecast keep keyed notes: English in logs, the
+    report's language on the page, indicators and tiers named by their labels."""
+    import re
+
+    from kamlib.i18n import render
+
+    def both(notes):
+        zh, en = [render(n, "zh") for n in notes], [render(n, "en") for n in notes]
+        assert zh and not [t for t in zh if re.search(r"[A-Za-z]{4,}|[a-z]+_[a-z]+", t)], zh
+        return zh, en
+
+    with pytest.warns(StatisticalWarning, match="negative values set to 0"):
+        c = value.concentration(pd.Series([5.0, -1.0, 3.0]))
+    zh, en = both(c.warnings)
+    assert "1 个负值" in zh[0] and en[0].startswith("concentration: 1 negative")
+    r = value.double_abc(pd.DataFrame({"revenue": [1000.0, 800, 100, 50, 20],
+                                       "gross_profit": [200.0, -40, 30, 10, 0]}, index=list("abcde")))
+    assert both(r.warnings)[0] == ["1 家收入 A 类客户毛利为负。"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ind = value.customer_indicators(hand_ledger(invoices=False), AS_OF)
+    with pytest.warns(StatisticalWarning, match="weights are ignored|Indicators without data left out"):
+        sc = value.scorecard(ind, weights={"revenue": 1.0}, method="entropy")
+    zh, en = both(sc.warnings)
+    assert any("DSO" in t for t in en) and any("人工权重" in t for t in zh)
+    with pytest.warns(StatisticalWarning, match="scores do not differ"):
+        value.assign_tiers(ind.assign(active=True), pd.Series(50.0, index=ind.index), rule="score")
+    idx = pd.Index(["a", "b"])
+    fc = value.markov_forecast([("2024-12-31", pd.Series(["core", "key"], index=idx)),
+                                ("2025-12-31", pd.Series(["core", "ordinary"], index=idx))])
+    zh, en = both(fc.warnings)
+    assert any("只观察到 2 次" in t for t in zh) and any("only 2 account transitions" in t for t in en)
+    from kamlib.i18n import Message
+    tiers = Message("value.w.tiers_unobserved", {"tiers": [Message("i18n.core"), Message("i18n.key")]})
+    assert "核心、重点" in tiers.render("zh") and "tier(s) core, key" in tiers.render("en")
+
+
+def test_analysis_errors_carry_keyed_reasons():
+    from kamlib.errors import AnalysisError
+    from kamlib.i18n import Message
+
+    e = AnalysisError(Message("value.w.no_previous", {"date": "2024-12-31"}))
+    assert str(e).startswith("no active accounts at the previous period end 2024-12-31")
+    assert e.note.render("zh").startswith("上一期末 2024-12-31 没有在册客户")
+    assert AnalysisError("plain").note == "plain"

@@ -202,9 +202,7 @@ def prepare(features: pd.DataFrame, categorical: Sequence[str], log_columns, cat
                                         "used"]
                          ).set_index("column")
     if not cols:
-        raise AnalysisError("segmentation: no usable feature (every configured feature is empty or constant). "
-                            "Check 'segmentation.features' in the params file and that the ledger has the "
-                            "data those indicators need.")
+        raise AnalysisError(Message("segmentation.e.no_feature"))
     X = np.column_stack([c if c.ndim == 2 else c[:, None] for c in cols])
     used_num = [c for c in num if c in zcols]
     Z = pd.DataFrame(zcols, index=features.index, columns=used_num)

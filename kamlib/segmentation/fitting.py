@@ -185,16 +185,13 @@ def feasible_range(n: int, k: int | None, k_range: tuple[int, int], notes: list[
         if k < 2:
             raise ParamsError(f"segmentation: k must be at least 2, got {k}")
         if n < MIN_PER_SEGMENT * k:
-            raise AnalysisError(
-                f"segmentation: only {n} customers, too few for k={k} segments (need at least "
-                f"{MIN_PER_SEGMENT * k}, i.e. {MIN_PER_SEGMENT} per segment). Lower 'segmentation.k' or "
-                "segment a larger book (e.g. several regions together).")
+            raise AnalysisError(Message("segmentation.e.too_few_k", {"n": n, "k": k, "need": MIN_PER_SEGMENT * k,
+                                                                      "per": MIN_PER_SEGMENT}))
     max_k = n // MIN_PER_SEGMENT
     if max_k < k_lo:
-        raise AnalysisError(
-            f"segmentation: only {n} customers, too few to segment into k={k_lo}..{k_hi} segments (need at "
-            f"least {MIN_PER_SEGMENT * k_lo} customers, {MIN_PER_SEGMENT} per segment). Lower "
-            "'segmentation.k_min' or segment a larger book (e.g. several regions together).")
+        raise AnalysisError(Message("segmentation.e.too_few", {"n": n, "k_lo": k_lo, "k_hi": k_hi,
+                                                                "need": MIN_PER_SEGMENT * k_lo,
+                                                                "per": MIN_PER_SEGMENT}))
     if max_k < k_hi:
         notes.append(Message("segmentation.w.k_shrunk", {"n": n, "k_lo": k_lo, "k_hi": k_hi, "max_k": max_k,
                                                             "per": MIN_PER_SEGMENT}))

@@ -105,6 +105,29 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "细分群 {segments} 的客户数不足总数的 2%（{sizes} 家）：更可能是离群客户，而不是值得单独经营的细分群。",
         "en": "segment(s) {segments} hold fewer than 2% of customers ({sizes}): probably outliers rather than a "
               "segment to act on."},
+    # errors shown in a report's Warnings when segmentation cannot run on the book (AnalysisError(Message))
+    "segmentation.e.too_few_k": {
+        "zh": "只有 {n} 家客户，不足以分成 {k} 个细分群（至少需要 {need} 家，每个细分群 {per} 家）。"
+              "请在参数文件中调低细分数，或合并更大的客户群（如多个区域）一起细分。",
+        "en": "segmentation: only {n} customers, too few for k={k} segments (need at least {need}, i.e. {per} per "
+              "segment). Lower 'segmentation.k' or segment a larger book (e.g. several regions together)."},
+    "segmentation.e.too_few": {
+        "zh": "只有 {n} 家客户，不足以分成 {k_lo}–{k_hi} 个细分群（至少需要 {need} 家，每个细分群 {per} 家）。"
+              "请在参数文件中调低细分数下限，或合并更大的客户群（如多个区域）一起细分。",
+        "en": "segmentation: only {n} customers, too few to segment into k={k_lo}..{k_hi} segments (need at least "
+              "{need} customers, {per} per segment). Lower 'segmentation.k_min' or segment a larger book (e.g. "
+              "several regions together)."},
+    "segmentation.e.no_feature": {
+        "zh": "客户细分没有可用的特征（所配置的特征全部为空或取值相同）。请检查参数文件中的细分特征，以及账本中是否有"
+              "这些指标所需的数据。",
+        "en": "segmentation: no usable feature (every configured feature is empty or constant). Check "
+              "'segmentation.features' in the params file and that the ledger has the data those indicators "
+              "need."},
+    "segmentation.e.ward_too_big": {
+        "zh": "Ward 层次聚类所需内存随客户数的平方增长；{n} 家客户超过上限 {max}。"
+              "请在参数文件中改用 k-means 或高斯混合聚类。",
+        "en": "segmentation: Ward clustering needs memory growing with the square of the number of customers; {n} "
+              "customers is more than {max}. Use method 'kmeans' (or 'gmm') in 'segmentation.method'."},
 }
 
 # feature -> (zh label, en label)

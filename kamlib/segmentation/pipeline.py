@@ -106,9 +106,7 @@ def segment(features: pd.DataFrame, *, k: int | None = None, k_range: tuple[int,
     notes: list[Message] = []
     ks = feasible_range(n, k, (k_range[0], k_range[1]), notes)
     if method == "ward" and n > WARD_MAX_N:
-        raise AnalysisError(f"segmentation: Ward clustering needs memory growing with the square of the number "
-                            f"of customers; {n} customers is more than {WARD_MAX_N}. Use method 'kmeans' (or "
-                            "'gmm') in 'segmentation.method'.")
+        raise AnalysisError(Message("segmentation.e.ward_too_big", {"n": n, "max": WARD_MAX_N}))
     settings = _Settings(
         k=k, ks=tuple(ks), rule=rule, method=method, random_state=random_state, n_bootstrap=n_bootstrap,
         silhouette_sample=silhouette_sample, lang=lang, k_tolerance=k_tolerance, categorical=tuple(categorical),

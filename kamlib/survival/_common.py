@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import KamlibError, StatisticalWarning
 from ..fmt import Lang
-from ..i18n import Message, tier_label
+from ..i18n import Message, column_label, has, tier_label
 
 ConfType = Literal["log-log", "log", "plain"]
 CONF_TYPES = ("log-log", "log", "plain")
@@ -36,6 +36,31 @@ class GroupName:
 
     def render(self, lang: str = "zh") -> str:
         return tier_label(self.code, lang)
+
+
+@dataclass(frozen=True)
+class TermName:
+    """A Cox term named in a message: a readable covariate (``late_payer``, ``not_surveyed``) as its short
+    survival label, a factor level ``cov[level]`` as the covariate's column label and the level (a tier
+    level as the tier's label); a column no registry knows keeps the analyst's own name."""
+
+    code: str
+
+    def render(self, lang: str = "zh") -> str:
+        return _short(self.code, lang) if "[" not in self.code or not self.code.endswith("]") else self._level(lang)
+
+    def _level(self, lang: str) -> str:
+        cov, lvl = self.code[:-1].split("[", 1)
+        return f"{_short(cov, lang)}{'：' if lang == 'zh' else ': '}{_short(lvl, lang, level=True)}"
+
+
+def _short(name: str, lang: str, level: bool = False) -> str:
+    """The short label of a covariate or level: ``survival.term.<name>`` without its explanation in brackets."""
+    if has(f"survival.term.{name}"):
+        return _t(f"survival.term.{name}", lang).split("（")[0].split(" (")[0]
+    if level:
+        return tier_label(name, lang)
+    return column_label(name, lang, domain="survival", default=name)
 
 
 def _check_lang(lang: str) -> Lang:

@@ -9,7 +9,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import KamlibError
-from ._common import _significance, _warn
+from ..i18n import Message
+from ._common import TermName, _significance, _warn
 from .km import _km_one
 
 
@@ -48,7 +49,7 @@ class CoxResult:
     converged: bool = True
     #: significance level, ``1 - ci``
     alpha: float = 0.05
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message
     #: terms coded 0/1 (read as "accounts with ..." rather than "per unit")
     binary_terms: tuple[str, ...] = ()
     #: terms with extreme / undetermined estimates (separation): not interpretable
@@ -488,7 +489,7 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
     missing = [c for c in [duration, event, *covariates, *(x for x in (strata, entry) if x)] if c not in data]
     if missing:
         raise KamlibError(f"cox: column(s) {missing} not in the data; available: {list(data.columns)}")
-    warn: list[str] = []
+    warn: list[Message] = []
     X, enc, ref = _design_fit(data, covariates, reference)
     def _num(col: str) -> pd.Series:
         # nullable booleans / integers (pd.NA) become NaN instead of raising
@@ -503,19 +504,19 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
     ok &= ~((ent >= time) & (ent > 0))
     if (~ok).any():
         miss = {c: int(data[c].isna().sum()) for c in covariates if data[c].isna().any()}
-        why = ", ".join(f"{c} missing for {k}" for c, k in miss.items())
-        _warn(f"cox: {int((~ok).sum())} of {len(data)} rows left out (missing covariate, duration or event, "
-              f"or entry not before the churn/censoring time{'; ' + why if why else ''}).", warn)
+        why = [Message("survival.w.cox_missing", {"term": TermName(c), "n": k}) for c, k in miss.items()]
+        _warn(Message("survival.w.cox_rows_dropped_why" if why else "survival.w.cox_rows_dropped",
+                      {"n": int((~ok).sum()), "total": len(data), "why": why}), warn)
     X, time, status, ent, strat = X[ok], time[ok].to_numpy(), status[ok].to_numpy(), ent[ok].to_numpy(), \
         strat[ok].to_numpy()
     const = [c for c in X.columns if X[c].nunique() <= 1]
     if const:
-        _warn(f"cox: term(s) {const} have a single value among the usable rows and were dropped.", warn)
+        _warn(Message("survival.w.cox_constant", {"terms": [TermName(t) for t in const]}), warn)
         X = X.drop(columns=const)
     terms = tuple(X.columns)
     n, n_ev = len(time), int(status.sum())
 
-    def _empty(reason: str) -> CoxResult:
+    def _empty(reason: Message) -> CoxResult:
         _warn(reason, warn)
         summ = pd.DataFrame(np.nan, index=pd.Index(terms, name="term"),
                             columns=["coef", "se", "hr", "hr_lower", "hr_upper", "z", "p"])
@@ -524,12 +525,11 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
                          terms, tuple(covariates), {}, enc, False, alpha, tuple(warn))
 
     if n_ev == 0:
-        return _empty("cox: no churn events among the usable rows, so no hazard ratio can be estimated.")
+        return _empty(Message("survival.w.cox_no_events"))
     if not terms:
-        return _empty("cox: no covariate varies among the usable rows; nothing to estimate.")
+        return _empty(Message("survival.w.cox_no_terms"))
     if n_ev < 10 * len(terms):
-        _warn(f"cox: only {n_ev} churn events for {len(terms)} terms (fewer than 10 per term); hazard ratios "
-              "are unstable and may be biased away from 1.", warn)
+        _warn(Message("survival.w.cox_few_events", {"events": n_ev, "terms": len(terms)}), warn)
     Xa = X.to_numpy(dtype=float)
     # standardise for the optimiser (separation shows up as ever-growing coefficients), back-transform after
     mu, sd = Xa.mean(0), Xa.std(0)
@@ -540,21 +540,17 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             params_z, cov_z, newton_converged, score = model.fit(maxiter=100)
     except (np.linalg.LinAlgError, ValueError, FloatingPointError) as e:
-        return _empty(f"cox: the model could not be fitted ({type(e).__name__}: {e}); check for covariates "
-                      "that are constant within the churned or the active accounts (separation).")
+        return _empty(Message("survival.w.cox_failed", {"error": f"{type(e).__name__}: {e}"}))
     converged = bool(np.all(np.isfinite(params_z)) and np.max(np.abs(score)) < 1e-3 * max(1, n_ev)
                      and newton_converged)
     coef = params_z / sd
     cov = cov_z / np.outer(sd, sd)
     se = np.sqrt(np.diag(cov))
     if not converged:
-        _warn("cox: the partial-likelihood maximisation did not converge; estimates are unreliable "
-              "(often separation: a group in which every account churned, or none did).", warn)
+        _warn(Message("survival.w.cox_not_converged"), warn)
     sep = [t for t, b, s in zip(terms, coef * sd, se * sd, strict=True) if abs(b) > 8 or not np.isfinite(s) or s > 50]
     if sep:
-        _warn(f"cox: term(s) {sep} have extreme or undetermined estimates (monotone likelihood / separation: "
-              "in one of their groups all or none of the accounts churned). Merge sparse levels or drop them.",
-              warn)
+        _warn(Message("survival.w.cox_separation", {"terms": [TermName(t) for t in sep]}), warn)
     z = stats.norm.ppf(1 - alpha / 2)
     summary = pd.DataFrame({"coef": coef, "se": se}, index=pd.Index(terms, name="term"))
     with np.errstate(over="ignore"):   # separated terms: exp of a huge number is inf, flagged above
@@ -579,8 +575,7 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
     ph = _ph_test(_Res, Xa, time, status, terms, ph_transform)
     bad_ph = [t for t in terms if ph.loc[t, "p"] < 0.05]
     if bad_ph:
-        _warn(f"cox: proportional-hazards check fails for {bad_ph} (Schoenfeld test p < 0.05): their effect "
-              "changes with account age, so the hazard ratio is an average over time.", warn)
+        _warn(Message("survival.w.cox_ph", {"terms": [TermName(t) for t in bad_ph]}), warn)
     base = _breslow_baseline(time, status, ent, lp - 0.0, strat)
     return CoxResult(summary=summary, concordance=conc, loglik=loglik, loglik_null=loglik_null, ph_test=ph,
                      n=n, n_events=n_ev, ties=ties, strata=strata, reference=ref, terms=terms,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import KamlibError, StatisticalWarning
+from ..i18n import Message
 from ..ledger import take_rows
 
 
@@ -137,9 +138,8 @@ def _durations(prepared: tuple, as_of: pd.Timestamp, inactivity_days: int, defin
                         "order_days": fl["order_days"].fillna(0).astype("int64")})
     bad = out["start_date"].isna() | (out["start_date"] > as_of)
     if bad.any():
-        warnings.warn(f"churn durations: {int(bad.sum())} account(s) have no start date (no first_contract_date "
-                      f"and no order) or start after {as_of.date()}; they are left out of the survival analysis.",
-                      StatisticalWarning, stacklevel=3)
+        warnings.warn(StatisticalWarning(Message("survival.w.no_start", {"n": int(bad.sum()),
+                                                                       "as_of": str(as_of.date())})), stacklevel=3)
         out = out[~bad]
     out["duration_days"] = (out["end_date"] - out["start_date"]).dt.days.astype("float64").clip(lower=0.0)
     entry = (ws - out["start_date"]).dt.days.astype("float64").clip(lower=0.0)
@@ -165,7 +165,7 @@ class SensitivityResult:
 
     table: pd.DataFrame
     chosen: int | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message (or text)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table

@@ -44,6 +44,49 @@ LABELS: dict[str, dict[str, str]] = {
     "survival.w.logrank_no_events": {"zh": "对数秩检验：所有分组都没有观察到流失，无法比较留存曲线。",
                                      "en": "log-rank test: no churn observed in any group, so survival curves cannot "
                                            "be compared."},
+    # Cox warnings ({terms} / {term} are TermNames: a covariate's label, a factor as "covariate: level")
+    "survival.w.cox_rows_dropped": {
+        "zh": "Cox 模型：{total} 行中有 {n} 行未纳入（协变量、时长或事件缺失，或进入时间不早于流失/删失时间）。",
+        "en": "cox: {n} of {total} rows left out (missing covariate, duration or event, or entry not before the "
+              "churn/censoring time)."},
+    "survival.w.cox_rows_dropped_why": {
+        "zh": "Cox 模型：{total} 行中有 {n} 行未纳入（协变量、时长或事件缺失，或进入时间不早于流失/删失时间；{why}）。",
+        "en": "cox: {n} of {total} rows left out (missing covariate, duration or event, or entry not before the "
+              "churn/censoring time; {why})."},
+    "survival.w.cox_missing": {"zh": "「{term}」缺失 {n} 行", "en": "{term} missing for {n}"},
+    "survival.w.cox_constant": {"zh": "Cox 模型：「{terms}」在可用数据中只有一个取值，已从模型中去掉。",
+                                "en": "cox: {terms} have a single value among the usable rows and were dropped."},
+    "survival.w.cox_no_events": {"zh": "Cox 模型：可用数据中没有流失事件，无法估计风险比。",
+                                 "en": "cox: no churn events among the usable rows, so no hazard ratio can be "
+                                       "estimated."},
+    "survival.w.cox_no_terms": {"zh": "Cox 模型：可用数据中没有取值变化的协变量，无可估计的因素。",
+                                "en": "cox: no covariate varies among the usable rows; nothing to estimate."},
+    "survival.w.cox_few_events": {
+        "zh": "Cox 模型：{terms} 个因素只有 {events} 个流失事件（每个因素不足 10 个）；风险比不稳定，可能偏离 1 过远。",
+        "en": "cox: only {events} churn events for {terms} terms (fewer than 10 per term); hazard ratios are "
+              "unstable and may be biased away from 1."},
+    "survival.w.cox_failed": {
+        "zh": "Cox 模型无法拟合；请检查是否有因素在流失客户或在册客户中取值完全相同（完全分离）。",
+        "en": "cox: the model could not be fitted ({error}); check for covariates that are constant within the "
+              "churned or the active accounts (separation)."},
+    "survival.w.cox_not_converged": {
+        "zh": "Cox 模型：偏似然最大化未收敛，估计结果不可靠（常见原因是完全分离：某组客户全部流失或全部未流失）。",
+        "en": "cox: the partial-likelihood maximisation did not converge; estimates are unreliable (often "
+              "separation: a group in which every account churned, or none did)."},
+    "survival.w.cox_separation": {
+        "zh": "Cox 模型：「{terms}」的估计值极端或无法确定（单调似然/完全分离：其中某组客户全部流失或全部未流失）。"
+              "请合并稀疏的类别或去掉这些因素。",
+        "en": "cox: {terms} have extreme or undetermined estimates (monotone likelihood / separation: in one of "
+              "their groups all or none of the accounts churned). Merge sparse levels or drop them."},
+    "survival.w.cox_ph": {
+        "zh": "Cox 模型：「{terms}」未通过比例风险检验（Schoenfeld 残差检验 p < 0.05）：其影响随合作年限变化，"
+              "风险比是整个期间的平均效应。",
+        "en": "cox: proportional-hazards check fails for {terms} (Schoenfeld test p < 0.05): their effect changes "
+              "with account age, so the hazard ratio is an average over time."},
+    "survival.w.no_start": {
+        "zh": "流失时长：{n} 家客户没有起始日期（既无首份合同日期也无订单）或起始日期晚于 {as_of}，未纳入留存分析。",
+        "en": "churn durations: {n} account(s) have no start date (no first_contract_date and no order) or start "
+              "after {as_of}; they are left out of the survival analysis."},
     "survival.survival": {"zh": "留存概率", "en": "Share of accounts retained"},
     "survival.time_years": {"zh": "合作时长（年）", "en": "Time since start (years)"},
     "survival.time_days": {"zh": "合作时长（天）", "en": "Time since start (days)"},

@@ -128,7 +128,7 @@ class RiskRanking:
     scored: int
     horizon_days: float
     inactivity_days: int | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message (or text)
 
     def top(self, n: int | None) -> pd.DataFrame:
         return self.table.head(n) if n else self.table

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError, StatisticalWarning
+from ..errors import AnalysisError, KamlibWarning, StatisticalWarning
+from ..i18n import Message
 from ..ledger import Ledger
 from .catalog import TIERS
 from .indicators import customer_indicators
@@ -69,7 +70,7 @@ class DynamicResult:
     new_key: pd.DataFrame
     lost_key: pd.DataFrame
     implied_mix: pd.DataFrame
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message (or text)
     forecast: TierForecast | None = None
 
     def to_frame(self) -> pd.DataFrame:
@@ -115,7 +116,7 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     as_of = pd.Timestamp(as_of).normalize()
     months = {"month": 1, "quarter": 3, "year": 12}[vs.period]
     prev_as_of = (as_of - pd.DateOffset(months=months)).normalize()
-    notes: list[str] = []
+    notes: list[Message | str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # indicator warnings were already reported for the current period
         cur_ind = (current_indicators if current_indicators is not None else
@@ -125,8 +126,7 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     cur_act = cur_ind.index[cur_ind["active"]]
     prev_act = prev_ind.index[prev_ind["active"]]
     if len(prev_act) == 0:
-        raise AnalysisError(f"no active accounts at the previous period end {prev_as_of.date()}: the ledger "
-                            "does not reach back far enough for a period comparison")
+        raise AnalysisError(Message("value.w.no_previous", {"date": str(prev_as_of.date())}))
 
     def tiers_at(ind: pd.DataFrame, act: pd.Index, w) -> tuple[pd.Series, pd.Series]:
         # scored exactly as the workbook does (all accounts, tiers among the active ones), then restricted
@@ -142,7 +142,9 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
                 sc = scorecard(ind, weights=dict(w), method="manual", indicators_used=list(w.keys()))
                 scores, sw = sc.scores, sc.weights
             t = classify_tiers(ind, scores, **tier_options(vs)).tiers
-        notes.extend(str(c.message) for c in caught if issubclass(c.category, StatisticalWarning))
+        # keyed messages stay keyed, so the report shows them in its own language
+        notes.extend(c.message.note if isinstance(c.message, KamlibWarning) else str(c.message)
+                     for c in caught if issubclass(c.category, StatisticalWarning))
         return t.reindex(act), sw
 
     if current_tiers is not None:
@@ -190,8 +192,7 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     T = trans.reindex(columns=list(TIERS) + ["lost"]).fillna(0.0)
     rows_missing = [t for t in TIERS if core_rows.loc[t].sum() == 0 and cur_counts[t] > 0]
     if rows_missing:
-        notes.append(f"no previous-period accounts in tier(s) {rows_missing}: they are assumed to stay put "
-                     "in the implied next-period mix")
+        notes.append(Message("value.w.tiers_unobserved", {"tiers": [Message(f"i18n.{t}") for t in rows_missing]}))
         for t in rows_missing:
             T.loc[t] = 0.0
             T.loc[t, t] = 1.0
@@ -204,8 +205,17 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     mix.loc["lost"] = [np.nan, float(nxt["lost"]), np.nan, np.nan]
     mix.index.name = "tier"
     if len(prev_act) < 30:
-        notes.append(f"only {len(prev_act)} accounts at the previous period end: transition probabilities are rough")
+        notes.append(Message("value.w.few_previous", {"n": len(prev_act)}))
     return DynamicResult(previous_as_of=prev_as_of, as_of=as_of, previous=prev, current=cur, matrix=m,
                          transition=trans, new_key=new_key.head(max_list) if max_list else new_key,
                          lost_key=lost_key.head(max_list) if max_list else lost_key, implied_mix=mix,
-                         warnings=tuple(dict.fromkeys(notes)), forecast=forecast)
+                         warnings=tuple(_unique(notes)), forecast=forecast)
+
+
+def _unique(items: list) -> list:
+    """Each item once, in order (messages are compared by value: dicts in them make them unhashable)."""
+    out: list = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out

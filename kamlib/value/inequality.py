@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import KamlibError, StatisticalWarning
+from ..i18n import Message
 from .ranking import order_desc
 
 
@@ -33,7 +34,7 @@ class ConcentrationResult:
     n: int
     total: float
     values: pd.Series = field(repr=False)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message (or text)
 
     def top_share(self, q: float = 0.2) -> float:
         """Share of the total held by the top ``q`` of accounts (``ceil(q * n)`` accounts, at least 1).
@@ -104,17 +105,17 @@ def concentration(values: pd.Series) -> ConcentrationResult:
     (0.4, 0.6, 2)
     """
     v = pd.Series(values, dtype="float64").dropna()
-    notes = []
+    notes: list[Message] = []
     if (v < 0).any():
-        msg = f"concentration: {int((v < 0).sum())} negative values set to 0 (Gini needs non-negative amounts)"
+        msg = Message("value.w.negative_values", {"n": int((v < 0).sum())})
         notes.append(msg)
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warnings.warn(StatisticalWarning(msg), stacklevel=2)
         v = v.clip(lower=0)
     s = order_desc(v)
     n, total = len(s), float(s.sum())
     if n == 0 or total <= 0:
         if n:
-            notes.append("concentration: total is zero, Gini undefined")
+            notes.append(Message("value.w.zero_total"))
         gini = float("nan")
         lor = pd.DataFrame({"account_share": [0.0, 1.0], "value_share": [0.0, np.nan]})
     else:

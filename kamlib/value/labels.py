@@ -135,16 +135,49 @@ LABELS: dict[str, dict[str, str]] = {
     "value.col.revenue_yoy": {"zh": "收入同比", "en": "Revenue YoY"},
     "value.col.late_share": {"zh": "逾期付款发票占比", "en": "Share of invoices paid late"},
     "value.warn.weight_cap": {"zh": "综合评分中「{indicator}」一个指标占了 {share} 的权重（超过 {cap}），"
-                                    "得分主要由它决定；请复核权重或改用人工权重（value.scorecard_method: manual）。",
+                                    "得分主要由它决定；请复核权重，或在参数文件中把评分方法改为人工权重。",
                               "en": "One indicator, '{indicator}', takes {share} of the scorecard weight (more than "
                                     "{cap}) and decides most of the score; review the weights or set "
                                     "value.scorecard_method: manual."},
-    "value.warn.weights_ignored": {"zh": "参数中设置了人工权重（value.weights），但评分方法为熵权法，人工权重未被使用"
-                                         "（如需使用请设置 value.scorecard_method: manual）。",
+    "value.warn.weights_ignored": {"zh": "参数中设置了人工权重，但评分方法为熵权法，人工权重未被使用"
+                                         "（如需使用，请在参数文件中把评分方法改为人工权重）。",
                                    "en": "value.weights is set but value.scorecard_method is 'entropy'; the "
                                          "weights are ignored (set scorecard_method: manual to use them)."},
     "value.warn.no_data": {"zh": "以下指标没有数据，未纳入评分：{indicators}。",
                            "en": "Indicators without data left out of the scorecard: {indicators}."},
+    # warnings of the scorecard, tiers, concentration, double ABC and migration (kamlib.i18n.Message)
+    "value.w.entropy_few": {"zh": "评分卡：客户少于 2 家，无法计算熵权，改用等权重。",
+                            "en": "scorecard: fewer than 2 accounts, entropy weights undefined: equal weights used"},
+    "value.w.negative_values": {"zh": "集中度：{n} 个负值按 0 计（基尼系数要求金额非负）。",
+                                "en": "concentration: {n} negative values set to 0 (Gini needs non-negative "
+                                      "amounts)"},
+    "value.w.zero_total": {"zh": "集中度：合计为零，基尼系数无定义。",
+                           "en": "concentration: total is zero, Gini undefined"},
+    "value.w.no_active": {"zh": "客户分级：期末没有在册客户，所有客户均列为一般客户。",
+                          "en": "assign_tiers: no account is active at the period end; every account is 'ordinary'"},
+    "value.w.no_spread": {"zh": "客户分级：各客户得分没有差异，所有客户均列为一般客户。",
+                          "en": "assign_tiers: scores do not differ between accounts; every account is 'ordinary'"},
+    "value.w.no_margin": {"zh": "客户分级：没有毛利率数据，经验规则只按收入分级。",
+                          "en": "assign_tiers: no margin data; the rule of thumb uses revenue only"},
+    "value.w.bases_missing": {"zh": "客户分级：以下分级依据不在指标中，未使用：{bases}。",
+                              "en": "value_tiers: bases not in the indicators left out: {bases}"},
+    "value.w.no_backtest": {"zh": "等级预测：只有一次期间之间的变化，无法回测（回测需要三个期末）。",
+                            "en": "markov_forecast: only one period-to-period transition; no backtest (it needs "
+                                  "three period ends)"},
+    "value.w.few_transitions": {"zh": "等级预测：只观察到 {n} 次客户等级变化，预测结果较粗略。",
+                                "en": "markov_forecast: only {n} account transitions observed: the forecast is "
+                                      "rough"},
+    "value.w.no_previous": {"zh": "上一期末 {date} 没有在册客户：账本不够长，无法做期间对比。",
+                            "en": "no active accounts at the previous period end {date}: the ledger does not reach "
+                                  "back far enough for a period comparison"},
+    "value.w.tiers_unobserved": {"zh": "上一期没有{tiers}客户：推算下期结构时假定这些等级的客户保持不变。",
+                                 "en": "no previous-period accounts in tier(s) {tiers}: they are assumed to stay put "
+                                       "in the implied next-period mix"},
+    "value.w.few_previous": {"zh": "上一期末只有 {n} 家在册客户：等级转移概率较粗略。",
+                             "en": "only {n} accounts at the previous period end: transition probabilities are "
+                                   "rough"},
+    "value.w.loss_making_a": {"zh": "{n} 家收入 A 类客户毛利为负。",
+                              "en": "{n} class-A revenue accounts make a gross loss"},
 }
 
 #: display names of the indicator columns

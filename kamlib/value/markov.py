@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
+from ..i18n import Message
 from .catalog import TIERS
 
 STATES = (*TIERS, "lost")
@@ -40,7 +41,7 @@ class TierForecast:
     inflow: pd.Series
     forecast: pd.DataFrame
     backtest: pd.DataFrame | None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message (or text)
 
     def to_frame(self) -> pd.DataFrame:
         return self.forecast
@@ -108,7 +109,7 @@ def markov_forecast(history: Sequence[tuple[object, pd.Series]], n_periods: int 
     dates = tuple(pd.Timestamp(d) for d, _ in history)
     tiers = [t for _, t in history]
     pairs = list(zip(tiers[:-1], tiers[1:], strict=True))
-    notes: list[str] = []
+    notes: list[Message] = []
     counts, inflow = _counts(pairs)
     T = _transition(counts)
     state = _mix(tiers[-1])
@@ -129,10 +130,8 @@ def markov_forecast(history: Sequence[tuple[object, pd.Series]], n_periods: int 
         backtest["error"] = backtest["forecast"] - backtest["actual"]
         backtest.index.name = "tier"
     else:
-        notes.append("markov_forecast: only one period-to-period transition; no backtest (it needs three period "
-                     "ends)")
+        notes.append(Message("value.w.no_backtest"))
     if int(counts.to_numpy().sum()) < 30:
-        notes.append(f"markov_forecast: only {int(counts.to_numpy().sum())} account transitions observed: "
-                     "the forecast is rough")
+        notes.append(Message("value.w.few_transitions", {"n": int(counts.to_numpy().sum())}))
     return TierForecast(dates=dates, transition=T, inflow=inflow, forecast=fc, backtest=backtest,
                         warnings=tuple(notes))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError, KamlibError
+from ..i18n import Message
 from .catalog import DIRECTIONS, INDICATOR_GROUPS, LOG_SCALE
 from .ranking import order_desc
 
@@ -161,7 +162,7 @@ class DoubleABCResult:
     grid: pd.DataFrame
     revenue_grid: pd.DataFrame
     flagged: pd.DataFrame
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message (or text)
 
     def to_frame(self) -> pd.DataFrame:
         """The account-count grid (:attr:`grid`)."""
@@ -210,8 +211,8 @@ def double_abc(indicators: pd.DataFrame, cutoffs: Sequence[float] = (0.8, 0.95))
     flagged = flagged.loc[order_desc(flagged["revenue"]).index]
     extra = [c for c in ("name", "region", "industry", "margin") if c in indicators]
     flagged = flagged.join(indicators[extra])
-    notes = []
+    notes: list[Message] = []
     if len(flagged):
-        notes.append(f"{len(flagged)} class-A revenue accounts make a gross loss")
+        notes.append(Message("value.w.loss_making_a", {"n": len(flagged)}))
     return DoubleABCResult(classes=cl, grid=grid.astype("int64"), revenue_grid=rgrid, flagged=flagged,
                            warnings=tuple(notes))

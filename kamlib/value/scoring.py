@@ -11,10 +11,10 @@ import pandas as pd
 
 from .. import fmt
 from ..errors import AnalysisError, KamlibError, StatisticalWarning
-from ..i18n import tr
+from ..i18n import Message
 from ..ledger import isin_mask
 from .catalog import DEFAULT_SCORECARD_INDICATORS, DIRECTIONS, DISCRETE_INDICATORS, INDICATOR_GROUPS, LOG_SCALE
-from .labels import indicator_label
+from .labels import IndicatorName
 from .ranking import order_desc
 
 
@@ -96,7 +96,7 @@ class ScorecardResult:
     normalised: pd.DataFrame
     directions: pd.Series
     method: str
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message (or text)
 
     def weights_frame(self) -> pd.DataFrame:
         """Indicator, group, direction and weight, heaviest first."""
@@ -171,9 +171,10 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
         dispersion, not importance: a discrete or heavily skewed indicator would otherwise take the weight
         from revenue and profit. The continuous indicators share the rest by the entropy method.
     weight_cap : float, default 0.35
-        A warning (in ``lang``) is recorded when one indicator takes more than this share of the weight.
+        A warning is recorded when one indicator takes more than this share of the weight.
     lang : {"en", "zh"}
-        Language of the warnings (the workbook passes the report language).
+        Unused: the warnings are keyed messages (``.warnings``) that the report renders in its own language.
+        Kept so that existing calls still work.
 
     Any numeric column of ``indicators`` can be scored (e.g. a CLV ``expected_revenue_12m``; higher is better
     unless ``directions`` says otherwise).
@@ -187,15 +188,15 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
     punished on days to pay), except accounts with no orders, which score 0 on recency.
     Score = 100 × Σ_j w_j z_ij; contribution_ij = 100 w_j z_ij.
     """
-    notes: list[str] = []
+    notes: list[Message] = []
     if method not in ("manual", "entropy"):
         raise KamlibError(f"scorecard: method must be 'manual' or 'entropy', got {method!r} "
                           "(params value.scorecard_method)")
     dirs = {**DIRECTIONS, **(directions or {})}
     if weights is not None and method == "entropy":
-        msg = tr("value.warn.weights_ignored", lang)
+        msg = Message("value.warn.weights_ignored")
         notes.append(msg)
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warnings.warn(StatisticalWarning(msg), stacklevel=2)
     if indicators_used is not None:
         cols = list(indicators_used)
     elif weights is not None and method == "manual":
@@ -211,10 +212,9 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
         raise KamlibError(f"scorecard: indicator(s) {bad} are not numeric; score numeric indicators only")
     empty = [c for c in cols if indicators[c].isna().all()]
     if empty:
-        sep = "、" if lang == "zh" else ", "
-        msg = tr("value.warn.no_data", lang).format(indicators=sep.join(indicator_label(c, lang) for c in empty))
+        msg = Message("value.warn.no_data", {"indicators": [IndicatorName(c) for c in empty]})
         notes.append(msg)
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warnings.warn(StatisticalWarning(msg), stacklevel=2)
         cols = [c for c in cols if c not in empty]
     if not cols:
         raise AnalysisError("scorecard: no indicator with data to score; check the ledger and value.indicators")
@@ -249,10 +249,10 @@ def scorecard(indicators: pd.DataFrame, weights: Mapping[str, float] | None = No
         w = w / w.sum()
     top = w.idxmax()
     if len(cols) >= 4 and w[top] > weight_cap:
-        msg = tr("value.warn.weight_cap", lang).format(indicator=indicator_label(str(top), lang), share=fmt.pct(w[top]),
-                                                       cap=fmt.pct(weight_cap))
+        msg = Message("value.warn.weight_cap", {"indicator": IndicatorName(str(top)), "share": fmt.pct(w[top]),
+                                                "cap": fmt.pct(weight_cap)})
         notes.append(msg)
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warnings.warn(StatisticalWarning(msg), stacklevel=2)
     contrib = Z[cols].mul(w * 100.0, axis=1)
     scores = contrib.sum(axis=1).rename("score")
     return ScorecardResult(scores=scores, contributions=contrib, weights=w.rename("weight"), normalised=Z[cols],
@@ -265,7 +265,7 @@ def _is_discrete(x: pd.Series, name: str) -> bool:
 
 
 def _guarded_entropy(X: pd.DataFrame, Z: pd.DataFrame, cols: list[str], const: list[str], discrete_weight: float,
-                     notes: list[str]) -> pd.Series:
+                     notes: list[Message]) -> pd.Series:
     """Entropy weights on the continuous indicators, a fixed ``discrete_weight`` for each categorical or
     ordinal one (constant indicators get 0)."""
     if not 0 <= discrete_weight < 1:
@@ -283,7 +283,7 @@ def _guarded_entropy(X: pd.DataFrame, Z: pd.DataFrame, cols: list[str], const: l
     if discrete:
         w[discrete] = fixed / len(discrete)
     if len(Z) < 2:
-        notes.append("scorecard: fewer than 2 accounts, entropy weights undefined: equal weights used")
+        notes.append(Message("value.w.entropy_few"))
         w[cont] = (1.0 - fixed) / len(cont)
     else:
         we = entropy_weights(Z[cont], normalise=False)

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import KamlibError, StatisticalWarning
+from ..i18n import Message
 from .catalog import TIERS
+from .labels import IndicatorName
 from .ranking import order_desc
 
 
@@ -53,8 +55,7 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series,
     if "active" in indicators:
         act = indicators["active"].fillna(False).astype(bool)
         if not act.any():
-            warnings.warn("assign_tiers: no account is active at the period end; every account is 'ordinary'",
-                          StatisticalWarning, stacklevel=2)
+            warnings.warn(StatisticalWarning(Message("value.w.no_active")), stacklevel=2)
             return pd.Series("ordinary", index=full_idx, dtype="str", name="tier")
         tier = assign_tiers(indicators.loc[act].drop(columns="active"), scores, rule=rule, quantiles=quantiles,
                             head_share=head_share, tail_share=tail_share, growth_floor=growth_floor,
@@ -66,8 +67,7 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series,
         q_key, q_core = float(quantiles[0]), float(quantiles[1])
         tier = pd.Series("ordinary", index=idx, dtype="object")
         if s.notna().sum() == 0 or float(s.max() - s.min()) <= 1e-9:
-            msg = "assign_tiers: scores do not differ between accounts; every account is 'ordinary'"
-            warnings.warn(msg, StatisticalWarning, stacklevel=2)
+            warnings.warn(StatisticalWarning(Message("value.w.no_spread")), stacklevel=2)
             return tier.astype("str").rename("tier")
         t_key, t_core = s.quantile(q_key), s.quantile(q_core)
         tier[s >= t_key - 1e-9] = "key"
@@ -87,8 +87,7 @@ def assign_tiers(indicators: pd.DataFrame, scores: pd.Series,
             above = margin > avg + abs(avg) * margin_band
             below = margin < avg - abs(avg) * margin_band
         else:
-            warnings.warn("assign_tiers: no margin data; the rule of thumb uses revenue only",
-                          StatisticalWarning, stacklevel=2)
+            warnings.warn(StatisticalWarning(Message("value.w.no_margin")), stacklevel=2)
             above = pd.Series(False, index=idx)
             below = pd.Series(False, index=idx)
         growth = indicators.get("revenue_growth", pd.Series(np.nan, index=idx))
@@ -186,7 +185,7 @@ class TierResult:
     book_margin: float
     limits: dict[str, float]
     shares: tuple[float, float] = (0.30, 0.80)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple = ()   # kamlib.i18n.Message (or text)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"tier": self.tiers, "candidate": self.candidate, "tier_reason": self.reasons})
@@ -322,7 +321,7 @@ def value_tiers(indicators: pd.DataFrame, *, shares: Sequence[float] = (0.30, 0.
     if unknown:
         raise KamlibError(f"value_tiers: unknown demotion rule(s) {sorted(unknown)}; known: "
                           f"{', '.join(DEMOTION_DEFAULTS)} (params value.demotion)")
-    notes: list[str] = []
+    notes: list[Message] = []
     idx = indicators.index
     act = (indicators["active"].fillna(False).astype(bool) if "active" in indicators
            else pd.Series(True, index=idx))
@@ -345,7 +344,7 @@ def value_tiers(indicators: pd.DataFrame, *, shares: Sequence[float] = (0.30, 0.
             raise KamlibError(f"value_tiers: none of the value bases {list(bases)} is available "
                               "(params value.indicators / tier rule)")
         if missing and list(bases) != list(DEFAULT_TIER_BASES):
-            notes.append(f"value_tiers: bases not in the indicators left out: {', '.join(missing)}")
+            notes.append(Message("value.w.bases_missing", {"bases": [IndicatorName(b) for b in missing]}))
         values = ind[use].astype("float64")
         bounds = _share_boundaries(values, shares)
         values = values[list(bounds.index)] if len(bounds) else values
@@ -376,7 +375,7 @@ def value_tiers(indicators: pd.DataFrame, *, shares: Sequence[float] = (0.30, 0.
     cand = lvl.map(_LEVEL_TIER).reindex(idx).fillna("ordinary").astype("str").rename("candidate")
     reasons = why.reindex(idx).fillna("inactive").astype("str").rename("tier_reason")
     for n in notes:
-        warnings.warn(n, StatisticalWarning, stacklevel=2)
+        warnings.warn(StatisticalWarning(n), stacklevel=2)
     return TierResult(tiers=tiers, candidate=cand, reasons=reasons, boundaries=bounds, values=values,
                       rule="value", absolute=thresholds is not None, book_margin=book_margin, limits=limits,
                       shares=(float(shares[0]), float(shares[1])), warnings=tuple(notes))
