@@ -44,7 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
     "report.insufficient": {"zh": "数据不足", "en": "insufficient data"},
     "report.def_accounts": {"zh": "区域内的全部客户", "en": "all accounts of the region"},
     "report.def_revenue": {"zh": "数据期内计入分析的订单收入", "en": "order revenue in the data period"},
-    "report.def_core": {"zh": "价值评分最高一档的客户", "en": "top tier of the value scorecard"},
+    "report.def_core": {"zh": "按分级规则划为核心的客户", "en": "accounts the tier rule rates core"},
     "report.def_churn": {"zh": "已流失客户 ÷ 全部客户；活跃 = 未流失",
                          "en": "churned ÷ all accounts; active = not churned"},
     "report.def_nps_account": {"zh": "按客户计：每个客户一票", "en": "account-level: one vote per account"},
