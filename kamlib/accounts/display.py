@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import fmt
 from ..i18n import column_label, render, tier_label, tr
 from .analyses import TableResult
+
+#: how each column of the account-management tables is shown (money in 万/亿 or k/M, shares as %)
+FORMATS: dict[str, str] = {
+    **dict.fromkeys(("revenue", "churned_revenue", "won_amount", "pipeline_value", "revenue_target", "actual",
+                     "revenue_last_12m", "amount"), "money"),
+    **dict.fromkeys(("revenue_change", "churn_rate", "accounts_with_complaint", "win_rate", "attainment"), "pct"),
+    **dict.fromkeys(("accounts", "core_accounts", "key_accounts", "ordinary_accounts", "churned_accounts",
+                     "complaints", "open_complaints", "opportunities", "won", "lost", "open", "product_lines",
+                     "gap_lines", "days_since_contact", "median_resolution_days"), "int"),
+}
+#: shown with one decimal
+ONE_DECIMAL = ("satisfaction", "contacts_per_account", "complaints_per_account_year")
 
 
 def reason_markdown(result: TableResult, lang: str = "zh") -> str:
@@ -23,6 +36,14 @@ def display_frame(result: TableResult, lang: str = "zh", head: int | None = None
         df = df.assign(tier=df["tier"].map(lambda t: tier_label(t, lang)))
     if "level" in df:
         df = df.assign(level=df["level"].map(lambda v: tr(f"accounts.level.{v}", lang)))
+    if "complete" in df:
+        df = df.assign(complete=df["complete"].map(lambda v: "是" if v and lang == "zh" else "否" if lang == "zh"
+                                                  else "yes" if v else "no"))
+    lg = fmt.lang_of(lang)
+    df = fmt.format_frame(df, {c: k for c, k in FORMATS.items() if c in df}, lang=lg)
+    for c in ONE_DECIMAL:
+        if c in table:
+            df[c] = [fmt.number(v, 1, lang=lg) for v in (table[c] if head is None else table[c].head(head))]
     names = {}
     for c in df.columns:
         prefix, _, rest = str(c).partition(":")
@@ -32,7 +53,9 @@ def display_frame(result: TableResult, lang: str = "zh", head: int | None = None
             names[c] = rest
         else:
             names[c] = column_label(str(c), lang, domain="accounts", default=str(c))
-    return df.rename(columns=names)
+    df = df.rename(columns=names)
+    # the first column names the row (manager, tier, reason, account): no positional 0, 1, 2 index
+    return df.set_index(df.columns[0])
 
 
 def facts_markdown(result: TableResult, key: str, lang: str = "zh") -> str:
