@@ -181,7 +181,7 @@ def build_demo(n_customers: int = 2000, seed: int = 0, end="2025-12-31", years: 
     --------
     >>> demo = build_demo(n_customers=300, seed=1)
     >>> sorted(demo.tables)
-    ['customers', 'invoices', 'orders', 'surveys']
+    ['customers', 'interactions', 'invoices', 'opportunities', 'orders', 'surveys', 'targets']
     >>> demo.truth["hazard_ratios"]["dissatisfied"]
     2.5
     """
