@@ -1,9 +1,11 @@
 """One job: one notebook for one region, executed with papermill and rendered to HTML in a worker."""
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as dt
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +143,13 @@ def failed_cell(nb: Any) -> str:
     return "cell unknown"
 
 
+def _own_loop_context(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, in an empty context when called off the main thread (see _execute_notebook)."""
+    if threading.current_thread() is threading.main_thread():
+        return fn(*args, **kwargs)
+    return contextvars.Context().run(fn, *args, **kwargs)
+
+
 def _cell_seconds(nb: Any) -> float:
     """Sum of the cells' run times recorded by papermill (``nb``: an executed notebook or its path)."""
     import nbformat
@@ -181,7 +190,11 @@ def _execute_notebook(job: Job) -> tuple[Any, str | None, int]:
             warm = {}
             if job.reuse_kernel:
                 warm = {"km": _WarmKernel.get().km}
-            executed = pm.execute_notebook(
+            # jupyter_core keeps "this thread's" event loop in a context variable; Dask runs tasks in threads
+            # with a copied context, so two jobs running side by side would share one loop ("This event loop
+            # is already running"). A job off the main thread runs in an empty context and gets its own loop.
+            executed = _own_loop_context(
+                pm.execute_notebook,
                 job.notebook, str(out_nb), parameters=params, kernel_name=KERNEL_NAME, language="python",
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 start_timeout=START_TIMEOUT, execution_timeout=job.timeout, shutdown_kernel="immediate",
