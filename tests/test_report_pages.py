@@ -98,26 +98,6 @@ SNAKE = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")
 #: four Latin words in a row: a sentence (names such as "Cox", "k-means", "NPS" or "CSAT" stand alone)
 ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){3,}\b")
 
-#: problems that belong to another area's texts: (text in the problem, reason); such a page is an xfail
-#: until that area is fixed, any other problem still fails
-_SEG = ("kamlib.segmentation.features.build_features adds an English note to the workbook warnings (needs a "
-        "Message with zh/en texts)")
-_COX = "kamlib.survival.cox_model warnings are English strings (need Messages with zh/en texts)"
-KNOWN: tuple[tuple[str, str], ...] = (
-    ("customers have missing feature values", _SEG),
-    ("they are kept and flagged in result", _SEG),
-    ("hazard ratios are unstable", _COX),
-    ("hazards check fails for", _COX),
-    ("hazard ratio is an average over time", _COX),
-)
-
-
-def _known(problems: list[str]) -> None:
-    reasons = [next((why for needle, why in KNOWN if needle in p), None) for p in problems]
-    if all(reasons):
-        pytest.xfail("; ".join(dict.fromkeys(r for r in reasons if r)))
-
-
 @pytest.mark.parametrize(("region", "page"), _pages())
 def test_page_reads_right(pack, region, page):
     text = _read(pack, region, page)
@@ -146,8 +126,6 @@ def test_page_reads_right(pack, region, page):
             problems.append("positional index column")
     if lang == "zh":
         problems += [f"English sentence on a zh page: {m!r}" for m in dict.fromkeys(ENGLISH.findall(visible))]
-    if problems:
-        _known(problems)
     assert not problems, problems
 
 
