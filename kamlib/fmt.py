@@ -22,8 +22,17 @@ def _isnan(x) -> bool:
         return False
 
 
-def money(x, lang: Lang = "zh", digits: int = 1) -> str:
+def _lang(lang) -> None:
+    """Reject a non-string language: ``pct(x, 0)`` (digits passed where the language goes) fails loudly
+    instead of silently printing the default number of digits."""
+    if not isinstance(lang, str):
+        raise TypeError(f"kamlib.fmt: lang must be 'zh' or 'en', got {lang!r} (digits is keyword-only: "
+                        "digits=...)")
+
+
+def money(x, lang: Lang = "zh", *, digits: int = 1) -> str:
     """12345678 -> '1,234.6万' (zh) / '12.3M' (en). NaN -> '—'."""
+    _lang(lang)
     if _isnan(x):
         return "—"
     x = float(x)
@@ -68,9 +77,9 @@ def money_header(label: str, lang: Lang = "zh", currency: str | None = None) -> 
     return f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
 
 
-def money_with_unit(x, lang: Lang = "zh", currency: str | None = None, digits: int = 1) -> str:
+def money_with_unit(x, lang: Lang = "zh", currency: str | None = None, *, digits: int = 1) -> str:
     """An amount with its unit, for a cell whose header has none: '4.71亿元' / 'GBP 1.2M'."""
-    text = money(x, lang, digits)
+    text = money(x, lang, digits=digits)
     if text == "—":
         return text
     unit = currency_unit(currency, lang)
@@ -78,25 +87,38 @@ def money_with_unit(x, lang: Lang = "zh", currency: str | None = None, digits: i
 
 
 def integer(x, lang: Lang = "zh") -> str:
+    _lang(lang)
     if _isnan(x):
         return "—"
     return f"{int(round(float(x))):,}"
 
 
-def number(x, digits: int = 2, lang: Lang = "zh") -> str:
+def number(x, lang: Lang = "zh", *, digits: int = 2) -> str:
+    """1234.5678 -> '1,234.57'; ``digits`` is keyword-only, like every formatter here.
+
+    >>> number(1234.5678), number(0.5, digits=0), number(float("nan"))
+    ('1,234.57', '0', '—')
+    """
+    _lang(lang)
     if _isnan(x):
         return "—"
     return f"{float(x):,.{digits}f}"
 
 
-def pct(x, digits: int = 1, lang: Lang = "zh") -> str:
-    """0.1234 -> '12.3%'."""
+def pct(x, lang: Lang = "zh", *, digits: int = 1) -> str:
+    """0.1234 -> '12.3%'.
+
+    >>> pct(0.1234), pct(0.1234, "en", digits=0), pct(None)
+    ('12.3%', '12%', '—')
+    """
+    _lang(lang)
     if _isnan(x):
         return "—"
     return f"{100 * float(x):.{digits}f}%"
 
 
 def pvalue(p, lang: Lang = "zh") -> str:
+    _lang(lang)
     if _isnan(p):
         return "—"
     p = float(p)
@@ -104,6 +126,7 @@ def pvalue(p, lang: Lang = "zh") -> str:
 
 
 def date(d, lang: Lang = "zh") -> str:
+    _lang(lang)
     if _isnan(d):
         return "—"
     d = pd.Timestamp(d)
@@ -131,7 +154,7 @@ def format_frame(df: pd.DataFrame, formats: Mapping[str, str], lang: Lang = "zh"
             f = FORMATTERS[kind]
             out[col] = [f(v, lang=lang) for v in out[col]]
         elif pd.api.types.is_float_dtype(out[col]):
-            out[col] = [number(v, 2, lang) for v in out[col]]
+            out[col] = [number(v, lang, digits=2) for v in out[col]]
     if labels:
         out = out.rename(columns=dict(labels))
     return out

@@ -138,15 +138,15 @@ def data_quality_frames(dq: dict, lang: str = "zh", currency: str | None = None)
     for t in [t for t in TABLES if t in read] + [t for t in read if t not in TABLES]:
         n = int(read[t])
         lines.append({h_table: table_name(t), h_rule: tr("i18n.rule.read", L), h_rows: fmt.integer(n, L),
-                      h_share: fmt.pct(1.0 if n else None, 1, L), h_amount: "—"})
+                      h_share: fmt.pct(1.0 if n else None, L, digits=1), h_amount: "—"})
         for e in dq.get("exclusions") or []:
             if e["table"] == t and e["rows"]:
                 lines.append({h_table: "", h_rule: _rule_label(e["rule"], L), h_rows: fmt.integer(-e["rows"], L),
-                              h_share: fmt.pct(e["rows"] / n if n else None, 1, L),
+                              h_share: fmt.pct(e["rows"] / n if n else None, L, digits=1),
                               h_amount: fmt.money(e["amount"], L) if e.get("amount") else "—"})
         kept = int((dq.get("rows_kept") or {}).get(t, n))
         lines.append({h_table: "", h_rule: tr("i18n.rule.kept", L), h_rows: fmt.integer(kept, L),
-                      h_share: fmt.pct(kept / n if n else None, 1, L), h_amount: "—"})
+                      h_share: fmt.pct(kept / n if n else None, L, digits=1), h_amount: "—"})
     if lines:
         out["rows"] = pd.DataFrame(lines)
     flags = [{h_table: table_name(f["table"]), h_rule: _rule_label(f["rule"], L), h_rows: fmt.integer(f["rows"], L),

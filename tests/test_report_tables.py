@@ -75,6 +75,17 @@ def test_money_headers_carry_the_currency():
     assert fmt.money_with_unit(None, "en") == "—"
 
 
+def test_formatters_take_lang_then_keyword_digits():
+    assert fmt.number(1234.567, "en", digits=1) == "1,234.6"
+    assert fmt.pct(0.1234, "zh", digits=0) == "12%"
+    assert fmt.money(12345678, "zh", digits=2) == "1,234.57万"
+    for f in (fmt.number, fmt.pct, fmt.money, fmt.integer, fmt.pvalue):
+        with pytest.raises(TypeError):
+            f(0.5, 2)  # the old positional digits
+        with pytest.raises(TypeError):
+            f(0.5, "zh", 2)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_data_quality_tables_are_labelled(lang):
     frames = data_quality_frames(DQ, lang, "GBP")

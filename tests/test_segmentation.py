@@ -345,7 +345,7 @@ def test_names_profiles_and_sentences(lang):
 def fmt_pct(x):
     from kamlib import fmt
 
-    return fmt.pct(x, 1)
+    return fmt.pct(x, digits=1)
 
 
 def test_plots_draw_what_the_result_holds():

@@ -43,7 +43,7 @@ def display_frame(result: TableResult, lang: str = "zh", head: int | None = None
     df = fmt.format_frame(df, {c: k for c, k in FORMATS.items() if c in df}, lang=lg)
     for c in ONE_DECIMAL:
         if c in table:
-            df[c] = [fmt.number(v, 1, lang=lg) for v in (table[c] if head is None else table[c].head(head))]
+            df[c] = [fmt.number(v, lg, digits=1) for v in (table[c] if head is None else table[c].head(head))]
     names = {}
     for c in df.columns:
         prefix, _, rest = str(c).partition(":")

@@ -74,12 +74,12 @@ def book_sentences(book: BookValue, customers: pd.DataFrame, lang: str = "zh") -
     tot = book.totals()
     parts = [tr("clv.s.ok", L, n=f"{len(book.accounts):,}", h=_months(book.horizon_months),
                 revenue=fmt.money(tot["expected_revenue_12m"], L), clv=fmt.money(tot["clv"], L),
-                rate=fmt.pct(book.discount_rate, 0))]
+                rate=fmt.pct(book.discount_rate, digits=0))]
     if "revenue_last_12m" in customers:
         last = float(customers["revenue_last_12m"].sum())
         if last > 0:
             per_year = tot["expected_revenue_12m"] * 12.0 / book.horizon_months
-            parts.append(tr("clv.s.vs_last", L, last=fmt.money(last, L), ratio=fmt.pct(per_year / last, 0)))
+            parts.append(tr("clv.s.vs_last", L, last=fmt.money(last, L), ratio=fmt.pct(per_year / last, digits=0)))
     if book.spend_model == "observed_mean":
         parts.append(tr("clv.s.observed_spend", L))
     if not book.p_alive_informative:
@@ -166,7 +166,7 @@ def _account_table(rows: pd.DataFrame, cols: list[str], lang: fmt.Lang, horizon_
     if "account_manager" in out:
         out["account_manager"] = [str(v) if pd.notna(v) else "—" for v in out["account_manager"]]
     if "p_alive" in out:
-        out["p_alive"] = [fmt.pct(v, 0) for v in out["p_alive"]]
+        out["p_alive"] = [fmt.pct(v, digits=0) for v in out["p_alive"]]
     out = _money_cols(out, ("revenue", "revenue_last_12m", "expected_revenue_12m", "clv", "at_stake"), lang)
     out.index = _account_index(rows)
     return _corner(_labelled(out, lang, horizon_months), column_label("name", lang, domain="clv"))
@@ -202,7 +202,7 @@ def slipping_away(customers: pd.DataFrame, n: int = 20, lang: str = "zh", p_aliv
     workbook joins P(alive) only when it separates accounts) the table is empty and the sentence says so.
     """
     L = _lang(lang)
-    cut = fmt.pct(p_alive_below, 0)
+    cut = fmt.pct(p_alive_below, digits=0)
     if "p_alive" not in customers or customers["p_alive"].isna().all() or "revenue_last_12m" not in customers:
         return SlippingAway(pd.DataFrame(), tr("clv.s.slipping_unavailable", L), 0)
     last = customers["revenue_last_12m"].astype(float)

@@ -22,7 +22,7 @@ def money_axis(ax, axis: str = "y", lang: str = "zh", digits: int = 0):
     """
     lg: fmt.Lang = "en" if lang == "en" else "zh"
     for a in _axes(ax, axis):
-        a.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.money(v, lg, digits)))
+        a.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.money(v, lg, digits=digits)))
     return ax
 
 
@@ -31,7 +31,7 @@ def percent_axis(ax, axis: str = "y", lang: str = "zh", digits: int = 0, absolut
     (the left half of a diverging bar). Returns ``ax``."""
     for a in _axes(ax, axis):
         a.set_major_formatter(FuncFormatter(
-            lambda v, _pos: fmt.pct(abs(v) if absolute else v, digits, "en" if lang == "en" else "zh")))
+            lambda v, _pos: fmt.pct(abs(v) if absolute else v, "en" if lang == "en" else "zh", digits=digits)))
     return ax
 
 

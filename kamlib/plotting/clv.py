@@ -63,7 +63,7 @@ def plot_p_alive(values, ax=None, lang: str = "zh", value_column: str = "clv", t
     money_lang: fmt.Lang = "en" if lang == "en" else "zh"
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: fmt.money(x, money_lang, digits=0)))
     ax.yaxis.set_major_locator(MaxNLocator(6))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: fmt.pct(y, 0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: fmt.pct(y, digits=0)))
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(column_label(value_column, lang, domain="clv"))
     ax.set_ylabel(tr("clv.p_alive", lang))

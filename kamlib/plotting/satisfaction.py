@@ -111,14 +111,14 @@ def plot_nps(result, ax=None, lang: str = "zh", **kws):
         share = 0.0 if pd.isna(share) else share
         ax.barh([0], [share], left=left, color=color, label=_lab(key, lang), height=0.6)
         if share > 0.06:
-            ax.text(left + share / 2, 0, fmt.pct(share, 0), ha="center", va="center", color="white")
+            ax.text(left + share / 2, 0, fmt.pct(share, digits=0), ha="center", va="center", color="white")
         left += share
     ax.set_xlim(0, 1)
     ax.set_yticks([])
     percent_axis(ax, "x", lang)
     name = nps_name(getattr(result, "aggregate", "respondent"), lang)
-    title = (f"{name} {fmt.number(result.nps, 1)} [{fmt.number(result.ci_lower, 1)}, "
-             f"{fmt.number(result.ci_upper, 1)}], n = {result.n:,}" if result.estimable
+    title = (f"{name} {fmt.number(result.nps, digits=1)} [{fmt.number(result.ci_lower, digits=1)}, "
+             f"{fmt.number(result.ci_upper, digits=1)}], n = {result.n:,}" if result.estimable
              else f"{name} — n = {result.n:,}")
     ax.set_title(title)
     ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)

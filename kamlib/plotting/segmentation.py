@@ -121,7 +121,7 @@ def plot_segment_shares(result, ax=None, lang: str | None = None, **kws):
     long = d.reset_index(names="seg").melt(id_vars="seg", var_name="measure", value_name="share")
     sns.barplot(data=long, y="seg", x="share", hue="measure", ax=ax, orient="h", **kws)
     for cont in ax.containers:
-        ax.bar_label(cont, labels=[fmt.pct(v, 0) for v in cont.datavalues], fontsize=8, padding=2)
+        ax.bar_label(cont, labels=[fmt.pct(v, digits=0) for v in cont.datavalues], fontsize=8, padding=2)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_xlim(0, min(1.0, float(np.nanmax(long["share"])) * 1.2 + 0.02))

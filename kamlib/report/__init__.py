@@ -316,7 +316,7 @@ def kpi_tiles_html(kpis: Mapping[str, Any] | None, lang: Lang = "zh", currency: 
               "def_revenue"),
              ("core_accounts", label("core_accounts", lang), fmt.integer(k.get("core_accounts"), lang), "def_core"),
              ("churn_rate", label("churn_rate", lang), fmt.pct(k.get("churn_rate"), lang=lang), "def_churn"),
-             ("nps", label("nps", lang), fmt.number(k.get("nps"), 1, lang), nps_def)]
+             ("nps", label("nps", lang), fmt.number(k.get("nps"), lang, digits=1), nps_def)]
     return '<div class="kam-tiles">' + "".join(
         f'<div class="kam-tile"><div class="kam-tile-value">{e(v)}</div>'
         f'<div class="kam-tile-label">{e(name)}</div><div class="kam-tile-def">{e(label(d, lang))}</div></div>'

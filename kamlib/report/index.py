@@ -92,7 +92,7 @@ def render_index(regions: Sequence[Mapping[str, Any]], out_path: str | Path, lan
             f'<td class="num">{e(fmt.money_with_unit(k.get("revenue"), lang, reg.get("currency")))}</td>'
             f'<td class="num">{e(fmt.integer(k.get("core_accounts"), lang))}</td>'
             f'<td class="num">{e(fmt.pct(k.get("churn_rate"), lang=lang))}</td>'
-            f'<td class="num">{e(fmt.number(k.get("nps"), 1, lang))}</td>'
+            f'<td class="num">{e(fmt.number(k.get("nps"), lang, digits=1))}</td>'
             f'<td><ul class="jobs">{"".join(items)}</ul></td>'
             f"<td>{status}</td>"
             f'<td>{e(finished.replace("T", " "))}<div class="muted">{seconds:.1f} s</div></td>'

@@ -53,8 +53,8 @@ class AlphaResult:
         return self.items.copy()
 
     def _repr_html_(self) -> str:
-        head = (f"<p>alpha = {fmt.number(self.alpha, 3)} [{fmt.number(self.ci_lower, 3)}, "
-                f"{fmt.number(self.ci_upper, 3)}] ({self.method} {int(self.ci * 100)}% CI, n = {self.n}, "
+        head = (f"<p>alpha = {fmt.number(self.alpha, digits=3)} [{fmt.number(self.ci_lower, digits=3)}, "
+                f"{fmt.number(self.ci_upper, digits=3)}] ({self.method} {int(self.ci * 100)}% CI, n = {self.n}, "
                 f"k = {self.k}, {self.missing})</p>")
         return head + _frame_html(self.items)
 

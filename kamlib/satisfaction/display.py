@@ -127,10 +127,10 @@ def _measure_fmt(code, col: str) -> str:
 
 def _fmt_value(v, kind: str, lang: Lang) -> str:
     if kind == "pct":
-        return fmt.pct(v, 1, lang)
+        return fmt.pct(v, lang, digits=1)
     if kind == "nps":
-        return fmt.number(v, 1, lang)
-    return fmt.number(v, 2, lang)
+        return fmt.number(v, lang, digits=1)
+    return fmt.number(v, lang, digits=2)
 
 
 def _set_index(out: pd.DataFrame) -> pd.DataFrame:
@@ -179,7 +179,7 @@ def format_table(df: pd.DataFrame, lang: Lang = "zh", formats: dict | None = Non
     if "revenue" in out.columns:
         f["revenue"] = "money"
     if "sat_nps" in out.columns:   # an account's NPS in points, one decimal like the headline NPS
-        out["sat_nps"] = [fmt.number(v, 1, lang) for v in out["sat_nps"]]
+        out["sat_nps"] = [fmt.number(v, lang, digits=1) for v in out["sat_nps"]]
     f.update(formats or {})
     if measures is not None:
         codes = list(measures)
@@ -188,7 +188,7 @@ def format_table(df: pd.DataFrame, lang: Lang = "zh", formats: dict | None = Non
                 out[c] = [_fmt_value(v, _measure_fmt(m, c) if not ltr else "pct" if m == "csat" else "number", lang)
                           for v, m in zip(out[c], codes, strict=True)]
         if "top_box" in out.columns and ltr:
-            out["top_box"] = [fmt.pct(v, 1, lang) for v in out["top_box"]]
+            out["top_box"] = [fmt.pct(v, lang, digits=1) for v in out["top_box"]]
             f.pop("top_box", None)
     for c in ("tier", "group"):
         if c in out.columns:
@@ -240,7 +240,7 @@ def likert_table(result, lang: Lang = "zh", items: Mapping[str, str] | None = No
     """
     out = result.to_frame(lang)
     n = out.pop("n")
-    out = out.map(lambda v: fmt.pct(v, 1, lang))
+    out = out.map(lambda v: fmt.pct(v, lang, digits=1))
     out[column_label("n", lang)] = [fmt.integer(v) for v in n]
     out.index = pd.Index([measure_label(i, lang, items) for i in out.index], name=_column("item", lang))
     return out

@@ -40,7 +40,8 @@ class DriversResult:
 
     def _repr_html_(self) -> str:
         return (f"<p>Ordinal logit of {self.outcome}: n = {self.n}, McFadden pseudo-R² = "
-                f"{fmt.number(self.pseudo_r2, 3)}; relative weights of a linear R² = {fmt.number(self.r2, 3)}</p>"
+                f"{fmt.number(self.pseudo_r2, digits=3)}; relative weights of a linear R² = "
+                f"{fmt.number(self.r2, digits=3)}</p>"
                 + _frame_html(self.summary))
 
 

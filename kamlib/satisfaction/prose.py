@@ -58,7 +58,7 @@ def _sent_nps(r: NPSResult, lang: str) -> str:
     name = nps_name(r.aggregate, lang)
     if not r.estimable:
         return f"{name}：{ne}（n = {r.n}）。" if lang == "zh" else f"{name}: {ne} (n = {r.n})."
-    num = lambda v: fmt.number(v, 1)  # noqa: E731
+    num = lambda v: fmt.number(v, digits=1)  # noqa: E731
     if lang == "zh":
         return (f"{name}为 {num(r.nps)}（{_ci_txt(r.ci_lower, r.ci_upper, num, lang, r.ci)}，标准误 {num(r.se)}，"
                 f"n = {r.n}）：推荐者 {fmt.pct(r.promoters)}，中立者 {fmt.pct(r.passives)}，贬损者 "
@@ -88,10 +88,10 @@ def _sent_headline(r: SummaryResult, lang: str) -> str:
             name = ("CSAT（总体满意度为“比较满意”或“非常满意”的比例）" if lang == "zh"
                     else "CSAT (share rating overall 4-5)")
         elif m == "nps":
-            f = lambda v: fmt.number(v, 1)  # noqa: E731
+            f = lambda v: fmt.number(v, digits=1)  # noqa: E731
             name = nps_name(r.aggregate, lang)
         else:
-            f = lambda v: fmt.number(v, 2)  # noqa: E731
+            f = lambda v: fmt.number(v, digits=2)  # noqa: E731
             name = "总体满意度均值（1-5 分）" if lang == "zh" else "Mean overall satisfaction (1-5)"
         ci_t = _ci_txt(row["ci_lower"], row["ci_upper"], f, lang, r.ci)
         out.append(f"{name}为 {f(row['estimate'])}（{ci_t}，{unit}）" if lang == "zh"
@@ -145,7 +145,7 @@ def _sent_reliability(r: ReliabilityResult, lang: str) -> str:
                 "single item" if row["k"] < 2 else tr_ne(lang))
             parts.append(f"{c}：{why}" if lang == "zh" else f"{c}: {why}")
             continue
-        n3 = lambda v: fmt.number(v, 2)  # noqa: E731
+        n3 = lambda v: fmt.number(v, digits=2)  # noqa: E731
         ci_t = _ci_txt(row["ci_lower"], row["ci_upper"], n3, lang)
         parts.append(f"{c} α = {n3(row['alpha'])}（{ci_t}）" if lang == "zh"
                      else f"{c} alpha = {n3(row['alpha'])} ({ci_t})")
@@ -193,7 +193,7 @@ def _sent_groups(r: GroupTestResult, lang: str) -> str:
         if not len(sig):
             return head + "校正后没有显著差异（p < 0.05）。"
         items = [f"{_name(row['by'], lang)}间的{_name(row['measure'], lang, True)}（校正后 p {_p_eq(_min_p(row))}，"
-                 f"{effect_label(row['effect_name'], lang)} = {fmt.number(row['effect'], 3)}）"
+                 f"{effect_label(row['effect_name'], lang)} = {fmt.number(row['effect'], digits=3)}）"
                  for _, row in sig.iterrows()]
         return head + "校正后存在显著差异：" + "；".join(items) + "。"
     head = f"{len(t)} group comparisons ({corr} correction)."
@@ -201,7 +201,8 @@ def _sent_groups(r: GroupTestResult, lang: str) -> str:
         return head + " No difference is significant after correction (p < 0.05)."
     items = [f"{_name(row['measure'], lang, True)} by {_name(row['by'], lang).lower()} (adjusted p = "
              f"{fmt.pvalue(_min_p(row))}, "
-             f"{effect_label(row['effect_name'], lang)} = {fmt.number(row['effect'], 3)})" for _, row in sig.iterrows()]
+             f"{effect_label(row['effect_name'], lang)} = {fmt.number(row['effect'], digits=3)})"
+             for _, row in sig.iterrows()]
     return head + " Significant after correction: " + "; ".join(items) + "."
 
 
@@ -215,7 +216,7 @@ def _sent_waves(r: WaveChangeResult, lang: str) -> str:
         if not row["estimable"]:
             continue
         if row["p_adj"] < 0.05:
-            f = fmt.pct if row["measure"] == "csat" else (lambda v: fmt.number(v, 2))
+            f = fmt.pct if row["measure"] == "csat" else (lambda v: fmt.number(v, digits=2))
             d = row["diff"]
             if lang == "zh":
                 out.append(f"{_name(row['measure'], lang)} 从 {row['wave_a']} 到 {row['wave_b']} "
@@ -231,7 +232,7 @@ def _sent_waves(r: WaveChangeResult, lang: str) -> str:
     detail = ""
     if len(ov):
         o = ov.iloc[-1]
-        n2 = lambda v: fmt.number(v, 2)  # noqa: E731
+        n2 = lambda v: fmt.number(v, digits=2)  # noqa: E731
         paired = str(o["test"]).startswith("paired")
         if lang == "zh":
             detail = (f"总体满意度均值 {o['wave_a']} 为 {n2(o['level_a'])}，{o['wave_b']} 为 {n2(o['level_b'])}"
@@ -262,17 +263,19 @@ def _sent_drivers(r: DriversResult, lang: str, items=None) -> str:
     focus = [measure_label(i, lang, items) for i in s.index[s["quadrant"] == "focus"]]
     first = s.index[0]
     if lang == "zh":
-        txt = (f"基于 {fmt.integer(r.n)} 份答卷的有序 logit 模型（McFadden 伪 R² = {fmt.number(r.pseudo_r2, 2)}），"
+        txt = (f"基于 {fmt.integer(r.n)} 份答卷的有序 logit 模型"
+               f"（McFadden 伪 R² = {fmt.number(r.pseudo_r2, digits=2)}），"
                f"对总体满意度影响最大的题项依次为 {'、'.join(top)}；"
-               f"其中 {top[0]} 每提高 1 分，总体满意度更高一级的几率乘以 {fmt.number(s.loc[first, 'odds_ratio'], 2)}"
+               f"其中 {top[0]} 每提高 1 分，总体满意度更高一级的几率乘以 "
+               f"{fmt.number(s.loc[first, 'odds_ratio'], digits=2)}"
                f"（相对重要性 {fmt.pct(s.loc[first, 'importance'])}）。")
         txt += (f"重要但表现偏低、应优先改进的题项：{'、'.join(focus)}。" if focus else "没有“重要但表现偏低”的题项。")
         if r.cov_type.startswith("cluster"):
             txt += "标准误按客户聚类稳健估计（同一客户的多位受访者不视为独立）。"
         return txt
-    txt = (f"An ordinal logit on {fmt.integer(r.n)} responses (McFadden pseudo-R² {fmt.number(r.pseudo_r2, 2)}) "
+    txt = (f"An ordinal logit on {fmt.integer(r.n)} responses (McFadden pseudo-R² {fmt.number(r.pseudo_r2, digits=2)}) "
            f"ranks {', '.join(top)} as the strongest drivers of overall satisfaction; one point more on {top[0]} "
-           f"multiplies the odds of a higher overall rating by {fmt.number(s.loc[first, 'odds_ratio'], 2)} "
+           f"multiplies the odds of a higher overall rating by {fmt.number(s.loc[first, 'odds_ratio'], digits=2)} "
            f"(relative importance {fmt.pct(s.loc[first, 'importance'])}).")
     txt += (f" Important but under-performing (concentrate here): {', '.join(focus)}." if focus
             else " No item is both important and under-performing.")
@@ -315,7 +318,7 @@ def sentences(result, lang: str = "zh", items=None) -> str:
     if isinstance(result, AlphaResult):
         if not result.estimable:
             return tr_ne(lang)
-        n3 = lambda v: fmt.number(v, 2)  # noqa: E731
+        n3 = lambda v: fmt.number(v, digits=2)  # noqa: E731
         ci_a = _ci_txt(result.ci_lower, result.ci_upper, n3, lang, result.ci)
         return (f"Cronbach's α = {n3(result.alpha)}（{ci_a}，n = {result.n}）。" if lang == "zh"
                 else f"Cronbach's alpha = {n3(result.alpha)} ({ci_a}, n = {result.n}).")

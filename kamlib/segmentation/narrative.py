@@ -47,25 +47,26 @@ def sentences(result: SegmentationResult, lang: str | None = None, max_traits: i
     lo, hi = r.k_range
     if zh:
         how = ("k 由参数指定" if r.chosen_by == "given" else f"在 k = {lo}–{hi} 中按{rule}选定")
-        head = f"用 {method}将 {fmt.integer(r.n)} 家客户分为 **{r.k} 个细分**：{how}（轮廓系数 {fmt.number(sil, 2)}）。"
+        head = (f"用 {method}将 {fmt.integer(r.n)} 家客户分为 **{r.k} 个细分**：{how}"
+                f"（轮廓系数 {fmt.number(sil, digits=2)}）。")
         head += (f"在 {len(r.stability_runs)} 次 80% 子样本重抽中，细分结果的平均调整兰德指数为 "
-                 f"{fmt.number(r.stability, 2)}，{_stability_word(r.stability, lang)}。"
+                 f"{fmt.number(r.stability, digits=2)}，{_stability_word(r.stability, lang)}。"
                  if r.stability_runs else "未做稳定性检验。")
     else:
         how = ("k set in the params file" if r.chosen_by == "given" else f"k chosen from {lo}–{hi} by the {rule}")
         head = (f"{method[:1].upper() + method[1:]} splits {fmt.integer(r.n)} customers into **{r.k} segments**, "
-                f"{how} (silhouette {fmt.number(sil, 2)}). ")
+                f"{how} (silhouette {fmt.number(sil, digits=2)}). ")
         head += (f"Refitted on {len(r.stability_runs)} subsamples of 80% of customers, the segments are "
-                 f"reproduced with a mean adjusted Rand index of {fmt.number(r.stability, 2)}: "
+                 f"reproduced with a mean adjusted Rand index of {fmt.number(r.stability, digits=2)}: "
                  f"{_stability_word(r.stability, lang)}." if r.stability_runs else "Stability was not assessed.")
     lines = [head, ""]
     p = r.profiles
     for j in p.index:
         row = p.loc[j]
-        share = fmt.pct(row["customer_share"], 1)
+        share = fmt.pct(row["customer_share"], digits=1)
         if "revenue_share" in p.columns:
-            rev = (f"，贡献 {fmt.pct(row['revenue_share'], 1)} 的收入" if zh
-                   else f", {fmt.pct(row['revenue_share'], 1)} of revenue")
+            rev = (f"，贡献 {fmt.pct(row['revenue_share'], digits=1)} 的收入" if zh
+                   else f", {fmt.pct(row['revenue_share'], digits=1)} of revenue")
         else:
             rev = ""
         z = r.medians_z.loc[j].dropna() if j in r.medians_z.index else pd.Series(dtype=float)
@@ -90,11 +91,11 @@ def _feature_value(c: str, v, lang: str) -> str:
     if c in MONEY_COLUMNS:
         s = fmt.money(v, check_lang(lang))
     elif c in ("margin", "late_share", "revenue_growth", "revenue_yoy"):
-        s = fmt.pct(v, 1)
+        s = fmt.pct(v, digits=1)
     elif c in ("order_count", "recency_days", "tenure_days", "days_to_pay", "dso"):
         s = fmt.integer(v)
     else:
-        s = fmt.number(v, 2)
+        s = fmt.number(v, digits=2)
     return f"{lab} {s}"
 
 
@@ -130,9 +131,10 @@ def crosstab_sentence(result: SegmentationResult, other: pd.Series, lang: str | 
         name = result.names.get(j, "")
         if zh:
             parts.append(f"{tier_label(t, lang)}客户 {fmt.integer(col.sum())} 家，"
-                         f"其中 {fmt.pct(share, 0)} 属于细分 {j}「{name}」")
+                         f"其中 {fmt.pct(share, digits=0)} 属于细分 {j}「{name}」")
         else:
-            parts.append(f"of the {fmt.integer(col.sum())} {tier_label(t, lang)} accounts, {fmt.pct(share, 0)} are "
+            parts.append(f"of the {fmt.integer(col.sum())} {tier_label(t, lang)} accounts, "
+                         f"{fmt.pct(share, digits=0)} are "
                          f"in segment {j} ({name})")
     if not parts:
         return ""
@@ -169,28 +171,28 @@ def method_sentence(result: SegmentationResult, lang: str | None = None) -> str:
         if cats:
             parts.append(f"类别特征（{sep.join(cats)}）独热编码并加权")
         text = "，".join(parts) + "。"
-        text += (f"{fmt.integer(n_imp)} 家客户（{fmt.pct(n_imp / max(result.n, 1), 1)}）"
+        text += (f"{fmt.integer(n_imp)} 家客户（{fmt.pct(n_imp / max(result.n, 1), digits=1)}）"
                  "有缺失指标，以中位数填补并保留。"
                  if n_imp else "没有缺失指标。")
         if dropped:
             text += f"未使用的特征：{sep.join(dropped)}（全部缺失或为常数）。"
         text += f"k 的选择规则：{rule}。"
         if len(runs):
-            text += (f"稳定性：{len(runs)} 次 80% 子样本重拟合，调整兰德指数均值 {fmt.number(runs.mean(), 2)}，"
-                     f"最低 {fmt.number(runs.min(), 2)}（≥ 0.9 非常稳定，< {STABILITY_WARN:g} 不稳定）。")
+            text += (f"稳定性：{len(runs)} 次 80% 子样本重拟合，调整兰德指数均值 {fmt.number(runs.mean(), digits=2)}，"
+                     f"最低 {fmt.number(runs.min(), digits=2)}（≥ 0.9 非常稳定，< {STABILITY_WARN:g} 不稳定）。")
         return text
     parts = [f"Skewed amounts ({sep.join(logs)}) were log1p-transformed" if logs else "No log transform",
              f"then robust-scaled by median and IQR (clipped at ±{CLIP_Z:g})"]
     if cats:
         parts.append(f"categorical features ({sep.join(cats)}) one-hot encoded with weights")
     text = ", ".join(parts) + ". "
-    text += (f"{fmt.integer(n_imp)} customers ({fmt.pct(n_imp / max(result.n, 1), 1)}) had missing indicators, "
+    text += (f"{fmt.integer(n_imp)} customers ({fmt.pct(n_imp / max(result.n, 1), digits=1)}) had missing indicators, "
              "imputed with the median and kept. " if n_imp else "No indicator was missing. ")
     if dropped:
         text += f"Not used: {sep.join(dropped)} (empty or constant). "
     text += f"Rule for k: {rule}. "
     if len(runs):
         text += (f"Stability: {len(runs)} refits on 80% subsamples, mean adjusted Rand index "
-                 f"{fmt.number(runs.mean(), 2)}, lowest {fmt.number(runs.min(), 2)} (≥ 0.9 very stable, "
+                 f"{fmt.number(runs.mean(), digits=2)}, lowest {fmt.number(runs.min(), digits=2)} (≥ 0.9 very stable, "
                  f"< {STABILITY_WARN:g} unstable).")
     return text.strip()

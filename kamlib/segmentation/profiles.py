@@ -29,7 +29,7 @@ def _lift_top(values: pd.Series, labels: pd.Series, k_labels: Iterable[int], lan
             out[j] = ""
             continue
         top = lift.sort_values(ascending=False, kind="stable").index[0]
-        out[j] = f"{top} ({fmt.pct(tab.loc[j, top], 0)}, {lift[top]:.1f}×)"
+        out[j] = f"{top} ({fmt.pct(tab.loc[j, top], digits=0)}, {lift[top]:.1f}×)"
     return out
 
 

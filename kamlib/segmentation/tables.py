@@ -141,7 +141,7 @@ def scores_table(result: SegmentationResult, lang: str | None = None) -> pd.Data
     out = pd.DataFrame(index=s.index)
     for c in s.columns:
         digits = 3 if c in ("silhouette", "davies_bouldin") else 0
-        out[_col(c, lang)] = [fmt.number(v, digits, check_lang(lang)) for v in s[c]]
+        out[_col(c, lang)] = [fmt.number(v, check_lang(lang), digits=digits) for v in s[c]]
     out[_col("chosen", lang)] = ["✓" if c else "" for c in chosen]
     out.index.name = _col("k", lang)
     return out

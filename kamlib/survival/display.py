@@ -69,11 +69,11 @@ def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
     s.loc[list(result.separated), ["hr", "hr_lower", "hr_upper", "coef", "se", "p"]] = np.nan
     return _indexed(pd.DataFrame({
         _t("survival.covariate", lang): [term_label(result, t, lang) for t in s.index],
-        _t("survival.hr", lang): [fmt.number(v, 2) for v in s["hr"]],
-        column_label("hr_ci", lang, "survival"): [f"{fmt.number(a, 2)}–{fmt.number(b, 2)}"
+        _t("survival.hr", lang): [fmt.number(v, digits=2) for v in s["hr"]],
+        column_label("hr_ci", lang, "survival"): [f"{fmt.number(a, digits=2)}–{fmt.number(b, digits=2)}"
                                                   for a, b in zip(s["hr_lower"], s["hr_upper"], strict=True)],
-        column_label("coef", lang, "survival"): [fmt.number(v, 3) for v in s["coef"]],
-        column_label("se", lang, "survival"): [fmt.number(v, 3) for v in s["se"]],
+        column_label("coef", lang, "survival"): [fmt.number(v, digits=3) for v in s["coef"]],
+        column_label("se", lang, "survival"): [fmt.number(v, digits=3) for v in s["se"]],
         _t("survival.p", lang): [fmt.pvalue(v) for v in s["p"]],
         column_label("ph_p", lang, "survival"): [fmt.pvalue(result.ph_test.loc[t, "p"])
                                                  if t in result.ph_test.index else "—" for t in s.index],
@@ -167,7 +167,8 @@ def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2,
             elif pd.isna(r["ci_lower"]) or pd.isna(r["ci_upper"]):
                 row[key] = fmt.pct(r["survival"])   # no band where the curve is 0 (as R prints NA)
             else:
-                row[key] = f"{fmt.pct(r['survival'])} ({fmt.pct(r['ci_lower'], 0)}–{fmt.pct(r['ci_upper'], 0)})"
+                band = f"{fmt.pct(r['ci_lower'], digits=0)}–{fmt.pct(r['ci_upper'], digits=0)}"
+                row[key] = f"{fmt.pct(r['survival'])} ({band})"
         rows.append(row)
     return _indexed(pd.DataFrame(rows))
 

@@ -285,18 +285,19 @@ def sentences(result, lang: str = "zh", labels: dict | None = None, group_name: 
                            if zh else f"- {who} leave **{r['hr']:.1f} times as fast** (HR {r['hr']:.2f}, "
                            f"{lvl} CI {ci}, {p}).")
             else:
-                out.append(f"- {who}：流失风险低 **{fmt.pct(1 - r['hr'], 0)}**"
+                out.append(f"- {who}：流失风险低 **{fmt.pct(1 - r['hr'], digits=0)}**"
                            f"（风险比 {r['hr']:.2f}，{lvl} CI {ci}，{p}）。"
-                           if zh else f"- {who} churn **{fmt.pct(1 - r['hr'], 0)} less** (HR {r['hr']:.2f}, {lvl} CI "
+                           if zh else f"- {who} churn **{fmt.pct(1 - r['hr'], digits=0)} less** "
+                           f"(HR {r['hr']:.2f}, {lvl} CI "
                            f"{ci}, {p}).")
         out.append(ph_note(result, lang))
         if not np.isfinite(result.concordance):
             out.append("模型区分度（C 指数）无法计算。" if zh else "The concordance (C-index) could not be computed.")
             return "\n".join(out)
         out.append(f"模型区分度（C 指数）为 {result.concordance:.2f}：随机抽取一对客户，模型判断谁先流失的准确率约为 "
-                   f"{fmt.pct(result.concordance, 0)}。" if zh else
+                   f"{fmt.pct(result.concordance, digits=0)}。" if zh else
                    f"Concordance (C-index) {result.concordance:.2f}: for a random pair of accounts the model ranks "
-                   f"the one that churns first correctly {fmt.pct(result.concordance, 0)} of the time.")
+                   f"the one that churns first correctly {fmt.pct(result.concordance, digits=0)} of the time.")
     elif isinstance(result, SensitivityResult):
         t = result.table
         if len(t):

@@ -111,11 +111,11 @@ def sentences(result, lang: str = "zh") -> str:
                 else {"entropy": "entropy-method", "manual": "manually set"})[result.method]
         if zh:
             return (f"综合评分使用 {i(len(w))} 个指标，权重{meth}，权重最高的是：{'、'.join(top3)}。"
-                    f"得分中位数 {fmt.number(result.scores.median(), 1)} 分，"
-                    f"最高 {fmt.number(result.scores.max(), 1)} 分。")
+                    f"得分中位数 {fmt.number(result.scores.median(), digits=1)} 分，"
+                    f"最高 {fmt.number(result.scores.max(), digits=1)} 分。")
         return (f"The scorecard uses {i(len(w))} indicators with {meth} weights; the heaviest are "
-                f"{', '.join(top3)}. Median score {fmt.number(result.scores.median(), 1)}, highest "
-                f"{fmt.number(result.scores.max(), 1)}.")
+                f"{', '.join(top3)}. Median score {fmt.number(result.scores.median(), digits=1)}, highest "
+                f"{fmt.number(result.scores.max(), digits=1)}.")
     if isinstance(result, TierResult):
         return _tier_rule_sentence(result, lang)
     if isinstance(result, TierForecast):
@@ -131,13 +131,14 @@ def sentences(result, lang: str = "zh") -> str:
             return (f"与上期末（{fmt.date(result.previous_as_of, 'zh')}）相比，{i(up)} 个客户升级、{i(down)} 个降级；"
                     f"新晋重点/核心客户 **{i(nk)}** 个，"
                     f"重点/核心客户降级或流失 **{i(lk)}** 个（其中流失 {i(lost_k)} 个）。"
-                    f"若迁移概率保持不变，下期核心客户约 {fmt.number(nxt.loc['core', 'next'], 0)} 个、重点客户约 "
-                    f"{fmt.number(nxt.loc['key', 'next'], 0)} 个。")
+                    f"若迁移概率保持不变，下期核心客户约 "
+                    f"{fmt.number(nxt.loc['core', 'next'], digits=0)} 个、重点客户约 "
+                    f"{fmt.number(nxt.loc['key', 'next'], digits=0)} 个。")
         return (f"Compared with the previous period end ({fmt.date(result.previous_as_of, 'en')}), {i(up)} accounts "
                 f"moved up and {i(down)} moved down; **{i(nk)}** accounts became key/core and **{i(lk)}** key/core "
                 f"accounts were downgraded or lost ({i(lost_k)} lost). If transition rates hold, next period has about "
-                f"{fmt.number(nxt.loc['core', 'next'], 0)} core and "
-                f"{fmt.number(nxt.loc['key', 'next'], 0)} key accounts.")
+                f"{fmt.number(nxt.loc['core', 'next'], digits=0)} core and "
+                f"{fmt.number(nxt.loc['key', 'next'], digits=0)} key accounts.")
     if isinstance(result, pd.DataFrame) and "cum_value_share" in result:
         a = result.loc["A"]
         if zh:
@@ -171,7 +172,7 @@ def _tier_rule_sentence(r: TierResult, lang: str) -> str:
                                "Tiers by the practice rule of thumb (revenue share, margin and growth).")}
         if r.absolute:
             b = r.boundaries.iloc[0]
-            core, key = fmt.number(b["core"], 1), fmt.number(b["key"], 1)
+            core, key = fmt.number(b["core"], digits=1), fmt.number(b["key"], digits=1)
             return (f"按综合得分的固定门槛划分：得分 ≥ {core} 为核心，≥ {key} 为重点。" if zh
                     else f"Tiers by fixed score thresholds: core from {core}, key from {key}.")
         return q[r.rule][0 if zh else 1]
@@ -193,19 +194,20 @@ def _tier_rule_sentence(r: TierResult, lang: str) -> str:
                 "candidates; the rest are ordinary. ")
     lim = r.limits
     margin = ("" if not math.isfinite(r.book_margin) else
-              (f"毛利率低于全区加权平均毛利率（{p(r.book_margin)}）的 {p(1 - lim['margin_band'], 0)}、" if zh else
-               f"a margin under {p(1 - lim['margin_band'], 0)} of the book's revenue-weighted margin "
+              (f"毛利率低于全区加权平均毛利率（{p(r.book_margin)}）的 "
+               f"{p(1 - lim['margin_band'], digits=0)}、" if zh else
+               f"a margin under {p(1 - lim['margin_band'], digits=0)} of the book's revenue-weighted margin "
                f"({p(r.book_margin)}), "))
     if zh:
-        tail = (f"候选客户若出现收入萎缩（近 12 个月收入同比下降超过 {p(-lim['shrinking_yoy'], 0)}，"
+        tail = (f"候选客户若出现收入萎缩（近 12 个月收入同比下降超过 {p(-lim['shrinking_yoy'], digits=0)}，"
                 "无同比数据时看增长趋势）、"
-                f"{margin}或长期逾期付款（逾期付款发票占比 ≥ {p(lim['late_share'], 0)}），降一级（最多降一级），"
+                f"{margin}或长期逾期付款（逾期付款发票占比 ≥ {p(lim['late_share'], digits=0)}），降一级（最多降一级），"
                 "原因逐户列出。")
         demoted = int((r.tiers != r.candidate).sum())
         return head + tail + f"本期共有 {fmt.integer(demoted)} 个候选客户因此降级。"
     tail = (f"A candidate drops one level (never more) for shrinking revenue (last-12-month revenue down more than "
-            f"{p(-lim['shrinking_yoy'], 0)} year on year, or a negative trend without a year-on-year figure), "
-            f"{margin}or chronic late payment (at least {p(lim['late_share'], 0)} of invoices paid late); the "
+            f"{p(-lim['shrinking_yoy'], digits=0)} year on year, or a negative trend without a year-on-year figure), "
+            f"{margin}or chronic late payment (at least {p(lim['late_share'], digits=0)} of invoices paid late); the "
             "reason is listed per account. ")
     return head + tail + f"{fmt.integer(int((r.tiers != r.candidate).sum()))} candidates are demoted this period."
 
@@ -217,26 +219,29 @@ def _forecast_sentence(f: TierForecast, lang: str) -> str:
     num = fmt.number
     if zh:
         s = (f"按 {fmt.integer(len(f.dates) - 1)} 次期间迁移估计的转移概率（流失为吸收状态），{fmt.integer(n)} 期后预计"
-             f"核心客户约 {num(last['core'], 0)} 个、重点客户约 {num(last['key'], 0)} 个、一般客户约 "
-             f"{num(last['ordinary'], 0)} 个，累计流失约 {num(last['lost'], 0)} 个。")
+             f"核心客户约 {num(last['core'], digits=0)} 个、重点客户约 {num(last['key'], digits=0)} 个、一般客户约 "
+             f"{num(last['ordinary'], digits=0)} 个，累计流失约 {num(last['lost'], digits=0)} 个。")
     else:
         s = (f"With transition rates estimated from {fmt.integer(len(f.dates) - 1)} period-to-period migrations "
-             f"(lost is absorbing), in {fmt.integer(n)} periods there would be about {num(last['core'], 0)} core, "
-             f"{num(last['key'], 0)} key and {num(last['ordinary'], 0)} ordinary accounts, with about "
-             f"{num(last['lost'], 0)} lost. ")
+             f"(lost is absorbing), in {fmt.integer(n)} periods there would be about "
+             f"{num(last['core'], digits=0)} core, "
+             f"{num(last['key'], digits=0)} key and {num(last['ordinary'], digits=0)} ordinary accounts, with about "
+             f"{num(last['lost'], digits=0)} lost. ")
     if f.backtest is not None:
         bt = f.backtest
         err = float(bt.loc[["core", "key"], "error"].abs().sum())
         act = float(bt.loc[["core", "key"], "actual"].sum())
         if zh:
-            s += (f"回测：用截至上一期的迁移预测本期，核心客户预测 {num(bt.loc['core', 'forecast'], 0)} 个、实际 "
+            s += (f"回测：用截至上一期的迁移预测本期，核心客户预测 "
+                  f"{num(bt.loc['core', 'forecast'], digits=0)} 个、实际 "
                   f"{fmt.integer(bt.loc['core', 'actual'])} 个，"
-                  f"重点客户预测 {num(bt.loc['key', 'forecast'], 0)} 个、实际 "
+                  f"重点客户预测 {num(bt.loc['key', 'forecast'], digits=0)} 个、实际 "
                   f"{fmt.integer(bt.loc['key', 'actual'])} 个（核心与重点合计绝对误差 {p_or_dash(err, act)}）。")
         else:
             s += (f"Backtest (fitted up to one period back, forecasting this period): core forecast "
-                  f"{num(bt.loc['core', 'forecast'], 0)} vs actual {fmt.integer(bt.loc['core', 'actual'])}, key "
-                  f"{num(bt.loc['key', 'forecast'], 0)} vs {fmt.integer(bt.loc['key', 'actual'])} (absolute error "
+                  f"{num(bt.loc['core', 'forecast'], digits=0)} vs actual {fmt.integer(bt.loc['core', 'actual'])}, key "
+                  f"{num(bt.loc['key', 'forecast'], digits=0)} vs {fmt.integer(bt.loc['key', 'actual'])} "
+                  "(absolute error "
                   f"{p_or_dash(err, act)} of the core and key accounts).")
     return s
 
