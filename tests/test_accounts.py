@@ -66,7 +66,7 @@ def test_neglecting_manager_contacts_least(book, demo):
     big = t[t["accounts"] >= 20]
     assert big["contacts_per_account"].idxmin() == demo.truth["management"]["neglecting_manager"]
     assert (t["churned_accounts"] <= t["accounts"]).all()
-    shown = accounts.display_frame(res, "en")
+    shown = accounts.display_table(res, "en")
     assert shown.index.name == "Account manager" and shown.columns[0] == "Accounts"
     assert not shown.map(lambda v: isinstance(v, float)).any().any()   # every number formatted for reading
 
@@ -122,7 +122,7 @@ def test_every_table_says_what_data_would_enable_it(book):
     for r in results:
         assert not r.available and r.reason is not None
         assert render(r.reason, "en").startswith("Needs")
-        assert accounts.display_frame(r, "zh").startswith("需要")
+        assert accounts.display_table(r, "zh").startswith("需要")
     assert "interactions" in render(results[0].reason, "en")
     assert accounts.manager_portfolios(frame, bare, AS_OF).available
 

@@ -50,7 +50,7 @@ def test_kaplan_meier_handles_events_at_time_0_and_any_ties(t, e):
     if len(s):
         # R survfit: the first step is 1 - d/n with everyone at risk at time 0
         assert km.table["at_risk"].iloc[0] == sum(1 for x in t if x >= km.table["time"].iloc[0])
-    ret = sv.retention_display(km, years=(1,), lang="en")
+    ret = sv.retention_table(km, years=(1,), lang="en")
     assert not ret.iloc[:, 0].str.contains("nan|inf").any()
 
 
@@ -118,7 +118,7 @@ def test_every_active_account_is_ranked_by_revenue_at_risk():
     np.testing.assert_allclose(rk2.table["churn_probability"], 1 - cust.assign(
         p_alive=np.linspace(0.1, 0.9, len(cust))).loc[rk2.table.index, "p_alive"])
     for lang in ("zh", "en"):
-        shown = sv.ranking_display(rk, top=5, lang=lang)
+        shown = sv.ranking_table(rk, top=5, lang=lang)
         assert len(shown) == 5 and shown.index.tolist() == ["1", "2", "3", "4", "5"]
         assert all(v.endswith("%") for v in shown.iloc[:, 2])
         assert str(active) in sv.ranking_sentence(rk, 5, lang) and sv.method_sentence(rk, lang)

@@ -195,7 +195,7 @@ def test_growth_potential_is_a_higher_is_better_scorecard_indicator(ok_case):
                          method="manual")
     w = sc.weights_frame()
     assert w.loc["growth_potential", "direction"] == 1 and w.loc["growth_potential", "group"] == "transaction"
-    shown = value.display_frame(w, "zh")
+    shown = value.display_table(w, "zh")
     assert "增长潜力" in shown.index and "越高越好" in set(shown.iloc[:, 1])
     assert value.indicator_label("growth_potential", "en") == "Growth potential"
     # two accounts alike in every indicator but growth potential: the one with more scores higher

@@ -548,11 +548,11 @@ def test_display_helpers_and_churn_description():
     assert "4 家客户" in zh and "左截断" in zh and "left truncation" in en and "1 (25.0%)" in en
     df = _sim_cox(n=300, seed=8)
     km = sv.kaplan_meier(df["t"], df["e"], df["tier"])
-    md = sv.median_display(km, "zh", label="等级")
+    md = sv.median_table(km, "zh", label="等级")
     assert md.index.name == "等级" and list(md.index) == ["核心", "重点", "一般"]
     assert md.map(lambda v: isinstance(v, str)).all().all()
     km_days = sv.kaplan_meier(df["t"] * 800, df["e"], df["tier"])
-    ret = sv.retention_display(km_days, years=(1, 30), lang="en")
+    ret = sv.retention_table(km_days, years=(1, 30), lang="en")
     s1 = km_days.survival_at([365.25]).set_index("group").loc["core", "survival"]
     assert ret.iloc[0, 0].startswith(f"{100 * s1:.1f}% (")
     # 30 years: past the follow-up, unknown ("—") unless the curve already reached 0 (everyone lost)
@@ -561,7 +561,7 @@ def test_display_helpers_and_churn_description():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         res = sv.cox(df.assign(perfect=df["e"].astype(float)), "t", "e", ["x1", "perfect"])
-    tab = sv.cox_display(res, "en")
+    tab = sv.cox_table(res, "en")
     assert tab.index.name == "Factor" and list(tab.columns[:2]) == ["Hazard ratio", "HR 95% CI"]
     assert res.separated == ("perfect",)
     assert "not estimable" in sv.sentences(res, "en")
@@ -569,13 +569,13 @@ def test_display_helpers_and_churn_description():
     df.index = [f"C{i}" for i in range(len(df))]
     lst = sv.at_risk(sv.cox(df, "t", "e", ["x1"]), df.assign(revenue_last_12m=5e4), "t", "e", 0.5, top=3,
                      columns=("tier",))
-    shown = sv.at_risk_display(lst, "zh")
+    shown = sv.at_risk_table(lst, "zh")
     assert "流失概率" in shown.columns and shown["流失概率"].str.endswith("%").all()
     assert "万" in sv.at_risk_sentence(lst, 180, "zh") or "5" in sv.at_risk_sentence(lst, 180, "zh")
     sens = sv.threshold_sensitivity(_ledger(c, o), "2025-12-31", [90, 180])
     direct = sv.churn_durations(_ledger(c, o), "2025-12-31", 180, definition="inactivity")
     assert sens.table.set_index("inactivity_days").loc[180, "churned"] == direct["churned"].sum()
-    assert "流失率" in sv.sensitivity_display(sens, "zh").columns
+    assert "流失率" in sv.sensitivity_table(sens, "zh").columns
 
 
 def test_survival_params_section_fields():

@@ -513,7 +513,7 @@ def test_dynamic_identification_on_demo(dl):
 
 # ------------------------------------------------------------------------------------ narrative/display
 
-def test_sentences_and_display_frames(demo_ind):
+def test_sentences_and_display_tables(demo_ind):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sc = value.scorecard(demo_ind)
@@ -526,14 +526,28 @@ def test_sentences_and_display_frames(demo_ind):
     assert f"{len(frame):,}" in zh
     for res in (conc, sc, value.abc_summary(frame["revenue"]), value.rfm_summary(value.rfm_scores(frame))):
         assert value.sentences(res, "zh") != value.sentences(res, "en")
-    tab = value.display_frame(value.tier_summary(frame, "region"), "zh")
+    tab = value.display_table(value.tier_summary(frame, "region"), "zh")
     assert "核心" in tab.columns and "收入" in tab.columns
     assert all(isinstance(v, str) for v in tab.to_numpy().ravel())
     assert not any(re.search(r"\d\.\d{4,}", v) for v in tab.to_numpy().ravel())  # no raw floats
-    w = value.display_frame(sc.weights_frame(), "en")
+    w = value.display_table(sc.weights_frame(), "en")
     assert w.index[0] == value.indicator_label(sc.weights.idxmax(), "en")
     for k in value.LABELS:
         assert set(value.LABELS[k]) == {"zh", "en"}
+
+
+def test_former_display_names_warn_and_return_the_same_table():
+    from kamlib import accounts, survival
+
+    df = pd.DataFrame({"revenue": [1.2e6, 3.4e5], "margin": [0.21, 0.3]})
+    with pytest.warns(DeprecationWarning, match=r"kamlib\.value\.display_table"):
+        old = value.display_frame(df, "en")
+    pd.testing.assert_frame_equal(old, value.display_table(df, "en"))
+    pairs = [(accounts.display_frame, accounts.display_table)] + [
+        (getattr(survival, f"{n}_display"), getattr(survival, f"{n}_table"))
+        for n in ("median", "cox", "at_risk", "sensitivity", "retention", "ranking")]
+    for alias, new in pairs:
+        assert alias.__wrapped__ is new and alias.__name__.endswith(("_display", "display_frame"))
 
 
 def test_plots_smoke(demo_ind):

@@ -75,7 +75,7 @@ def test_demoted_top_accounts_name_their_rule(region_workbooks, rid):
     assert d["tier_reason"].str.contains("shrinking|margin_below|late_payment").all()
     level = {"core": 2, "key": 1, "ordinary": 0}
     assert (d["candidate"].map(level) - d["tier"].map(level) == 1).all()   # exactly one level
-    shown = value.display_frame(d, "zh")
+    shown = value.display_table(d, "zh")
     assert shown["分级原因"].str.contains("收入萎缩|毛利率低于平均|长期逾期付款").all()
     assert not any(re.search(r"[a-z]+_[a-z]+", str(h)) for h in shown.columns)  # no snake_case headers
     assert "margin_below" not in shown.to_string()
@@ -135,7 +135,7 @@ def test_boundary_table_says_what_would_move_an_account():
     got = {(cid, row["boundary"], row["direction"]): row["gap"] for cid, row in nb.iterrows()}
     assert got == {("a", "core", "down"): pytest.approx(0.2e6), ("b", "core", "up"): pytest.approx(0.2e6),
                    ("c", "key", "down"): pytest.approx(0.05e6), ("d", "key", "up"): pytest.approx(0.04e6)}
-    shown = value.display_frame(nb, "zh")
+    shown = value.display_table(nb, "zh")
     assert {"边界", "方向", "口径", "门槛", "差额"} <= set(shown.columns)
     assert set(shown["方向"]) == {"升级", "降级"}
 
@@ -263,7 +263,7 @@ def test_markov_forecast_on_demo_is_backtested(demo):
     assert bt is not None and list(bt.columns) == ["forecast", "actual", "error"]
     # quarter to quarter the mix is persistent: the one-period forecast is within 25% per tier
     assert (bt.loc[list(value.TIERS), "error"].abs() <= 0.25 * bt.loc[list(value.TIERS), "actual"] + 3).all()
-    shown = value.display_frame(bt, "zh")
+    shown = value.display_table(bt, "zh")
     assert list(shown.columns) == ["预测", "实际", "误差"] and "核心" in shown.index
 
 

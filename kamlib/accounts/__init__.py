@@ -17,10 +17,11 @@ from .analyses import (
     pipeline,
     plan_vs_actual,
 )
-from .display import display_frame, facts_markdown, reason_markdown
+from .display import display_frame, display_table, facts_markdown, reason_markdown
 
 __all__ = ["LABELS", "TableResult", "breadth", "churn_reasons", "complaints", "complaints_by_tier", "contact_stats",
-           "contacts", "display_frame", "facts_markdown", "manager_portfolios", "not_contacted", "period_bounds",
+           "contacts", "display_frame", "display_table", "facts_markdown", "manager_portfolios", "not_contacted",
+           "period_bounds",
            "pipeline", "plan_vs_actual", "reason_markdown"]
 
 LABELS: dict[str, dict[str, str]] = {

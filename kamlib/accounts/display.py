@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import fmt
+from .._deprecation import renamed
 from ..i18n import column_label, render, tier_label, tr
 from .analyses import TableResult
 
@@ -26,7 +27,7 @@ def reason_markdown(result: TableResult, lang: str = "zh") -> str:
     return "" if result.available or result.reason is None else render(result.reason, lang)
 
 
-def display_frame(result: TableResult, lang: str = "zh", head: int | None = None) -> pd.DataFrame | str:
+def display_table(result: TableResult, lang: str = "zh", head: int | None = None) -> pd.DataFrame | str:
     """The table with translated headers (and tier names), or the reason it is missing."""
     table = result.table
     if table is None:
@@ -64,3 +65,7 @@ def facts_markdown(result: TableResult, key: str, lang: str = "zh") -> str:
     if not items:
         return tr("accounts.none", lang)
     return "\n".join(f"- {k}: {v:,.0f}" for k, v in items.items())
+
+
+# former name, kept for one release
+display_frame = renamed(display_table, "display_frame")

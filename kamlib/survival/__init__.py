@@ -54,11 +54,17 @@ from __future__ import annotations
 from .cox_model import CoxResult, concordance_index, cox
 from .display import (
                       at_risk_display,
+                      at_risk_table,
                       cox_display,
+                      cox_table,
                       median_display,
+                      median_table,
                       ranking_display,
+                      ranking_table,
                       retention_display,
+                      retention_table,
                       sensitivity_display,
+                      sensitivity_table,
 )
 from .durations import SensitivityResult, churn_covariates, churn_durations, resolve_definition, threshold_sensitivity
 from .km import KaplanMeierResult, kaplan_meier
@@ -85,5 +91,6 @@ __all__ = [
     "KaplanMeierResult", "LogrankResult", "CoxResult", "SensitivityResult",
     "landmark_date", "landmark_frame", "tiers_as_of", "active_flags", "churn_model", "rank_at_risk",
     "recency_probability", "RiskRanking", "ranking_display", "landmark_sentence", "method_sentence",
-    "ranking_sentence",
+    "ranking_sentence", "median_table", "retention_table", "cox_table", "sensitivity_table", "at_risk_table",
+    "ranking_table",
 ]

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt
+from .._deprecation import renamed
 from ..i18n import column_label, tier_label
 from ._common import _check_lang, _t
 from .cox_model import CoxResult
@@ -16,7 +17,7 @@ from .prose import term_label
 from .risk import RiskRanking
 
 
-def median_display(result: KaplanMeierResult, lang: str = "zh", label: str | None = None) -> pd.DataFrame:
+def median_table(result: KaplanMeierResult, lang: str = "zh", label: str | None = None) -> pd.DataFrame:
     """The median table as display strings ("not reached" where the curve stays above 50%).
 
     Parameters
@@ -51,7 +52,7 @@ def _indexed(out: pd.DataFrame) -> pd.DataFrame:
     return out.set_index(out.columns[0])
 
 
-def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
+def cox_table(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
     """The Cox summary as display strings with readable term labels.
 
     Parameters
@@ -80,7 +81,7 @@ def cox_display(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
     }))
 
 
-def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def at_risk_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The at-risk list formatted for display (probabilities as %, money in 万 / k).
 
     Parameters
@@ -113,7 +114,7 @@ def at_risk_display(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                                     "beyond_follow_up": "超出观测期*" if zh else "Beyond follow-up*"}))
 
 
-def sensitivity_display(result: SensitivityResult, lang: str = "zh") -> pd.DataFrame:
+def sensitivity_table(result: SensitivityResult, lang: str = "zh") -> pd.DataFrame:
     """The threshold-sensitivity table formatted for display.
 
     Parameters
@@ -137,7 +138,7 @@ def sensitivity_display(result: SensitivityResult, lang: str = "zh") -> pd.DataF
                                                     "precision": "pct", "recall": "pct"}, lang=lg, labels=labels))
 
 
-def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2, 3), lang: str = "zh") -> pd.DataFrame:
+def retention_table(result: KaplanMeierResult, years: Sequence[float] = (1, 2, 3), lang: str = "zh") -> pd.DataFrame:
     """Share of accounts retained 1, 2, 3 ... years after the start, per group, with the confidence interval.
 
     "—" beyond the longest follow-up of a group (the curve is not estimated there).
@@ -174,7 +175,7 @@ def retention_display(result: KaplanMeierResult, years: Sequence[float] = (1, 2,
 
 
 
-def ranking_display(ranking: RiskRanking, top: int | None = None, lang: str = "zh") -> pd.DataFrame:
+def ranking_table(ranking: RiskRanking, top: int | None = None, lang: str = "zh") -> pd.DataFrame:
     """The ranked at-risk list for account managers: rank, account, tier, manager, probability, money, method.
 
     Parameters
@@ -203,3 +204,12 @@ def ranking_display(ranking: RiskRanking, top: int | None = None, lang: str = "z
     out[_t("survival.loss_horizon", lang)] = [fmt.money(v, lg) for v in t["expected_loss"]]
     out[_t("survival.method_col", lang)] = [_t(f"survival.method_short.{m}", lang) for m in t["method"]]
     return _indexed(out)
+
+
+# former names, kept for one release
+median_display = renamed(median_table, "median_display")
+cox_display = renamed(cox_table, "cox_display")
+at_risk_display = renamed(at_risk_table, "at_risk_display")
+sensitivity_display = renamed(sensitivity_table, "sensitivity_display")
+retention_display = renamed(retention_table, "retention_display")
+ranking_display = renamed(ranking_table, "ranking_display")

@@ -26,7 +26,7 @@ Everything public is re-exported here: use ``kamlib.value.<name>``.
 from __future__ import annotations
 
 from .catalog import DEFAULT_SCORECARD_INDICATORS, DIRECTIONS, INDICATOR_GROUPS, TIERS
-from .display import display_frame
+from .display import display_frame, display_table
 from .dynamic import DynamicResult, dynamic_identification, tier_migration
 from .groups import group_indicators, rollup_ledger
 from .indicators import customer_indicators, unavailable_indicators
@@ -46,7 +46,8 @@ __all__ = [
     "concentration", "ConcentrationResult",
     "rfm_scores", "rfm_summary", "rfm_label",
     "entropy_weights", "scorecard", "ScorecardResult",
-    "top_accounts", "display_frame", "assign_tiers", "tier_summary", "tier_migration", "dynamic_identification",
+    "top_accounts", "display_frame", "display_table", "assign_tiers", "tier_summary", "tier_migration",
+    "dynamic_identification",
     "DynamicResult", "TierResult", "value_tiers", "classify_tiers", "tier_options", "DEMOTION_DEFAULTS", "TierForecast",
     "markov_forecast", "reason_text", "demoted_sentence", "headline", "sentences", "headline_sentences",
     "IndicatorName",

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .. import fmt
+from .._deprecation import renamed
 from ..i18n import tier_label, tr
 from .catalog import TIERS
 from .labels import LABELS, check_lang, indicator_label, reason_text, rfm_label
 
 
-def display_frame(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str] | None = None) -> pd.DataFrame:
+def display_table(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A leadership-readable copy of a value table: numbers formatted (万/亿 in zh), tier and RFM codes
     and column names translated. Known columns get sensible formats; pass ``formats`` to override."""
     known = {"revenue": "money", "gross_profit": "money", "value": "money", "avg_order_value": "money",
@@ -75,3 +76,7 @@ def _col_label(c, lang: str) -> str:
     if f"value.ind.{c}" in LABELS:
         return indicator_label(c, lang)
     return str(c)
+
+
+# former name, kept for one release
+display_frame = renamed(display_table, "display_frame")
