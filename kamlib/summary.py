@@ -36,8 +36,7 @@ def summary_sentences(wb: Workbook) -> list[str]:
         lambda: value.headline_sentences(wb.customers, lang, as_of=wb.as_of),
         lambda: segmentation.sentences(wb.segmentation, lang).strip().split("\n\n")[0] if wb.segmentation else "",
         lambda: _churn_sentence(wb),
-        lambda: _first_sentence(satisfaction.sentences(
-            satisfaction.headline(wb.ledger.surveys, wb.params.satisfaction), lang), lang)
+        lambda: _first_sentence(satisfaction.sentences(_satisfaction_headline(wb), lang), lang)
         if wb.ledger.surveys is not None and len(wb.ledger.surveys) else "",
         lambda: _first_sentence(satisfaction.coverage_sentence(wb.customers, lang), lang),
     ]
@@ -52,6 +51,14 @@ def summary_sentences(wb: Workbook) -> list[str]:
         out.append(f"共有 **{len(wb.warnings)}** 条数据或统计注意事项，见各分析末尾的“注意事项”。" if zh else
                    f"Data or statistical notes: **{len(wb.warnings)}**; see the Warnings section of each analysis.")
     return out
+
+
+def _satisfaction_headline(wb):
+    from . import satisfaction
+
+    ps = wb.params.satisfaction
+    return satisfaction.headline(wb.ledger.surveys, aggregate=ps.aggregate, overall=ps.overall, nps=ps.nps,
+                                 ci=ps.ci, min_n=ps.min_n)
 
 
 def _churn_sentence(wb: Workbook) -> str:

@@ -153,7 +153,10 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         frame["active"] = survival.active_flags(churn, frame.index)   # one churn definition: active == not churned
         # tiers before churn: the churn report compares tiers as of a landmark date, not period-end tiers
         landmark = survival.landmark_date(churn, params.survival.landmark_date)
-        churn["tier_at_landmark"] = survival.tiers_as_of(ledger, landmark, vs).reindex(churn.index)
+        churn["tier_at_landmark"] = survival.tiers_as_of(
+            ledger, landmark, growth_periods=vs.growth_periods, scorecard_method=vs.scorecard_method,
+            scorecard_weights=vs.weights, indicators=vs.indicators, rule=vs.tier_rule,
+            quantiles=vs.tier_quantiles).reindex(churn.index)
         churn.attrs["landmark"] = str(landmark.date())
 
         if ledger.surveys is not None and len(ledger.surveys):
@@ -181,8 +184,8 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
             except KamlibError as e:
                 unavailable["groups"] = e.note
         try:
-            migration = value.dynamic_identification(ledger, as_of, vs, current_tiers=frame["tier"],
-                                                     weights=sc.weights, current_indicators=ind)
+            migration = value.dynamic_identification(ledger, as_of, current_tiers=frame["tier"], weights=sc.weights,
+                                                     current_indicators=ind, **value.dynamic_options(vs))
         except AnalysisError as e:   # e.g. the ledger does not reach back one period
             unavailable["migration"] = e.note
         sv = params.survival   # the same observation window as the churn clock above

@@ -209,7 +209,7 @@ def test_absolute_thresholds_through_params_and_migration(demo):
     L = _region_ledger(demo, "华北")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dy = value.dynamic_identification(L, AS_OF, vs)
+        dy = value.dynamic_identification(L, AS_OF, **value.dynamic_options(vs))
         ind = value.customer_indicators(L, dy.previous_as_of)
     expected_prev = value.value_tiers(ind, thresholds={"core": 5e6, "key": 1e6}).tiers.reindex(dy.previous.index)
     pd.testing.assert_series_equal(dy.previous.astype("str"), expected_prev, check_names=False)
@@ -294,3 +294,25 @@ def test_classify_tiers_settings_object_is_deprecated_but_gives_the_same_tiers(r
     assert new.rule == "score"
     with pytest.raises(KamlibError, match="tier_quantiles"):
         value.classify_tiers(c, c["score"], rule="score", quantiles=(0.9, 0.5))
+
+
+def test_migration_and_landmark_tiers_take_keywords_the_settings_object_still_works(region_workbooks):
+    from kamlib import survival
+
+    wb = next(iter(region_workbooks.values()))
+    vs = wb.params.value
+    kw = {"current_tiers": wb.customers["tier"], "weights": wb.scorecard.weights}
+    with pytest.warns(DeprecationWarning, match="settings object is deprecated"):
+        old = value.dynamic_identification(wb.ledger, wb.as_of, vs, **kw)
+    new = value.dynamic_identification(wb.ledger, wb.as_of, **kw, **value.dynamic_options(vs))
+    pd.testing.assert_frame_equal(old.matrix, new.matrix)
+    pd.testing.assert_series_equal(old.previous, new.previous)
+    landmark = wb.churn.attrs["landmark"]
+    with pytest.warns(DeprecationWarning, match="settings object is deprecated"):
+        old_t = survival.tiers_as_of(wb.ledger, landmark, vs)
+    new_t = survival.tiers_as_of(wb.ledger, landmark, growth_periods=vs.growth_periods,
+                                 scorecard_method=vs.scorecard_method, scorecard_weights=vs.weights,
+                                 indicators=vs.indicators, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
+    pd.testing.assert_series_equal(old_t, new_t)
+    with pytest.raises(KamlibError, match="period"):
+        value.dynamic_identification(wb.ledger, wb.as_of, period="week")

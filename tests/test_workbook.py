@@ -141,8 +141,8 @@ def test_workbook_precomputes_the_row_level_analyses_as_the_functions_do(params)
 
     wb = workbook.open_workbook(params)
     vs, ss = params.value, params.survival
-    direct = value.dynamic_identification(wb.ledger, wb.as_of, vs, current_tiers=wb.customers["tier"],
-                                          weights=wb.scorecard.weights)
+    direct = value.dynamic_identification(wb.ledger, wb.as_of, current_tiers=wb.customers["tier"],
+                                          weights=wb.scorecard.weights, **value.dynamic_options(vs))
     pd.testing.assert_frame_equal(wb.migration.matrix, direct.matrix)
     pd.testing.assert_frame_equal(wb.migration.implied_mix, direct.implied_mix)
     pd.testing.assert_series_equal(wb.migration.previous, direct.previous)

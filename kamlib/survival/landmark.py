@@ -10,6 +10,8 @@ decides the group.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -59,16 +61,24 @@ def landmark_date(churn: pd.DataFrame, landmark=None) -> pd.Timestamp:
     return min(ws + pd.Timedelta(days=365), half).normalize()
 
 
-def tiers_as_of(ledger, when, value_params) -> pd.Series:
-    """Each account's tier computed from the ledger up to ``when`` (the value workbook's own rules).
+def tiers_as_of(ledger, when, value_params=None, *, growth_periods: int | None = None,
+                scorecard_method: Literal["entropy", "manual"] | None = None,
+                scorecard_weights: Mapping[str, float] | None = None, indicators: Sequence[str] | None = None,
+                rule: Literal["value", "score", "rule_of_thumb"] | None = None,
+                quantiles: Sequence[float] | None = None) -> pd.Series:
+    """Each account's tier computed from the ledger up to ``when`` (the value workbook's scorecard and rule).
 
     Parameters
     ----------
     ledger : Ledger
     when : date-like
         The landmark date.
-    value_params : ValueSection
-        ``params.value`` (scorecard and tier rule).
+    value_params : ValueSection, optional
+        Deprecated: pass the options below as keywords (the ``params.value`` fields of the same meaning).
+    growth_periods, scorecard_method, scorecard_weights, indicators : optional
+        ``params.value.growth_periods``, ``scorecard_method``, ``weights``, ``indicators``.
+    rule, quantiles : optional
+        ``params.value.tier_rule`` and ``tier_quantiles``.
 
     Returns
     -------
@@ -76,14 +86,20 @@ def tiers_as_of(ledger, when, value_params) -> pd.Series:
         ``tier_at_landmark`` per account; NaN for accounts without an order by ``when``.
     """
     from .. import value
+    from ..value.tiers import value_section
 
+    names = {"growth_periods": "growth_periods", "scorecard_method": "scorecard_method",
+             "scorecard_weights": "weights", "indicators": "indicators", "rule": "tier_rule",
+             "quantiles": "tier_quantiles"}
+    vs = value_section(value_params, {"growth_periods": growth_periods, "scorecard_method": scorecard_method,
+                                      "scorecard_weights": scorecard_weights, "indicators": indicators,
+                                      "rule": rule, "quantiles": quantiles}, names, "survival.tiers_as_of")
     when = pd.Timestamp(when)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", KamlibWarning)   # a thin early book warns; the report notes the landmark
-        ind = value.customer_indicators(ledger, when, growth_periods=value_params.growth_periods)
-        sc = value.scorecard(ind, weights=value_params.weights, method=value_params.scorecard_method,
-                             indicators_used=value_params.indicators)
-        tier = value.assign_tiers(ind, sc.scores, rule=value_params.tier_rule, quantiles=value_params.tier_quantiles)
+        ind = value.customer_indicators(ledger, when, growth_periods=vs.growth_periods)
+        sc = value.scorecard(ind, weights=vs.weights, method=vs.scorecard_method, indicators_used=vs.indicators)
+        tier = value.assign_tiers(ind, sc.scores, rule=vs.tier_rule, quantiles=vs.tier_quantiles)
     ordered = ind["order_count"] > 0 if "order_count" in ind else pd.Series(True, index=ind.index)
     return tier.where(ordered).rename("tier_at_landmark")
 

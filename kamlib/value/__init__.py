@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from .catalog import DEFAULT_SCORECARD_INDICATORS, DIRECTIONS, INDICATOR_GROUPS, TIERS
 from .display import display_frame, display_table
-from .dynamic import DynamicResult, dynamic_identification, tier_migration
+from .dynamic import DynamicResult, dynamic_identification, dynamic_options, tier_migration
 from .groups import group_indicators, rollup_ledger
 from .indicators import customer_indicators, unavailable_indicators
 from .inequality import ConcentrationResult, concentration
@@ -47,7 +47,7 @@ __all__ = [
     "rfm_scores", "rfm_summary", "rfm_label",
     "entropy_weights", "scorecard", "ScorecardResult",
     "top_accounts", "display_frame", "display_table", "assign_tiers", "tier_summary", "tier_migration",
-    "dynamic_identification",
+    "dynamic_identification", "dynamic_options",
     "DynamicResult", "TierResult", "value_tiers", "classify_tiers", "tier_options", "DEMOTION_DEFAULTS", "TierForecast",
     "markov_forecast", "reason_text", "demoted_sentence", "headline", "sentences", "headline_sentences",
     "IndicatorName",

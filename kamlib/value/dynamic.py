@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from .indicators import customer_indicators
 from .markov import TierForecast, markov_forecast
 from .ranking import order_desc
 from .scoring import scorecard
-from .tiers import classify_tiers, tier_options
+from .tiers import _TIER_OPTIONS, classify_tiers, tier_options, value_section
 
 
 def tier_migration(previous: pd.Series, current: pd.Series) -> pd.DataFrame:
@@ -80,11 +81,35 @@ class DynamicResult:
         return self.matrix.to_html()
 
 
+#: dynamic_identification's own options -> ``params.value`` fields (besides the tier options)
+_DYNAMIC_OPTIONS = {"period": "period", "growth_periods": "growth_periods", "forecast_periods": "forecast_periods",
+                    "scorecard_method": "scorecard_method", "scorecard_weights": "weights", "indicators": "indicators"}
+
+
+def dynamic_options(value_params) -> dict:
+    """The :func:`dynamic_identification` options of a ``params.value`` section: :func:`tier_options` plus
+    ``period``, ``growth_periods``, ``forecast_periods``, ``scorecard_method``, ``scorecard_weights`` and
+    ``indicators`` (``dynamic_identification(ledger, as_of, **dynamic_options(params.value))``)."""
+    return {**tier_options(value_params), **{k: getattr(value_params, f) for k, f in _DYNAMIC_OPTIONS.items()}}
+
+
 def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tiers: pd.Series | None = None,
                            weights: Mapping[str, float] | None = None, inactive_days: int = 365,
                            max_list: int = 50, current_indicators: pd.DataFrame | None = None,
-                           history_periods: int = 3) -> DynamicResult:
-    """Compare this period's tiers with the previous period's (``as_of`` minus one ``settings.period``).
+                           history_periods: int = 3,
+                           period: Literal["month", "quarter", "year"] | None = None,
+                           growth_periods: int | None = None, forecast_periods: int | None = None,
+                           scorecard_method: Literal["entropy", "manual"] | None = None,
+                           scorecard_weights: Mapping[str, float] | None = None,
+                           indicators: Sequence[str] | None = None,
+                           rule: Literal["value", "score", "rule_of_thumb"] | None = None,
+                           shares: Sequence[float] | None = None, thresholds: Mapping[str, float] | None = None,
+                           basis: str | None = None, demotion: Mapping[str, float] | None = None,
+                           quantiles: Sequence[float] | None = None) -> DynamicResult:
+    """Compare this period's tiers with the previous period's (``as_of`` minus one ``period``).
+
+    Omitted options take the ``params.value`` defaults; :func:`dynamic_options` gives all of them from a
+    params section.
 
     Parameters
     ----------
@@ -92,7 +117,7 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     as_of : date-like
         Current period end.
     settings : ValueSection, optional
-        ``params.value`` (period, scorecard method, tier rule and quantiles, growth periods).
+        Deprecated: pass the options below (``**dynamic_options(params.value)``) as keywords.
     current_tiers : Series, optional
         This period's tiers (e.g. ``wb.customers["tier"]``) to stay consistent with the workbook; computed
         when omitted.
@@ -108,11 +133,23 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
         Period-to-period transitions for the Markov forecast and its backtest (tiers at ``history_periods``
         + 1 period ends, fewer when the ledger does not reach back).
 
-    Tiers at every date follow ``settings`` (with ``value.tier_thresholds`` the same absolute thresholds).
-    """
-    from ..params import ValueSection
+    period, growth_periods, forecast_periods : optional
+        ``params.value`` period length, quarters of the growth slope, periods of the Markov forecast.
+    scorecard_method, scorecard_weights, indicators : optional
+        How scores are estimated when ``weights`` is not given (``params.value.scorecard_method``,
+        ``weights`` and ``indicators``).
+    rule, shares, thresholds, basis, demotion, quantiles : optional
+        The :func:`classify_tiers` options (``rule``, ``shares``, ``thresholds``, ``basis``, ``demotion``,
+        ``quantiles``).
 
-    vs = settings if settings is not None else ValueSection.model_validate({})
+    Tiers at every date follow the same options (with ``thresholds`` the same absolute thresholds).
+    """
+    names = {**_DYNAMIC_OPTIONS, **_TIER_OPTIONS}
+    given = {"period": period, "growth_periods": growth_periods, "forecast_periods": forecast_periods,
+             "scorecard_method": scorecard_method, "scorecard_weights": scorecard_weights, "indicators": indicators,
+             "rule": rule, "shares": shares, "thresholds": thresholds, "basis": basis, "demotion": demotion,
+             "quantiles": quantiles}
+    vs = value_section(settings, given, names, "value.dynamic_identification")
     as_of = pd.Timestamp(as_of).normalize()
     months = {"month": 1, "quarter": 3, "year": 12}[vs.period]
     prev_as_of = (as_of - pd.DateOffset(months=months)).normalize()

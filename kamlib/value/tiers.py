@@ -402,26 +402,26 @@ def tier_options(value_params) -> dict:
     return {k: getattr(value_params, f) for k, f in _TIER_OPTIONS.items()}
 
 
-def _tier_section(settings, given: dict):
-    """Explicit keywords over the deprecated ``settings`` object over the ``params.value`` defaults,
-    validated like a params file."""
+def value_section(settings, given: Mapping[str, object], names: Mapping[str, str], where: str):
+    """A ``params.value`` section from explicit keywords (``given``, named per ``names`` -> field) over the
+    deprecated ``settings`` object over the defaults, validated like a params file."""
     from pydantic import ValidationError
 
     from ..params import ValueSection
 
     if settings is not None:
-        warnings.warn("value.classify_tiers: passing a settings object is deprecated and will be removed in the "
-                      "next release; pass the options as keywords instead (classify_tiers(indicators, scores, "
-                      "**value.tier_options(params.value))).", DeprecationWarning, stacklevel=3)
-    explicit = {_TIER_OPTIONS[k]: v for k, v in given.items() if v is not None}
+        warnings.warn(f"{where}: passing a settings object is deprecated and will be removed in the next release; "
+                      "pass the options as keywords instead (see value.tier_options / value.dynamic_options).",
+                      DeprecationWarning, stacklevel=3)
+    explicit = {names[k]: v for k, v in given.items() if v is not None}
     if not explicit:
         return settings if settings is not None else ValueSection.model_validate({})
-    base = {f: getattr(settings, f) for f in _TIER_OPTIONS.values()} if settings is not None else {}
+    base = {f: getattr(settings, f) for f in names.values()} if settings is not None else {}
     try:
         return ValueSection.model_validate({**base, **explicit})
     except ValidationError as e:
         bad = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
-        raise KamlibError(f"value.classify_tiers: invalid option ({bad})") from None
+        raise KamlibError(f"{where}: invalid option ({bad})") from None
 
 
 def classify_tiers(indicators: pd.DataFrame, scores: pd.Series, settings=None, *,
@@ -461,8 +461,8 @@ def classify_tiers(indicators: pd.DataFrame, scores: pd.Series, settings=None, *
     -------
     TierResult
     """
-    vs = _tier_section(settings, {"rule": rule, "shares": shares, "thresholds": thresholds, "basis": basis,
-                                  "demotion": demotion, "quantiles": quantiles})
+    vs = value_section(settings, {"rule": rule, "shares": shares, "thresholds": thresholds, "basis": basis,
+                                  "demotion": demotion, "quantiles": quantiles}, _TIER_OPTIONS, "value.classify_tiers")
     thresholds = None if vs.tier_thresholds is None else {str(k): float(v) for k, v in vs.tier_thresholds.items()}
     if vs.tier_rule == "value":
         return value_tiers(indicators, shares=vs.tier_shares, thresholds=thresholds, basis=vs.tier_basis,
