@@ -155,6 +155,9 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         landmark = survival.landmark_date(churn, params.survival.landmark_date)
         churn["tier_at_landmark"] = survival.tiers_as_of(ledger, landmark, vs).reindex(churn.index)
         churn.attrs["landmark"] = str(landmark.date())
+        if ledger.interactions is not None:   # complaints and contacts per year: churn covariates
+            from .accounts import contact_covariates
+            frame = frame.join(contact_covariates(ledger, as_of, churn["start_date"], churn["end_date"]), how="left")
 
         if ledger.surveys is not None and len(ledger.surveys):
             ps = params.satisfaction

@@ -9,6 +9,7 @@ from .analyses import (
     churn_reasons,
     complaints,
     complaints_by_tier,
+    contact_covariates,
     contact_stats,
     contacts,
     manager_portfolios,
@@ -20,7 +21,8 @@ from .analyses import (
 from .display import display_frame, facts_markdown, reason_markdown
 from .sampling import SampleResult, sample_size, survey_sample
 
-__all__ = ["LABELS", "TableResult", "breadth", "churn_reasons", "complaints", "complaints_by_tier", "contact_stats",
+__all__ = ["LABELS", "TableResult", "breadth", "churn_reasons", "complaints", "complaints_by_tier",
+           "contact_covariates", "contact_stats",
            "contacts", "display_frame", "facts_markdown", "manager_portfolios", "not_contacted", "period_bounds",
            "pipeline", "plan_vs_actual", "reason_markdown", "SampleResult", "sample_size", "survey_sample"]
 
