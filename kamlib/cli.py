@@ -18,6 +18,8 @@ COMMANDS = {
     "demo": ("kamlib.demo", "write the seeded demo ledger (and its planted ground truth) to a folder"),
     "validate": ("kamlib.cli_validate",
                  "load, map and validate the ledger named by params files; print the data-quality summary"),
+    "sample": ("kamlib.cli_sample",
+               "plan a satisfaction survey: accounts per tier for a margin of error, and the contact list"),
     "run": ("kamlib.batch", "run every notebook for every params file and render the HTML report pack"),
 }
 

@@ -158,6 +158,9 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
             scorecard_weights=vs.weights, indicators=vs.indicators, rule=vs.tier_rule,
             quantiles=vs.tier_quantiles).reindex(churn.index)
         churn.attrs["landmark"] = str(landmark.date())
+        if ledger.interactions is not None:   # complaints and contacts per year: churn covariates
+            from .accounts import contact_covariates
+            frame = frame.join(contact_covariates(ledger, as_of, churn["start_date"], churn["end_date"]), how="left")
 
         if ledger.surveys is not None and len(ledger.surveys):
             ps = params.satisfaction

@@ -131,3 +131,42 @@ def test_period_bounds():
     assert [str(d.date()) for d in accounts.period_bounds("2024")] == ["2024-01-01", "2024-12-31"]
     assert [str(d.date()) for d in accounts.period_bounds("2024Q2")] == ["2024-04-01", "2024-06-30"]
     assert [str(d.date()) for d in accounts.period_bounds("2024-02")] == ["2024-02-01", "2024-02-29"]
+
+
+def test_contact_covariates_and_complaint_hazard(book):
+    from kamlib import survival
+
+    ledger, _ = book
+    churn = survival.churn_durations(ledger, AS_OF)
+    rates = accounts.contact_covariates(ledger, AS_OF, churn["start_date"], churn["end_date"])
+    assert list(rates.columns) == ["complaint_rate", "contact_rate"] and len(rates) == len(ledger.customers)
+    lost = churn["churned"].reindex(rates.index).fillna(False).astype(bool)
+    # planted: 2 extra complaints a year in the year before a churn
+    assert rates.loc[lost, "complaint_rate"].mean() > 2 * rates.loc[~lost, "complaint_rate"].mean()
+    cov = survival.churn_covariates(rates)
+    assert list(cov.columns) == ["complaints_per_year"]
+    assert list(survival.churn_covariates(rates, rates=("complaints_per_year", "contacts_per_year")).columns) == [
+        "complaints_per_year", "contacts_per_year"]
+    data = churn[["duration_days", "churned", "entry_days"]].join(cov)
+    with pytest.warns(Warning):   # the complaint effect is not proportional (complaints cluster before a loss)
+        res = survival.cox(data, "duration_days", "churned", ["complaints_per_year"], entry="entry_days")
+    assert res.summary.loc["complaints_per_year", "hr_lower"] > 1
+    assert accounts.contact_covariates(ledger.with_tables(interactions=None), AS_OF) is None
+
+
+def test_contact_covariates_rate_per_observed_year():
+    cust = pd.DataFrame({"customer_id": ["A", "B"]})
+    orders = pd.DataFrame({"customer_id": ["A", "B"], "order_date": pd.to_datetime(["2023-01-01", "2024-01-01"]),
+                           "revenue": [1.0, 1.0]})
+    it = pd.DataFrame({"customer_id": ["A", "A", "B", "B", "B"],
+                       "type": ["complaint", "visit", "call", "投诉", "visit"],
+                       "interaction_date": pd.to_datetime(["2023-06-01", "2024-06-01", "2024-03-01", "2024-04-01",
+                                                           "2025-06-01"])})
+    ledger = Ledger(orders=orders, customers=cust, interactions=it)
+    end = pd.Series(pd.to_datetime(["2024-12-31", "2024-12-31"]), index=["A", "B"])
+    r = accounts.contact_covariates(ledger, "2025-12-31", end=end)
+    # the interactions start 2023-06-01, so A is observed 2023-06-01..2024-12-31 (579 days), not from its first
+    # order; B 2024-01-01..2024-12-31: its 2025 visit is after its end
+    assert r.loc["A", "complaint_rate"] == pytest.approx(1 / (579 / 365.25))
+    assert r.loc["B", "contact_rate"] == pytest.approx(1 / (365 / 365.25))
+    assert r.loc["B", "complaint_rate"] == pytest.approx(1 / (365 / 365.25))

@@ -9,6 +9,7 @@ from .analyses import (
     churn_reasons,
     complaints,
     complaints_by_tier,
+    contact_covariates,
     contact_stats,
     contacts,
     manager_portfolios,
@@ -18,11 +19,12 @@ from .analyses import (
     plan_vs_actual,
 )
 from .display import display_frame, display_table, facts_markdown, reason_markdown
+from .sampling import SampleResult, sample_size, survey_sample
 
-__all__ = ["LABELS", "TableResult", "breadth", "churn_reasons", "complaints", "complaints_by_tier", "contact_stats",
-           "contacts", "display_frame", "display_table", "facts_markdown", "manager_portfolios", "not_contacted",
-           "period_bounds",
-           "pipeline", "plan_vs_actual", "reason_markdown"]
+__all__ = ["LABELS", "TableResult", "breadth", "churn_reasons", "complaints", "complaints_by_tier",
+           "contact_covariates", "contact_stats", "contacts", "display_frame", "display_table", "facts_markdown",
+           "manager_portfolios", "not_contacted", "period_bounds", "pipeline", "plan_vs_actual", "reason_markdown",
+           "SampleResult", "sample_size", "survey_sample"]
 
 LABELS: dict[str, dict[str, str]] = {
     "accounts.title": {"zh": "客户经营", "en": "Account management"},
@@ -77,4 +79,24 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.col.product_lines": {"zh": "购买品类数", "en": "Product lines bought"},
     "accounts.col.gap_lines": {"zh": "空白品类数", "en": "Cross-sell gaps"},
     "accounts.col.gaps": {"zh": "同群多数购买而未购买的品类", "en": "Lines most peers buy, not this account"},
+    # survey planning (kam sample)
+    "accounts.sample.sentence": {
+        "zh": "在 {population} 个在册客户中抽取 {drawn} 个进行{measure}调查：每个等级各自的误差不超过 ±{margin}"
+              "（置信度 {confidence}，{variance}；按等级规模比例分配，小等级提高到其自身所需样本量；"
+              "已按预计回复率 {response} 放大）。",
+        "en": "Draw {drawn} of {population} active accounts for the {measure} survey: each tier on its own within "
+              "±{margin} at {confidence} confidence ({variance}; allocated in proportion to tier size, each tier "
+              "raised to its own minimum; grossed up for an expected response rate of {response})."},
+    "accounts.sample.measure.csat": {"zh": "满意度（CSAT）", "en": "CSAT"},
+    "accounts.sample.measure.nps": {"zh": "净推荐值（NPS）", "en": "NPS"},
+    "accounts.sample.variance.expected_share": {"zh": "按预期满意比例计算方差",
+                                                "en": "variance from the expected share"},
+    "accounts.sample.variance.worst_case": {"zh": "按最不利情形（方差最大）计算",
+                                            "en": "worst-case variance"},
+    "accounts.sample.variance.past_surveys": {"zh": "方差取自以往调查", "en": "variance from past surveys"},
+    "accounts.col.population": {"zh": "客户数", "en": "Accounts"},
+    "accounts.col.variance": {"zh": "方差", "en": "Variance"},
+    "accounts.col.required": {"zh": "所需样本量", "en": "Required"},
+    "accounts.col.allocated": {"zh": "按比例分配", "en": "Proportional share"},
+    "accounts.col.drawn": {"zh": "抽取数", "en": "Drawn"},
 }

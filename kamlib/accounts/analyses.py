@@ -266,3 +266,46 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
     out = frame[cols].join(out).sort_values(["gap_lines", "product_lines"], ascending=[False, True])
     return TableResult("breadth", out.reset_index(), facts={"peer_group": by,
                                                             "mean_lines": float(out["product_lines"].mean())})
+
+
+def contact_covariates(ledger: Ledger, as_of, start: pd.Series | None = None, end: pd.Series | None = None,
+                       min_years: float = 0.25) -> pd.DataFrame | None:
+    """Complaints and contacts (visits, calls, meetings) per year of each account's observed time, as churn
+    covariates; None without interactions.
+
+    The observed time of an account runs from the later of its ``start`` (default: its first order) and the
+    first date in the interactions table, to the earlier of its ``end`` (the churn clock's end: churn date,
+    or the period end) and ``as_of``; only interactions inside it count. Dividing by that time rather than by
+    the whole window keeps a lost account's rate comparable with an active one's. Times shorter than
+    ``min_years`` count as ``min_years`` so that a few weeks do not give an extreme rate.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (every account of the ledger): ``complaint_rate`` and
+    ``contact_rate``, per year (float; NaN when the account has no observed time). The names differ from the
+    Cox terms (``complaints_per_year``, ``contacts_per_year``, from
+    :func:`kamlib.survival.churn_covariates`) so the two frames join without a clash.
+    """
+    c, k = contacts(ledger), complaints(ledger)
+    if c is None or k is None:
+        return None
+    as_of = pd.Timestamp(as_of)
+    ids = pd.Index(ledger.customers["customer_id"].astype(str).unique(), name="customer_id")
+    it = ledger.interactions
+    assert it is not None
+    window = pd.Timestamp(it["interaction_date"].min()) if len(it) else as_of
+    if start is None:
+        o = ledger.orders
+        start = o.groupby(o["customer_id"].astype(str))["order_date"].min()
+    s = pd.to_datetime(start.set_axis(start.index.astype(str)).reindex(ids)).fillna(window).clip(lower=window)
+    e = (pd.to_datetime(end.set_axis(end.index.astype(str)).reindex(ids)).fillna(as_of).clip(upper=as_of)
+         if end is not None else pd.Series(as_of, index=ids))
+    years = (e - s).dt.days.astype("float64") / 365.25
+    out = pd.DataFrame(index=ids)
+    for name, ev in (("complaint_rate", k), ("contact_rate", c)):
+        cid = ev["customer_id"].astype(str)
+        d = ev["interaction_date"]
+        inside = ((d >= s.reindex(cid).to_numpy()) & (d <= e.reindex(cid).to_numpy())).to_numpy(dtype=bool)
+        n = cid[inside].value_counts().reindex(ids, fill_value=0).astype("float64")
+        out[name] = (n / years.clip(lower=min_years)).where(years > 0)
+    return out

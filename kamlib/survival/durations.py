@@ -223,13 +223,20 @@ def threshold_sensitivity(ledger, as_of, days: Iterable[int] = (90, 120, 180, 27
 
 def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissatisfied_below: float = 3.0,
                      satisfaction: str | None = None, large_bands: Sequence[str] = ("大型", "large"),
-                     missing: Literal["level", "keep"] = "level") -> pd.DataFrame:
+                     missing: Literal["level", "keep"] = "level",
+                     rates: Sequence[str] = ("complaints_per_year",)) -> pd.DataFrame:
     """Readable churn covariates from the customer frame (``wb.customers``).
 
     * ``late_payer``: ``late_share >= late_threshold`` (share of invoices paid late or overdue);
     * ``dissatisfied``: mean overall satisfaction below ``dissatisfied_below``; ``satisfaction`` names the
       column (default: the first of ``sat_overall``, ``overall``, ``sat_csat`` present);
-    * ``large``: ``size_band`` in ``large_bands``.
+    * ``large``: ``size_band`` in ``large_bands``;
+    * ``complaints_per_year``, ``contacts_per_year`` (continuous, per observed account-year): the frame's
+      ``complaint_rate`` / ``contact_rate`` when present (the workbook adds them from the interactions table,
+      see :func:`kamlib.accounts.contact_covariates`), those named in ``rates``; an account without observed
+      time counts 0. Contacts are left out by default: they are collinear with size and segment (key accounts
+      are visited more) and a contact gap before a loss is as much its consequence as its cause, so on the
+      demo they turn the large-account hazard ratio from below 1 to above 1.
 
     Only covariates whose source column exists and has values are returned, so the same code runs on
     ledgers without invoices or surveys. ``missing="level"`` (default) keeps every account: an account
@@ -252,12 +259,15 @@ def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissa
         ``size_band`` values that count as large.
     missing : {"level", "keep"}, default "level"
         How accounts without invoices / surveys are coded (see above).
+    rates : sequence of str, default ("complaints_per_year",)
+        Interaction rates to include (``complaints_per_year``, ``contacts_per_year``).
 
     Returns
     -------
     DataFrame
         Indexed like ``customers``; 0/1 float columns among ``late_payer``, ``no_invoices``,
-        ``dissatisfied``, ``not_surveyed``, ``large``.
+        ``dissatisfied``, ``not_surveyed``, ``large``, and the rates ``complaints_per_year``,
+        ``contacts_per_year``.
     """
     if missing not in ("level", "keep"):
         raise KamlibError(f"churn_covariates: missing must be 'level' or 'keep', got {missing!r}")
@@ -285,4 +295,8 @@ def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissa
     if "size_band" in customers:
         sb = customers["size_band"]
         add("large", sb.isin(list(large_bands)), sb.notna(), None)
+    for src, term in (("complaint_rate", "complaints_per_year"), ("contact_rate", "contacts_per_year")):
+        if term in rates and src in customers and customers[src].notna().any():   # from kamlib.accounts
+            r = customers[src].astype(float)
+            out[term] = r if missing == "keep" else r.fillna(0.0)
     return out
