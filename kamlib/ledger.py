@@ -361,7 +361,7 @@ def isin_mask(values: pd.Series, allowed) -> np.ndarray:
     return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Ledger:
     """A validated ledger: canonical tables, the data-quality report and where the data came from.
 

@@ -33,7 +33,7 @@ __all__ = ["Workbook", "build_workbook", "headline_kpis", "mask_workbook", "open
            "prepare_run_cache", "save_workbook", "workbook_key", "workbook_summary"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Workbook:
     """Everything the notebooks of one region start from (see module docstring)."""
 

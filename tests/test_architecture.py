@@ -58,3 +58,25 @@ def test_analysis_packages_do_not_import_upwards(package):
 def test_workbook_and_run_cache_do_not_import_the_renderer():
     for name in ("workbook.py", "runcache.py", "summary.py"):
         assert not (_kamlib_imports(KAMLIB / name) & {"report", "batch"}), name
+
+
+def test_results_holding_frames_compare_without_raising():
+    """Result objects hold DataFrames and arrays: ``==`` must answer by identity, never raise."""
+    from kamlib.demo import build_demo
+    from kamlib.value import customer_indicators, scorecard
+
+    demo = build_demo(n_customers=120, seed=1)
+    assert demo == demo and demo != build_demo(n_customers=120, seed=1)
+    ledger = _demo_ledger(demo)
+    assert ledger == ledger and ledger != _demo_ledger(demo)
+    ind = customer_indicators(ledger, "2025-12-31")
+    sc = scorecard(ind)
+    assert sc == sc and sc != scorecard(ind)
+
+
+def _demo_ledger(demo):
+    from kamlib.ledger import DataQualityReport, Ledger
+
+    t = demo.tables
+    return Ledger(orders=t["orders"], customers=t["customers"], invoices=t["invoices"], surveys=t["surveys"],
+                  quality=DataQualityReport())

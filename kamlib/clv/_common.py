@@ -78,7 +78,7 @@ def summary_columns(summary: pd.DataFrame, columns: tuple[str, ...], who: str) -
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MLE:
     """Outcome of :func:`fit_mle` on the natural scale of the parameters."""
 

@@ -60,7 +60,7 @@ __all__ = ["Demo", "build_demo", "write_demo", "add_arguments", "cli",
            "HAZARD_RATIOS", "DRIVERS"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Demo:
     """The demo ledger and the ground truth that generated it.
 

@@ -40,7 +40,7 @@ def tier_migration(previous: pd.Series, current: pd.Series) -> pd.DataFrame:
     return m
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DynamicResult:
     """Comparison of tiers with the previous period.
 

@@ -70,7 +70,7 @@ def _minmax(X: pd.DataFrame, directions: Mapping[str, int]) -> pd.DataFrame:
     return Z
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScorecardResult:
     """Multi-indicator composite score.
 
