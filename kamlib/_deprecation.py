@@ -10,7 +10,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def renamed(new: F, old_name: str) -> F:
-    """``new`` under its former name ``old_name``, raising a DeprecationWarning that names the new one."""
+    """``new`` under its former name ``old_name``, raising a DeprecationWarning that names the new one.
+
+    Parameters
+    ----------
+    new : callable
+        The function under its current name (its module's package names it in the warning).
+    old_name : str
+        The former public name, given to the alias.
+
+    Returns
+    -------
+    callable
+        A wrapper with the signature of ``new`` that warns, then calls ``new``.
+    """
     package = new.__module__.rsplit(".", 1)[0]
     qual = f"{package}.{new.__name__}"
 

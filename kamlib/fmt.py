@@ -31,7 +31,26 @@ def _lang(lang) -> None:
 
 
 def money(x, lang: Lang = "zh", *, digits: int = 1) -> str:
-    """12345678 -> '1,234.6万' (zh) / '12.3M' (en). NaN -> '—'."""
+    """12345678 -> '1,234.6万' (zh) / '12.3M' (en). NaN -> '—'.
+
+    Parameters
+    ----------
+    x : number or None
+        Amount; None and NaN read as missing.
+    lang : {"zh", "en"}
+        Report language: 万/亿 units (zh) or k/M/B suffixes (en).
+    digits : int
+        Decimals after scaling (亿 gets one more); amounts under the first unit have none.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        ``lang`` is not a string (digits passed positionally).
+    """
     _lang(lang)
     if _isnan(x):
         return "—"
@@ -57,18 +76,53 @@ DEFAULT_CURRENCY = "CNY"
 
 
 def lang_of(lang: str) -> Lang:
-    """``lang`` checked as a report language (anything but "en" is zh)."""
+    """``lang`` checked as a report language (anything but "en" is zh).
+
+    Parameters
+    ----------
+    lang : str
+        Requested language code.
+
+    Returns
+    -------
+    {"zh", "en"}
+    """
     return "en" if lang == "en" else "zh"
 
 
 def currency_unit(currency: str | None, lang: Lang = "zh") -> str:
-    """How a money header names the currency: 'CNY' -> '元' (zh) / 'CNY' (en)."""
+    """How a money header names the currency: 'CNY' -> '元' (zh) / 'CNY' (en).
+
+    Parameters
+    ----------
+    currency : str or None
+        ISO code (case-insensitive); None is :data:`DEFAULT_CURRENCY`.
+    lang : {"zh", "en"}
+        zh gives the Chinese name of a known code (:data:`CURRENCY_ZH`), else the upper-case code.
+
+    Returns
+    -------
+    str
+    """
     code = (currency or DEFAULT_CURRENCY).upper()
     return CURRENCY_ZH.get(code, code) if lang == "zh" else code
 
 
 def money_header(label: str, lang: Lang = "zh", currency: str | None = None) -> str:
     """A money column's header with its unit: '收入（元）' (zh) / 'Revenue (GBP)' (en).
+
+    Parameters
+    ----------
+    label : str
+        Column label, already in ``lang``.
+    lang : {"zh", "en"}
+        Report language (full-width brackets in zh).
+    currency : str or None
+        ISO code, as in :func:`currency_unit`.
+
+    Returns
+    -------
+    str
 
     >>> money_header("收入", "zh", "CNY"), money_header("Revenue", "en", "GBP")
     ('收入（元）', 'Revenue (GBP)')
@@ -78,7 +132,23 @@ def money_header(label: str, lang: Lang = "zh", currency: str | None = None) -> 
 
 
 def money_with_unit(x, lang: Lang = "zh", currency: str | None = None, *, digits: int = 1) -> str:
-    """An amount with its unit, for a cell whose header has none: '4.71亿元' / 'GBP 1.2M'."""
+    """An amount with its unit, for a cell whose header has none: '4.71亿元' / 'GBP 1.2M'.
+
+    Parameters
+    ----------
+    x : number or None
+        Amount, formatted by :func:`money`; missing gives '—' without a unit.
+    lang : {"zh", "en"}
+        Report language: unit after the amount (zh) or code before it (en).
+    currency : str or None
+        ISO code, as in :func:`currency_unit`.
+    digits : int
+        Decimals, as in :func:`money`.
+
+    Returns
+    -------
+    str
+    """
     text = money(x, lang, digits=digits)
     if text == "—":
         return text
@@ -87,6 +157,24 @@ def money_with_unit(x, lang: Lang = "zh", currency: str | None = None, *, digits
 
 
 def integer(x, lang: Lang = "zh") -> str:
+    """1234.6 -> '1,235' (rounded, thousands separators). NaN/None -> '—'.
+
+    Parameters
+    ----------
+    x : number or None
+        Value; missing gives '—'.
+    lang : {"zh", "en"}
+        Report language (checked; same output in both).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        ``lang`` is not a string.
+    """
     _lang(lang)
     if _isnan(x):
         return "—"
@@ -95,6 +183,24 @@ def integer(x, lang: Lang = "zh") -> str:
 
 def number(x, lang: Lang = "zh", *, digits: int = 2) -> str:
     """1234.5678 -> '1,234.57'; ``digits`` is keyword-only, like every formatter here.
+
+    Parameters
+    ----------
+    x : number or None
+        Value; None and NaN give '—'.
+    lang : {"zh", "en"}
+        Report language (checked; same output in both).
+    digits : int
+        Decimals.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        ``lang`` is not a string.
 
     >>> number(1234.5678), number(0.5, digits=0), number(float("nan"))
     ('1,234.57', '0', '—')
@@ -108,6 +214,24 @@ def number(x, lang: Lang = "zh", *, digits: int = 2) -> str:
 def pct(x, lang: Lang = "zh", *, digits: int = 1) -> str:
     """0.1234 -> '12.3%'.
 
+    Parameters
+    ----------
+    x : number or None
+        Proportion (0.5 = 50%); None and NaN give '—'.
+    lang : {"zh", "en"}
+        Report language (checked; same output in both).
+    digits : int
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        ``lang`` is not a string.
+
     >>> pct(0.1234), pct(0.1234, "en", digits=0), pct(None)
     ('12.3%', '12%', '—')
     """
@@ -118,6 +242,24 @@ def pct(x, lang: Lang = "zh", *, digits: int = 1) -> str:
 
 
 def pvalue(p, lang: Lang = "zh") -> str:
+    """A p-value with three decimals, '<0.001' below that. NaN/None -> '—'.
+
+    Parameters
+    ----------
+    p : number or None
+        The p-value.
+    lang : {"zh", "en"}
+        Report language (checked; same output in both).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        ``lang`` is not a string.
+    """
     _lang(lang)
     if _isnan(p):
         return "—"
@@ -126,6 +268,24 @@ def pvalue(p, lang: Lang = "zh") -> str:
 
 
 def date(d, lang: Lang = "zh") -> str:
+    """A date as '2024年3月5日' (zh) / '05 Mar 2024' (en). NaN/None/NaT -> '—'.
+
+    Parameters
+    ----------
+    d : date-like or None
+        Anything :class:`pandas.Timestamp` accepts.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        ``lang`` is not a string.
+    """
     _lang(lang)
     if _isnan(d):
         return "—"
@@ -161,6 +321,18 @@ def format_frame(df: pd.DataFrame, formats: Mapping[str, str], lang: Lang = "zh"
 
 
 def round_half(x: float, digits: int = 0) -> float:
-    """Round half away from zero (what readers expect), unlike Python's banker's rounding."""
+    """Round half away from zero (what readers expect), unlike Python's banker's rounding.
+
+    Parameters
+    ----------
+    x : float
+        Value to round.
+    digits : int
+        Decimals to keep (negative rounds to tens, hundreds...).
+
+    Returns
+    -------
+    float
+    """
     m = 10 ** digits
     return math.copysign(math.floor(abs(x) * m + 0.5) / m, x)

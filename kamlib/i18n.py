@@ -126,7 +126,17 @@ def _labels(domain: str) -> Mapping[str, Mapping[str, str]]:
 
 
 def has(key: str) -> bool:
-    """Whether the registry holds ``key``."""
+    """Whether the registry holds ``key``.
+
+    Parameters
+    ----------
+    key : str
+        ``"<domain>.<name>"``; a domain whose module cannot be imported holds nothing.
+
+    Returns
+    -------
+    bool
+    """
     domain, _, _ = key.partition(".")
     try:
         return key in _labels(domain)
@@ -136,6 +146,20 @@ def has(key: str) -> bool:
 
 def tr(key: str, lang: str = "zh", **params: Any) -> str:
     """The text of ``key`` (``"<domain>.<name>"``) in ``lang``, formatted with ``params``.
+
+    Parameters
+    ----------
+    key : str
+        ``"<domain>.<name>"``: the ``LABELS`` of module ``kamlib.<domain>`` (``i18n``: this module).
+    lang : {"zh", "en"}
+        Report language.
+    **params
+        Values of the text's ``{placeholders}``; messages and labels among them (or lists of them) are
+        rendered in ``lang``.
+
+    Returns
+    -------
+    str
 
     >>> tr("i18n.core", "zh")
     '核心'
@@ -179,7 +203,19 @@ class Message:
 
 
 def render(message: Message | str, lang: str = "zh") -> str:
-    """A :class:`Message` (or anything with ``render(lang)``) in ``lang``; a plain string passes through."""
+    """A :class:`Message` (or anything with ``render(lang)``) in ``lang``; a plain string passes through.
+
+    Parameters
+    ----------
+    message : Message or str
+        A message, anything with ``render(lang)``, or other value (returned as ``str``).
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+    """
     return message.render(lang) if hasattr(message, "render") else str(message)
 
 
@@ -188,6 +224,21 @@ def column_label(name: str, lang: str = "zh", domain: str | None = None, default
 
     ``default`` is returned for a column no registry knows (an attribute the analyst mapped and named
     themselves, e.g. a contract type used as a churn group); without it an unknown column is an error.
+
+    Parameters
+    ----------
+    name : str
+        Column name in the table.
+    lang : {"zh", "en"}
+        Report language.
+    domain : str, optional
+        Domain (module under ``kamlib``) whose ``<domain>.col.<name>`` label is looked up first.
+    default : str, optional
+        Header for a column no registry knows.
+
+    Returns
+    -------
+    str
 
     >>> column_label("ci_lower", "en")
     '95% CI lower'
@@ -209,5 +260,22 @@ def column_label(name: str, lang: str = "zh", domain: str | None = None, default
 
 
 def tier_label(code, lang: str = "zh") -> str:
-    """'core' -> '核心' (zh) / 'core' (en); other values pass through unchanged."""
+    """'core' -> '核心' (zh) / 'core' (en); other values pass through unchanged.
+
+    Parameters
+    ----------
+    code : object
+        A tier code ('core', 'key', 'ordinary', 'new', 'lost') or any other value.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KamlibError
+        ``code`` is a tier code and ``lang`` is not a report language.
+    """
     return tr(f"i18n.{code}", lang) if code in TIERS or code in ("new", "lost") else str(code)

@@ -255,7 +255,17 @@ LIKERT_LABELS: dict[str, int] = {
 
 
 def likert_key(label: str) -> str:
-    """How answer wording is matched: trimmed, lower case, without spaces (full-width spaces included)."""
+    """How answer wording is matched: trimmed, lower case, without spaces (full-width spaces included).
+
+    Parameters
+    ----------
+    label : str
+        An answer label (non-strings are read as text).
+
+    Returns
+    -------
+    str
+    """
     return "".join(str(label).split()).lower()
 
 
@@ -327,6 +337,18 @@ def take_rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
 
     pandas' generic take on chunked Arrow strings costs about a second per million rows and column;
     filtering the Arrow data directly is ~20x faster. The index (data-row positions) is kept.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table.
+    keep : array-like of bool
+        One flag per row of ``df``.
+
+    Returns
+    -------
+    DataFrame
+        The kept rows with their dtypes; ``df`` itself when every row is kept.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -350,7 +372,20 @@ def take_rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
 
 def isin_mask(values: pd.Series, allowed) -> np.ndarray:
     """``values.isin(allowed)`` as a numpy bool array (missing = False), via Arrow's hash lookup, which is
-    several times faster than pandas on Arrow-backed strings."""
+    several times faster than pandas on Arrow-backed strings.
+
+    Parameters
+    ----------
+    values : Series
+        Values, compared as text.
+    allowed : iterable
+        Allowed values, compared as text (missing ones are ignored).
+
+    Returns
+    -------
+    ndarray of bool
+        One flag per element of ``values``.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 

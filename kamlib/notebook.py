@@ -51,6 +51,17 @@ def start(params_file, run_cache=None, distribute: bool = False):
 def collect_warnings(*sources: Any) -> list[Message | str]:
     """The warnings of ``sources`` (a workbook, results, or lists of messages), each once, in order.
 
+    Parameters
+    ----------
+    *sources : Workbook, result, list or tuple, or None
+        Lists and tuples are taken as they are; anything else gives its ``warnings`` attribute (none when it
+        has no such attribute); None is skipped.
+
+    Returns
+    -------
+    list of Message or str
+        Each distinct warning once, in the order first seen.
+
     >>> collect_warnings(["a", "b"], ["b", "c"])
     ['a', 'b', 'c']
     """
@@ -67,6 +78,18 @@ def collect_warnings(*sources: Any) -> list[Message | str]:
 
 def warnings_markdown(*sources: Any, lang: str = "zh") -> str:
     """A Markdown bullet list of the warnings of ``sources`` in ``lang`` ("None." when there are none).
+
+    Parameters
+    ----------
+    *sources : Workbook, result, list or tuple, or None
+        As in :func:`collect_warnings`.
+    lang : {"zh", "en"}
+        Report language of the messages.
+
+    Returns
+    -------
+    str
+        One ``- `` line per warning, or the "no warnings" text.
 
     >>> warnings_markdown([Message("i18n.not_reached")], lang="en")
     '- not reached'

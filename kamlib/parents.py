@@ -61,7 +61,22 @@ def resolve_parents(ids, parents) -> tuple[dict[str, str], list[list[str]], dict
 
 def parent_problems(customers: pd.DataFrame, path=None) -> tuple[list[dict], tuple[Exclusion, ...]]:
     """Cycles of ``parent_id`` (hard problems, with the ids) and parents that are not accounts (flagged: they
-    head a group of their own) of a customers table."""
+    head a group of their own) of a customers table.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Canonical customers table (``customer_id``, optional ``parent_id``).
+    path : str or Path, optional
+        Source file named in the problems.
+
+    Returns
+    -------
+    problems, flags
+        ``problems``: one validation problem (dict) for all the parent cycles, or none. ``flags``: one
+        :class:`~kamlib.ledger.Exclusion` (rule ``unknown_parent``, nothing removed) when parents are not
+        accounts, else empty. Both are empty without a ``parent_id`` column.
+    """
     if "parent_id" not in customers or not customers["parent_id"].notna().any():
         return [], ()
     _, cycles, unknown = resolve_parents(customers["customer_id"], customers["parent_id"])

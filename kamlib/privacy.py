@@ -19,7 +19,18 @@ _EMAIL = re.compile(r"^([^@\s])[^@\s]*(@.+)$")
 
 
 def mask_name(value) -> object:
-    """'张伟' -> '张*', 'Zhang Wei' -> 'Z********'; missing values stay missing."""
+    """'张伟' -> '张*', 'Zhang Wei' -> 'Z********'; missing values stay missing.
+
+    Parameters
+    ----------
+    value : object
+        A name (non-strings are read as text); None and NaN are returned as they are.
+
+    Returns
+    -------
+    object
+        The first character of the trimmed name followed by at least one '*'; '' stays ''.
+    """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return value
     s = str(value).strip()
@@ -27,7 +38,18 @@ def mask_name(value) -> object:
 
 
 def mask_phone(value) -> object:
-    """'13812345678' -> '*******5678' (last four digits kept)."""
+    """'13812345678' -> '*******5678' (last four digits kept).
+
+    Parameters
+    ----------
+    value : object
+        A phone number in any layout (only its digits count); None and NaN are returned as they are.
+
+    Returns
+    -------
+    object
+        At least three '*' then the last four digits; '***' when there are no digits.
+    """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return value
     digits = re.sub(r"\D", "", str(value))
@@ -35,7 +57,18 @@ def mask_phone(value) -> object:
 
 
 def mask_email(value) -> object:
-    """'li.na@example.com' -> 'l***@example.com'."""
+    """'li.na@example.com' -> 'l***@example.com'.
+
+    Parameters
+    ----------
+    value : object
+        An e-mail address; None and NaN are returned as they are.
+
+    Returns
+    -------
+    object
+        First character, '***' and the '@domain'; '***' when the value is not an address.
+    """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return value
     m = _EMAIL.match(str(value).strip())
@@ -46,7 +79,26 @@ _MASKERS = {"phone": mask_phone, "email": mask_email}
 
 
 def pii_columns(table: str, mask_names: bool = False) -> tuple[str, ...]:
-    """Columns of a canonical table that distributed reports mask."""
+    """Columns of a canonical table that distributed reports mask.
+
+    Parameters
+    ----------
+    table : str
+        Name of a canonical table of :data:`kamlib.ledger.TABLES`.
+    mask_names : bool
+        Also mask the account ``name`` and ``account_manager`` of the customers table
+        (``report.mask_names``).
+
+    Returns
+    -------
+    tuple of str
+        Column names flagged ``pii`` (``account_manager`` only with ``mask_names``).
+
+    Raises
+    ------
+    KeyError
+        ``table`` is not a canonical table.
+    """
     spec = TABLES[table]
     # the responsible account manager is business data the at-risk list must show: masked with the names
     cols = [c.name for c in spec.columns if c.pii and c.name != "account_manager"]
@@ -89,7 +141,21 @@ def _mask_phones(s: pd.Series) -> pd.Series:
 
 
 def mask_frame(df: pd.DataFrame | None, columns) -> pd.DataFrame | None:
-    """A copy of ``df`` with each of ``columns`` that is present masked (phones, e-mails, names)."""
+    """A copy of ``df`` with each of ``columns`` that is present masked (phones, e-mails, names).
+
+    Parameters
+    ----------
+    df : DataFrame or None
+        A table; None is returned as None.
+    columns : iterable of str
+        Columns to mask (those absent are skipped): ``email`` with :func:`mask_email`, ``phone`` with
+        :func:`mask_phone`, any other with :func:`mask_name`.
+
+    Returns
+    -------
+    DataFrame or None
+        A copy with the masked columns in their original dtype.
+    """
     if df is None:
         return None
     out = df.copy()

@@ -46,6 +46,16 @@ def _font_bytes() -> bytes:
 def characters(html: str) -> str:
     """The sorted distinct characters of ``html``'s text that need the CJK font (tags and data URLs left out).
 
+    Parameters
+    ----------
+    html : str
+        An HTML page or fragment.
+
+    Returns
+    -------
+    str
+        The characters in code-point order ('' when the page needs no CJK font).
+
     >>> characters('<p title="x">客户 ABC，客户</p>')
     '客户，'
     """
@@ -54,7 +64,23 @@ def characters(html: str) -> str:
 
 
 def subset_woff(chars: str) -> bytes:
-    """A WOFF font with the glyphs of ``chars`` (zlib-compressed; no brotli dependency)."""
+    """A WOFF font with the glyphs of ``chars`` (zlib-compressed; no brotli dependency).
+
+    Parameters
+    ----------
+    chars : str
+        The characters whose glyphs the font keeps (see :func:`characters`).
+
+    Returns
+    -------
+    bytes
+        The WOFF file; the same ``chars`` give the same bytes.
+
+    Raises
+    ------
+    KamlibError
+        The bundled font is missing from the ``mplfonts`` package.
+    """
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -77,7 +103,23 @@ def subset_woff(chars: str) -> bytes:
 
 
 def cjk_font_face(html: str) -> str:
-    """CSS ``@font-face`` for the characters ``html`` uses; empty when it uses none."""
+    """CSS ``@font-face`` for the characters ``html`` uses; empty when it uses none.
+
+    Parameters
+    ----------
+    html : str
+        The page whose text the font must cover.
+
+    Returns
+    -------
+    str
+        One CSS rule for family :data:`FAMILY` with a base64 WOFF data URL, or ''.
+
+    Raises
+    ------
+    KamlibError
+        The page needs the font and the bundled font is missing.
+    """
     chars = characters(html)
     if not chars:
         return ""
@@ -88,7 +130,22 @@ def cjk_font_face(html: str) -> str:
 
 def embed_font(page: str) -> str:
     """``page`` with an ``@font-face`` holding the CJK glyphs it uses, in a ``<style>`` at the end of its
-    ``<head>`` (the report stylesheets list :data:`FAMILY` first); unchanged when it uses none."""
+    ``<head>`` (the report stylesheets list :data:`FAMILY` first); unchanged when it uses none.
+
+    Parameters
+    ----------
+    page : str
+        A whole HTML page (with a ``</head>``).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KamlibError
+        The page needs the font and the bundled font is missing.
+    """
     face = cjk_font_face(page)
     if not face:
         return page
