@@ -50,7 +50,19 @@ def _tier(frame: pd.DataFrame) -> pd.Series:
 
 
 def contacts(ledger: Ledger) -> pd.DataFrame | None:
-    """The interactions that are contacts (visit / call / meeting); None without interactions."""
+    """The interactions that are contacts (visit / call / meeting); None without interactions.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        Validated ledger; its ``interactions`` table (``type`` matched trimmed and case-insensitive against
+        :data:`CONTACT_TYPES`).
+
+    Returns
+    -------
+    DataFrame or None
+        The contact rows of ``interactions``.
+    """
     it = ledger.interactions
     if it is None:
         return None
@@ -58,6 +70,18 @@ def contacts(ledger: Ledger) -> pd.DataFrame | None:
 
 
 def complaints(ledger: Ledger) -> pd.DataFrame | None:
+    """The interactions that are complaints (:data:`COMPLAINT_TYPES`); None without interactions.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        Validated ledger; its ``interactions`` table (``type`` matched trimmed and case-insensitive).
+
+    Returns
+    -------
+    DataFrame or None
+        The complaint rows of ``interactions``.
+    """
     it = ledger.interactions
     if it is None:
         return None
@@ -65,7 +89,23 @@ def complaints(ledger: Ledger) -> pd.DataFrame | None:
 
 
 def contact_stats(ledger: Ledger, as_of, window_days: int = 365) -> pd.DataFrame | None:
-    """Per account: contacts and complaints in the last ``window_days``, days since the last contact."""
+    """Per account: contacts and complaints in the last ``window_days``, days since the last contact.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        Validated ledger with ``interactions``.
+    as_of : date-like
+        End of the window (interactions after it are ignored).
+    window_days : int
+        Length of the window in days, ending at ``as_of`` (start excluded).
+
+    Returns
+    -------
+    DataFrame or None
+        Indexed by ``customer_id`` (every account of ``ledger.customers``): ``contacts`` and ``complaints``
+        (int) and ``days_since_contact`` (float; NaN when never contacted). None without interactions.
+    """
     c, k = contacts(ledger), complaints(ledger)
     if c is None or k is None:
         return None
@@ -84,7 +124,25 @@ def contact_stats(ledger: Ledger, as_of, window_days: int = 365) -> pd.DataFrame
 
 def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: int = 365) -> TableResult:
     """One row per account manager: accounts by tier, revenue and its change, churned revenue, satisfaction,
-    contacts per active account a year."""
+    contacts per active account a year.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (index ``customer_id``) with ``account_manager``; ``tier``, ``revenue``,
+        ``revenue_last_12m``, ``revenue_yoy``, ``churned``, ``sat_overall`` used when present.
+    ledger : Ledger
+        Validated ledger (its interactions give the contact rate).
+    as_of : date-like
+        End of the contact window.
+    window_days : int
+        Contact window in days; contacts are scaled to a year.
+
+    Returns
+    -------
+    TableResult
+        ``portfolios``, by revenue descending; not available without ``account_manager``.
+    """
     if "account_manager" not in frame:
         return TableResult("portfolios", reason=Message("accounts.needs_column",
                                                         {"table": "customers", "column": "account_manager"}))
@@ -115,7 +173,25 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
 
 
 def not_contacted(frame: pd.DataFrame, ledger: Ledger, as_of, days: int = 90) -> TableResult:
-    """Active core and key accounts without a visit, call or meeting for more than ``days`` days."""
+    """Active core and key accounts without a visit, call or meeting for more than ``days`` days.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (index ``customer_id``); ``tier`` (missing: all ordinary) and ``churned``.
+    ledger : Ledger
+        Validated ledger with ``interactions``.
+    as_of : date-like
+        Date the gap is measured to.
+    days : int
+        Largest gap allowed; accounts never contacted are listed too.
+
+    Returns
+    -------
+    TableResult
+        ``not_contacted``, longest gap first; facts ``days`` and ``accounts``. Not available without
+        interactions.
+    """
     stats = contact_stats(ledger, as_of)
     if stats is None:
         return _missing("not_contacted", "interactions")
@@ -129,7 +205,23 @@ def not_contacted(frame: pd.DataFrame, ledger: Ledger, as_of, days: int = 90) ->
 
 
 def complaints_by_tier(frame: pd.DataFrame, ledger: Ledger, as_of) -> TableResult:
-    """Complaints per account a year, the share of accounts with a complaint and median resolution days."""
+    """Complaints per account a year, the share of accounts with a complaint and median resolution days.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (index ``customer_id``; ``tier``, missing: all ordinary).
+    ledger : Ledger
+        Validated ledger with ``interactions`` (``resolved_date`` and ``category`` used when present).
+    as_of : date-like
+        Complaints after it are ignored; the years run from the first complaint to it (at least a month).
+
+    Returns
+    -------
+    TableResult
+        ``complaints``, one row per tier; facts ``categories`` (complaints per category). Not available
+        without interactions.
+    """
     k = complaints(ledger)
     if k is None:
         return _missing("complaints", "interactions")
@@ -153,7 +245,22 @@ def complaints_by_tier(frame: pd.DataFrame, ledger: Ledger, as_of) -> TableResul
 
 
 def churn_reasons(frame: pd.DataFrame, ledger: Ledger, by: str = "tier") -> TableResult:
-    """Why lost accounts left: accounts and revenue by churn reason, and by ``by`` (tier or account_manager)."""
+    """Why lost accounts left: accounts and revenue by churn reason, and by ``by`` (tier or account_manager).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (index ``customer_id``) with ``revenue``; ``tier`` optional.
+    ledger : Ledger
+        Validated ledger whose customers table has ``churn_reason``.
+    by : str
+        Column of ``frame`` cross-tabulated as ``<by>:<value>`` columns (skipped when absent).
+
+    Returns
+    -------
+    TableResult
+        ``churn_reasons``, most accounts first; not available when ``churn_reason`` is absent or empty.
+    """
     cust = ledger.customers
     if "churn_reason" not in cust or cust["churn_reason"].isna().all():
         return TableResult("churn_reasons", reason=Message("accounts.needs_column",
@@ -179,7 +286,22 @@ def _status(opp: pd.DataFrame) -> pd.Series:
 
 
 def pipeline(frame: pd.DataFrame, ledger: Ledger) -> TableResult:
-    """Win rate (won / closed) and open pipeline value by tier; lost reasons and open value by stage in facts."""
+    """Win rate (won / closed) and open pipeline value by tier; lost reasons and open value by stage in facts.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (index ``customer_id``; ``tier``, missing: all ordinary).
+    ledger : Ledger
+        Validated ledger with ``opportunities`` (``status`` read as won, lost or open; ``amount``,
+        ``lost_reason`` and ``stage`` used when present).
+
+    Returns
+    -------
+    TableResult
+        ``pipeline``, one row per tier; facts ``lost_reasons`` and, with ``stage``, ``stages``. Not available
+        without opportunities.
+    """
     opp = ledger.opportunities
     if opp is None:
         return _missing("pipeline", "opportunities")
@@ -209,6 +331,21 @@ def pipeline(frame: pd.DataFrame, ledger: Ledger) -> TableResult:
 def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of a target period: 2024, 2024H1, 2024Q3, 2024-03.
 
+    Parameters
+    ----------
+    period : str
+        A year, half year (``H1``/``H2``), quarter or month (case-insensitive).
+
+    Returns
+    -------
+    tuple of Timestamp
+        First and last day, at midnight.
+
+    Raises
+    ------
+    ValueError
+        ``period`` is not a period pandas can read.
+
     >>> [str(d.date()) for d in period_bounds("2024H2")]
     ['2024-07-01', '2024-12-31']
     """
@@ -221,7 +358,22 @@ def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def plan_vs_actual(ledger: Ledger, as_of) -> TableResult:
-    """Targets against revenue in each target period, per account manager and per account."""
+    """Targets against revenue in each target period, per account manager and per account.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        Validated ledger with ``targets`` (``period``, ``revenue_target`` and ``customer_id`` or
+        ``account_manager``) and orders.
+    as_of : date-like
+        Revenue counts up to it; periods ending later are not ``complete``.
+
+    Returns
+    -------
+    TableResult
+        ``plan``: one row per target (``period``, ``level``, ``owner``, ``revenue_target``, ``actual``,
+        ``complete``, ``attainment``). Not available without targets.
+    """
     tg = ledger.targets
     if tg is None:
         return _missing("plan", "targets")
@@ -250,7 +402,23 @@ def plan_vs_actual(ledger: Ledger, as_of) -> TableResult:
 
 def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> TableResult:
     """Product lines bought per account, and cross-sell gaps: lines that most peers of the same ``by`` group
-    buy (at least half of them) but the account does not."""
+    buy (at least half of them) but the account does not.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (index ``customer_id``).
+    ledger : Ledger
+        Validated ledger whose orders have ``product_line``.
+    by : str
+        Column of ``frame`` that defines peer groups (absent: all accounts are peers).
+
+    Returns
+    -------
+    TableResult
+        ``breadth``, most gaps first; facts ``peer_group`` and ``mean_lines``. Not available without
+        ``product_line``.
+    """
     o = ledger.orders
     if "product_line" not in o:
         return TableResult("breadth", reason=Message("accounts.needs_column",
@@ -278,6 +446,17 @@ def contact_covariates(ledger: Ledger, as_of, start: pd.Series | None = None, en
     or the period end) and ``as_of``; only interactions inside it count. Dividing by that time rather than by
     the whole window keeps a lost account's rate comparable with an active one's. Times shorter than
     ``min_years`` count as ``min_years`` so that a few weeks do not give an extreme rate.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        Validated ledger; its interactions and, without ``start``, its orders.
+    as_of : date-like
+        Latest end of the observed time.
+    start, end : Series, optional
+        Start and end date of each account's observed time, indexed by ``customer_id``.
+    min_years : float
+        Shortest observed time used as the divisor, in years.
 
     Returns
     -------

@@ -23,12 +23,39 @@ ONE_DECIMAL = ("satisfaction", "contacts_per_account", "complaints_per_account_y
 
 
 def reason_markdown(result: TableResult, lang: str = "zh") -> str:
-    """Why ``result`` is not available ('' when it is)."""
+    """Why ``result`` is not available ('' when it is).
+
+    Parameters
+    ----------
+    result : TableResult
+        An account-management table.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+    """
     return "" if result.available or result.reason is None else render(result.reason, lang)
 
 
 def display_table(result: TableResult, lang: str = "zh", head: int | None = None) -> pd.DataFrame | str:
-    """The table with translated headers (and tier names), or the reason it is missing."""
+    """The table with translated headers (and tier names), or the reason it is missing.
+
+    Parameters
+    ----------
+    result : TableResult
+        An account-management table.
+    lang : {"zh", "en"}
+        Report language.
+    head : int, optional
+        Show only the first ``head`` rows.
+
+    Returns
+    -------
+    DataFrame or str
+        Formatted strings indexed by the first column, or the reason text when not available.
+    """
     table = result.table
     if table is None:
         return reason_markdown(result, lang)
@@ -60,7 +87,22 @@ def display_table(result: TableResult, lang: str = "zh", head: int | None = None
 
 
 def facts_markdown(result: TableResult, key: str, lang: str = "zh") -> str:
-    """A bullet list of one facts mapping (complaint categories, lost reasons, open value by stage)."""
+    """A bullet list of one facts mapping (complaint categories, lost reasons, open value by stage).
+
+    Parameters
+    ----------
+    result : TableResult
+        An account-management table.
+    key : str
+        Key of ``result.facts`` (e.g. ``categories``, ``lost_reasons``, ``stages``).
+    lang : {"zh", "en"}
+        Report language of the "none" text.
+
+    Returns
+    -------
+    str
+        One ``- name: value`` line per item, or the "none" text.
+    """
     items = result.facts.get(key) or {}
     if not items:
         return tr("accounts.none", lang)

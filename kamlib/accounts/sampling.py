@@ -36,6 +36,26 @@ def sample_size(margin: float, variance: float = 0.25, confidence: float = 0.95,
                 population: float | None = None) -> int:
     """Accounts needed for ``margin`` at ``confidence``: ``n0 = z² S² / e²``, finite-population corrected.
 
+    Parameters
+    ----------
+    margin : float
+        Margin of error wanted (on the scale of the measure, 0.05 = 5 points for a share).
+    variance : float
+        Unit variance S² of the measure (0.25: worst case for a share); negative reads as 0.
+    confidence : float
+        Confidence level, between 0 and 1.
+    population : float, optional
+        Accounts in the population, for the finite-population correction (0 or less needs 0).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    KamlibError
+        ``margin`` is not positive or ``confidence`` is not between 0 and 1.
+
     >>> sample_size(0.05)                       # p = 0.5, 95%: the classic 385
     385
     >>> sample_size(0.05, population=1000)      # 384.15 / (1 + 383.15 / 1000) -> 278
