@@ -169,6 +169,17 @@ class BGNBDResult:
 def fit_bgnbd(summary: pd.DataFrame) -> BGNBDResult:
     """Fit BG/NBD by maximum likelihood on an RFM summary (:func:`kamlib.clv.rfm_summary`).
 
+    Parameters
+    ----------
+    summary : DataFrame
+        RFM summary: ``frequency`` (repeat purchases), ``recency`` and ``T`` in one time unit (its
+        ``attrs["time_unit"]``, default weeks), one row per account.
+
+    Returns
+    -------
+    BGNBDResult
+        Parameters ``r``, ``alpha``, ``a``, ``b`` with standard errors, log-likelihood and warnings.
+
     Raises
     ------
     AnalysisError

@@ -107,6 +107,17 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaResult:
     Rows with frequency 0 carry no spend information (the first purchase is excluded from
     ``monetary_value``) and are skipped; repeat buyers with a mean spend of 0 are skipped with a warning.
 
+    Parameters
+    ----------
+    summary : DataFrame
+        RFM summary with ``frequency`` (repeat purchases) and ``monetary_value`` (mean spend of the repeat
+        purchases), one row per account.
+
+    Returns
+    -------
+    GammaGammaResult
+        Parameters ``p``, ``q``, ``v`` with standard errors, the frequency-spend correlation and warnings.
+
     Raises
     ------
     AnalysisError

@@ -58,6 +58,28 @@ def holdout_check(orders: pd.DataFrame, as_of, horizon: float, time_unit: str = 
 
     A purchase is an order day (as in :func:`rfm_summary`); accounts first seen in the holdout are not part of
     the check (the model predicts nothing for accounts it has never seen).
+
+    Parameters
+    ----------
+    orders : DataFrame
+        ``customer_id``, ``order_date``, ``revenue``.
+    as_of : date-like
+        End of the holdout period.
+    horizon : float
+        Length of the holdout in ``time_unit`` (rounded to whole days), positive.
+    time_unit : str
+        Time unit of the fit and of ``horizon`` (``"D"``, ``"W"`` or ``"M"``).
+
+    Returns
+    -------
+    HoldoutResult
+        Actual and predicted repeat purchases per account by calibration frequency (0-6, 7+) and in total.
+
+    Raises
+    ------
+    AnalysisError
+        ``horizon`` is not positive, no order falls on or before the calibration end, the unit is unknown, or
+        BG/NBD is not estimable on the calibration period.
     """
     if not horizon > 0:
         raise AnalysisError(f"holdout_check: horizon must be positive (got {horizon!r})")
@@ -95,7 +117,24 @@ _UNIT = {"D": {"en": "days", "zh": "天"}, "W": {"en": "weeks", "zh": "周"}, "M
 
 
 def holdout_sentence(result: HoldoutResult, lang: str = "zh") -> str:
-    """The holdout check in one or two sentences, with the error in words."""
+    """The holdout check in one or two sentences, with the error in words.
+
+    Parameters
+    ----------
+    result : HoldoutResult
+        Result of :func:`holdout_check`.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    AnalysisError
+        ``lang`` is not a report language.
+    """
     if lang not in ("zh", "en"):
         raise AnalysisError(f"unknown report language {lang!r}; use 'zh' or 'en'")
     unit = _UNIT[result.time_unit][lang]

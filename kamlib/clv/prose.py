@@ -174,7 +174,29 @@ def _account_table(rows: pd.DataFrame, cols: list[str], lang: fmt.Lang, horizon_
 
 def top_by_clv(customers: pd.DataFrame, n: int = 20, lang: str = "zh", horizon_months: float = 12) -> pd.DataFrame:
     """The ``n`` accounts with the largest CLV: tier, account manager, P(alive) (when it separates
-    accounts), last 12 months' revenue, expected revenue and CLV. Empty without a forecast."""
+    accounts), last 12 months' revenue, expected revenue and CLV. Empty without a forecast.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Customer frame with the CLV forecast columns (``clv``, ``expected_revenue_12m``, ``p_alive``...).
+    n : int
+        Number of accounts listed.
+    lang : {"zh", "en"}
+        Report language.
+    horizon_months : float
+        Forecast horizon, named in the headers.
+
+    Returns
+    -------
+    DataFrame
+        Formatted strings, largest CLV first.
+
+    Raises
+    ------
+    AnalysisError
+        ``lang`` is not a report language.
+    """
     L = _lang(lang)
     if not _has_forecast(customers) or "clv" not in customers:
         return pd.DataFrame()
@@ -200,6 +222,29 @@ def slipping_away(customers: pd.DataFrame, n: int = 20, lang: str = "zh", p_aliv
 
     Without a ``p_alive`` column (contractual ledger, model not estimable, or no sign of dropout: the
     workbook joins P(alive) only when it separates accounts) the table is empty and the sentence says so.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Customer frame with ``revenue_last_12m`` and ``p_alive`` (and the forecast columns shown).
+    n : int
+        Number of accounts listed.
+    lang : {"zh", "en"}
+        Report language.
+    p_alive_below : float
+        P(alive) under which a large account counts as slipping away.
+    horizon_months : float
+        Forecast horizon, named in the headers.
+
+    Returns
+    -------
+    SlippingAway
+        ``n`` is the number of accounts picked (the table lists at most ``n`` of them).
+
+    Raises
+    ------
+    AnalysisError
+        ``lang`` is not a report language.
     """
     L = _lang(lang)
     cut = fmt.pct(p_alive_below, digits=0)
@@ -220,7 +265,24 @@ def slipping_away(customers: pd.DataFrame, n: int = 20, lang: str = "zh", p_aliv
 
 
 def holdout_text(book: BookValue, lang: str = "zh") -> str:
-    """The holdout check in words, or why there is none (empty when the models were not used)."""
+    """The holdout check in words, or why there is none (empty when the models were not used).
+
+    Parameters
+    ----------
+    book : BookValue
+        Result of :func:`kamlib.clv.book_value`.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    AnalysisError
+        ``lang`` is not a report language.
+    """
     L = _lang(lang)
     if not book.estimable:
         return ""

@@ -86,10 +86,32 @@ def simulate_orders(n: int, bgnbd: dict, gamma_gamma: dict | None = None, T: flo
     observation length in ``time_unit`` (a number, or a (low, high) range drawn uniformly: staggered
     acquisition). Purchase times are placed on calendar days ending at ``as_of``.
 
+    Parameters
+    ----------
+    n : int
+        Number of accounts (ids ``C0``, ``C1``... zero-padded), at least 1.
+    bgnbd : mapping
+        BG/NBD parameters ``r``, ``alpha`` (rate per ``time_unit``), ``a``, ``b``.
+    gamma_gamma : mapping, optional
+        Gamma-Gamma parameters ``p``, ``q``, ``v``.
+    T : float or (float, float)
+        Observation length of each account in ``time_unit``, or the range it is drawn from.
+    as_of : date-like
+        Last calendar day of the observation.
+    time_unit : str
+        Unit of ``T`` and of the rates (``"D"``, ``"W"`` or ``"M"``).
+    random_state : int
+        Seed; the same arguments give the same ledger.
+
     Returns
     -------
     DataFrame
         ``customer_id, order_date, revenue``, one row per purchase.
+
+    Raises
+    ------
+    AnalysisError
+        ``n`` is below 1 or ``time_unit`` is unknown.
     """
     if n < 1:
         raise AnalysisError("simulate_orders: n must be at least 1")
