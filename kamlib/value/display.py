@@ -14,7 +14,28 @@ from .labels import LABELS, check_lang, indicator_label, reason_text, rfm_label
 
 def display_table(df: pd.DataFrame, lang: str = "zh", formats: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A leadership-readable copy of a value table: numbers formatted (万/亿 in zh), tier and RFM codes
-    and column names translated. Known columns get sensible formats; pass ``formats`` to override."""
+    and column names translated. Known columns get sensible formats; pass ``formats`` to override.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table of :mod:`kamlib.value` (indicators, tiers, RFM, ABC, migration...).
+    lang : {"zh", "en"}
+        Report language.
+    formats : mapping column -> kind, optional
+        Formats of :func:`kamlib.fmt.format_frame` ('money', 'int', 'number', 'pct', 'p', 'date') that
+        replace the defaults.
+
+    Returns
+    -------
+    DataFrame
+        Strings with translated headers.
+
+    Raises
+    ------
+    KamlibError
+        ``lang`` is not a report language.
+    """
     known = {"revenue": "money", "gross_profit": "money", "value": "money", "avg_order_value": "money",
              "revenue_last_12m": "money", "overdue_amount": "money", "outstanding_amount": "money",
              "core_revenue": "money", "key_revenue": "money", "ordinary_revenue": "money",

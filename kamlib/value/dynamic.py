@@ -25,6 +25,16 @@ def tier_migration(previous: pd.Series, current: pd.Series) -> pd.DataFrame:
 
     Rows = previous tier (core, key, ordinary, then "new" for accounts absent before), columns = current
     tier (core, key, ordinary, then "lost" for accounts absent now). Missing tiers (NaN) count as absent.
+
+    Parameters
+    ----------
+    previous, current : Series
+        Tier per account (index ``customer_id``, compared as text) at the two period ends.
+
+    Returns
+    -------
+    DataFrame of int
+        Index ``previous``, columns ``current``; other tier values come after the three tiers.
     """
     prev = previous.dropna().astype("str")
     cur = current.dropna().astype("str")
@@ -89,7 +99,18 @@ _DYNAMIC_OPTIONS = {"period": "period", "growth_periods": "growth_periods", "for
 def dynamic_options(value_params) -> dict:
     """The :func:`dynamic_identification` options of a ``params.value`` section: :func:`tier_options` plus
     ``period``, ``growth_periods``, ``forecast_periods``, ``scorecard_method``, ``scorecard_weights`` and
-    ``indicators`` (``dynamic_identification(ledger, as_of, **dynamic_options(params.value))``)."""
+    ``indicators`` (``dynamic_identification(ledger, as_of, **dynamic_options(params.value))``).
+
+    Parameters
+    ----------
+    value_params : ValueParams
+        The ``value`` section of the params file.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`dynamic_identification`.
+    """
     return {**tier_options(value_params), **{k: getattr(value_params, f) for k, f in _DYNAMIC_OPTIONS.items()}}
 
 

@@ -233,7 +233,19 @@ for _k, (_zh, _en) in _RFM_NAMES.items():
 
 
 def indicator_label(name: str, lang: str = "zh") -> str:
-    """Display name of an indicator column (unknown names pass through)."""
+    """Display name of an indicator column (unknown names pass through).
+
+    Parameters
+    ----------
+    name : str
+        Indicator column name (``revenue``, ``margin``, ``late_share``...).
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+    """
     key = f"value.ind.{name}"
     return LABELS[key][lang] if key in LABELS else name
 
@@ -262,14 +274,42 @@ def check_lang(lang: str) -> Lang:
 
 
 def rfm_label(code: str, lang: str = "zh") -> str:
-    """Display name of an RFM segment code (custom segment names from params pass through)."""
+    """Display name of an RFM segment code (custom segment names from params pass through).
+
+    Parameters
+    ----------
+    code : str
+        RFM segment code (``champions``, ``at_risk``...) or a custom segment name.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+    """
     key = f"value.rfm.{code}"
     return LABELS[key][lang] if key in LABELS else str(code)
 
 
 def reason_text(reason: str, lang: str = "zh", values=None) -> str:
     """A ``tier_reason`` (``"core:revenue;margin_below"``) in words; with the account's ``values`` (a mapping
-    with revenue_yoy / margin / late_share) the demotion reasons carry their numbers."""
+    with revenue_yoy / margin / late_share) the demotion reasons carry their numbers.
+
+    Parameters
+    ----------
+    reason : str
+        ``;``-separated reason codes ``<reason>[:<basis>]``; unknown codes are kept as they are, empty ones
+        dropped.
+    lang : {"zh", "en"}
+        Report language.
+    values : mapping, optional
+        The account's ``revenue_yoy``, ``margin`` and ``late_share`` (missing or NaN: no number shown).
+
+    Returns
+    -------
+    str
+        The reasons joined with '；' (zh) or '; ' (en).
+    """
     from .. import fmt
 
     parts = []

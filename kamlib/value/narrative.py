@@ -20,7 +20,25 @@ from .tiers import TierResult
 def headline(frame: pd.DataFrame, conc: ConcentrationResult | None = None, as_of=None) -> dict:
     """Headline numbers: accounts (all / active at period end), window, revenue, gross profit,
     last-12-month revenue, top-20% share, Gini, accounts making 80% of revenue, core/key counts and
-    their share of revenue."""
+    their share of revenue.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Customer frame with ``revenue`` (``active``, ``first_order_date``, ``last_order_date``,
+        ``revenue_last_12m``, ``gross_profit``, ``tier`` used when present).
+    conc : ConcentrationResult, optional
+        Concentration of revenue (computed from ``frame`` when None).
+    as_of : date-like, optional
+        Period end (default ``frame.attrs["as_of"]``, else the last order date).
+
+    Returns
+    -------
+    dict
+        ``accounts``, ``active_accounts``, ``start``, ``as_of``, ``revenue``, ``revenue_last_12m``,
+        ``gross_profit`` (NaN when unknown), ``top20_share``, ``gini``, ``accounts_for_80pct``; with ``tier``
+        also ``<tier>_accounts`` and ``<tier>_revenue_share``.
+    """
     conc = conc if conc is not None else concentration(frame["revenue"])
     has_gp = "gross_profit" in frame and frame["gross_profit"].notna().any()
     out = {
@@ -49,7 +67,24 @@ def headline(frame: pd.DataFrame, conc: ConcentrationResult | None = None, as_of
 def headline_sentences(frame: pd.DataFrame, lang: str = "zh", conc: ConcentrationResult | None = None,
                        as_of=None) -> str:
     """Narrative for the headline numbers, built from :func:`headline` (``as_of``: the period end, e.g.
-    ``wb.as_of``; default the one recorded by :func:`customer_indicators`)."""
+    ``wb.as_of``; default the one recorded by :func:`customer_indicators`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Customer frame, as in :func:`headline`.
+    lang : {"zh", "en"}
+        Report language (anything but "zh" is English).
+    conc : ConcentrationResult, optional
+        As in :func:`headline`.
+    as_of : date-like, optional
+        As in :func:`headline`.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
     h = headline(frame, conc, as_of)
     m, p, i, d = fmt.money, fmt.pct, fmt.integer, fmt.date
     gp_known = not math.isnan(h["gross_profit"])
@@ -82,7 +117,25 @@ def headline_sentences(frame: pd.DataFrame, lang: str = "zh", conc: Concentratio
 
 def sentences(result, lang: str = "zh") -> str:
     """Narrative for a value result (ConcentrationResult, DoubleABCResult, ScorecardResult, DynamicResult,
-    or an :func:`abc_summary` / :func:`rfm_summary` frame), numbers formatted with :mod:`kamlib.fmt`."""
+    or an :func:`abc_summary` / :func:`rfm_summary` frame), numbers formatted with :mod:`kamlib.fmt`.
+
+    Parameters
+    ----------
+    result : result object or DataFrame
+        A value result, or an ABC summary (``cum_value_share`` column) or RFM summary frame.
+    lang : {"zh", "en"}
+        Report language (anything but "zh" is English).
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Raises
+    ------
+    KamlibError
+        ``result`` is of a kind with no narrative.
+    """
     zh = lang == "zh"
     p, i, m = fmt.pct, fmt.integer, fmt.money
     if isinstance(result, ConcentrationResult):
@@ -252,7 +305,23 @@ def p_or_dash(err: float, total: float) -> str:
 
 def demoted_sentence(r: TierResult, indicators: pd.DataFrame, lang: str = "zh", n: int = 20) -> str:
     """How many of the ``n`` largest active accounts (first value basis: revenue over the window) are core or
-    key, and how many were demoted (the reasons are in :meth:`TierResult.demoted`)."""
+    key, and how many were demoted (the reasons are in :meth:`TierResult.demoted`).
+
+    Parameters
+    ----------
+    r : TierResult
+        The tiers.
+    indicators : DataFrame
+        The customer indicators the tiers were drawn from.
+    lang : {"zh", "en"}
+        Report language (anything but "zh" is English).
+    n : int
+        Number of largest accounts considered.
+
+    Returns
+    -------
+    str
+    """
     top = r.top_accounts(n, indicators)
     d = r.demoted(indicators, top=n)
     keyish = int(r.tiers.reindex(top).isin(["core", "key"]).sum())

@@ -296,7 +296,24 @@ def top_accounts(customers: pd.DataFrame, result: ScorecardResult, n: int = 20,
                  columns: Sequence[str] = ("name", "tier", "region", "revenue")) -> pd.DataFrame:
     """The ``n`` highest-scoring *active* accounts (all accounts when there is no ``active`` column):
     selected customer columns, ``score`` and one ``pts:<indicator>`` column per indicator (points
-    contributed), so each tier is explainable account by account."""
+    contributed), so each tier is explainable account by account.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Customer frame indexed by ``customer_id`` (``active`` used when present).
+    result : ScorecardResult
+        Scorecard of these accounts.
+    n : int
+        Number of accounts.
+    columns : sequence of str
+        Customer columns to show (those absent are skipped).
+
+    Returns
+    -------
+    DataFrame
+        Highest score first, indexed by ``customer_id``.
+    """
     among = customers.index[customers["active"].fillna(False).astype(bool)] if "active" in customers else None
     top = result.top(n, among=among)
     cols = [c for c in columns if c in customers]

@@ -108,6 +108,25 @@ def tier_summary(frame: pd.DataFrame, by: str | None = None, value: str = "reven
     Returns one row per group value with columns ``accounts``, ``core``, ``key``, ``ordinary`` (account
     counts), ``revenue``, ``core_revenue``, ``key_revenue``, ``ordinary_revenue``, ``core_revenue_share``.
     Without ``by``, one row per tier: accounts, account_share, revenue, revenue_share.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Customer frame with ``tier`` and ``value`` (and ``by``).
+    by : str, optional
+        Grouping column (missing values grouped as '—').
+    value : str
+        Column summed as revenue.
+
+    Returns
+    -------
+    DataFrame
+        Grouped: indexed by ``by``, largest revenue first. Without ``by``: indexed by tier, all three tiers.
+
+    Raises
+    ------
+    KamlibError
+        ``by`` is not a column of ``frame``.
     """
     if by is None:
         g = frame.groupby("tier").agg(accounts=(value, "size"), revenue=(value, "sum")).reindex(list(TIERS)).fillna(0)
@@ -315,6 +334,31 @@ def value_tiers(indicators: pd.DataFrame, *, shares: Sequence[float] = (0.30, 0.
        late). Any of them drops a core or key candidate exactly one level; the reason is kept per account.
 
     Accounts not active at the period end (``active`` column) are ordinary with reason "inactive".
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        Customer indicators indexed by ``customer_id`` (:func:`customer_indicators`).
+    shares : (float, float)
+        Cumulative value shares closing the core and key candidates (relative rule).
+    bases : sequence of str
+        Value columns of the relative rule; absent or empty ones are skipped (noted unless the defaults).
+    thresholds : mapping, optional
+        ``{"core": amount, "key": amount}`` with core > key: the absolute rule on ``basis``.
+    basis : str
+        Numeric column of the absolute rule.
+    demotion : mapping, optional
+        Limits overriding :data:`DEMOTION_DEFAULTS` (same keys).
+
+    Returns
+    -------
+    TierResult
+
+    Raises
+    ------
+    KamlibError
+        An unknown demotion rule, ``thresholds`` without core > key, a ``basis`` that is not a numeric
+        column, or none of ``bases`` available.
     """
     limits = {**DEMOTION_DEFAULTS, **(demotion or {})}
     unknown = set(limits) - set(DEMOTION_DEFAULTS)
