@@ -39,6 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``kam`` command line; a :class:`KamlibError` is printed as one line, not a traceback.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: the subcommand's (0 = success), 2 on a KamlibError or with no subcommand, 130 on Ctrl-C.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

@@ -12,7 +12,13 @@ __all__ = ["add_arguments", "cli", "contact_frame"]
 
 
 def add_arguments(parser) -> None:
-    """Arguments of ``kam sample``."""
+    """Arguments of ``kam sample``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The ``kam sample`` subcommand parser; arguments and epilog are set in place.
+    """
     import argparse
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -38,7 +44,19 @@ def add_arguments(parser) -> None:
 
 
 def contact_frame(wb) -> pd.DataFrame:
-    """The workbook's customer frame with the ledger's contact columns (contact_name, phone, email)."""
+    """The workbook's customer frame with the ledger's contact columns (contact_name, phone, email).
+
+    Parameters
+    ----------
+    wb : kamlib.workbook.Workbook
+        An opened region workbook.
+
+    Returns
+    -------
+    DataFrame
+        ``wb.customers`` indexed by customer id as str, plus any contact column the ledger has and the frame
+        lacks (the frame itself when there is none).
+    """
     cust = wb.ledger.customers
     extra = [c for c in ("contact_name", "phone", "email") if c in cust and c not in wb.customers]
     if not extra:
@@ -50,7 +68,22 @@ def contact_frame(wb) -> pd.DataFrame:
 
 
 def cli(args) -> int:
-    """Run ``kam sample``; returns 0 when the list was written."""
+    """Run ``kam sample``; returns 0 when the list was written.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``kam sample`` arguments (see :func:`add_arguments`).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    KamlibError
+        If the workbook cannot be opened (params or data errors) or the contact list cannot be written.
+    """
     from .accounts import survey_sample
     from .workbook import open_workbook
 

@@ -11,7 +11,20 @@ __all__ = ["format_quality", "add_arguments", "cli"]
 
 
 def format_quality(quality: DataQualityReport, sources: dict | None = None) -> str:
-    """The data-quality summary as plain text: per table rows read, each exclusion rule, rows kept."""
+    """The data-quality summary as plain text: per table rows read, each exclusion rule, rows kept.
+
+    Parameters
+    ----------
+    quality : DataQualityReport
+        The ledger's data-quality report.
+    sources : dict, optional
+        Per table, its source ``{"path": ..., "encoding": ...}`` (e.g. ``Ledger.sources``), named in the text.
+
+    Returns
+    -------
+    str
+        Indented lines, no trailing newline.
+    """
     lines = []
     sources = sources or {}
     for table, n in quality.rows_read.items():
@@ -41,7 +54,13 @@ def format_quality(quality: DataQualityReport, sources: dict | None = None) -> s
 
 
 def add_arguments(parser) -> None:
-    """Arguments of ``kam validate``."""
+    """Arguments of ``kam validate``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The ``kam validate`` subcommand parser; arguments and epilog are set in place.
+    """
     import argparse
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -110,7 +129,22 @@ def _validate_one(f, cache: dict[str, Ledger | DataError]) -> bool:
 
 
 def cli(args) -> int:
-    """Run ``kam validate``; returns 0 when every params file is valid, 1 when any has a hard problem."""
+    """Run ``kam validate``; returns 0 when every params file is valid, 1 when any has a hard problem.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``kam validate`` arguments (see :func:`add_arguments`).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    KamlibError
+        If no params file matches ``PARAMS`` (or none is in ``--folder``); a file's own errors are printed.
+    """
     from .params import discover
 
     files = discover(args.params or None, folder=args.folder)

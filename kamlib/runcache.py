@@ -33,7 +33,18 @@ from .workbook import Workbook, build_workbook, headline_kpis, mask_workbook
 
 
 def workbook_key(params: Params) -> str:
-    """Fingerprint of everything a region's workbook depends on: params, data files, kamlib version."""
+    """Fingerprint of everything a region's workbook depends on: params, data files, kamlib version.
+
+    Parameters
+    ----------
+    params : Params
+        The region's parameters (``source`` is left out).
+
+    Returns
+    -------
+    str
+        20 hex digits.
+    """
     from .io import ledger_key
 
     h = hashlib.sha256()
@@ -120,7 +131,20 @@ def save_workbook(wb: Workbook, cache_dir: str | Path, ledger_key: str | None = 
 def workbook_summary(params: Params, cache_dir: str | Path) -> dict | None:
     """Headline KPIs, data sources, data date, executive-summary sentences and data quality
     (:func:`kamlib.summary.data_quality`) of a region's current cached
-    workbook (None when the region is not current in ``cache_dir``), read from the summary written beside it."""
+    workbook (None when the region is not current in ``cache_dir``), read from the summary written beside it.
+
+    Parameters
+    ----------
+    params : Params
+        The region's parameters.
+    cache_dir : str or Path
+        The run-cache folder.
+
+    Returns
+    -------
+    dict or None
+        The stored JSON summary, or None when it is missing, unreadable or not current.
+    """
     if not _is_current(cache_dir, params):
         return None
     try:
@@ -140,7 +164,19 @@ def _is_current(cache_dir: str | Path, params: Params) -> bool:
 
 def load_workbook(params: Params, run_cache: str | Path) -> Workbook | None:
     """The region's workbook stored in ``run_cache`` when it was built from the same params, data and kamlib
-    (None otherwise)."""
+    (None otherwise).
+
+    Parameters
+    ----------
+    params : Params
+        The region's parameters; the returned workbook carries these (not the pickled ones).
+    run_cache : str or Path
+        The run-cache folder.
+
+    Returns
+    -------
+    Workbook or None
+    """
     path = _cache_file(run_cache, params)
     if not path.exists():
         return None
@@ -280,6 +316,27 @@ def prepare_run_cache(params_list: Iterable[Params], cache_dir: str | Path,
     analysis params but the same data does not scan again; stored ledgers of data no longer used by this
     run are removed. With ``workers`` > 1 the regions' customer frames are built in that many processes.
     Returns region -> cache file. Errors propagate (the batch reports them per job).
+
+    Parameters
+    ----------
+    params_list : iterable of Params
+        One per region.
+    cache_dir : str or Path
+        The run-cache folder.
+    progress : callable, optional
+        Called with a short message at each step (ledger read, region built).
+    workers : int
+        Processes building the regions' workbooks.
+
+    Returns
+    -------
+    dict of str to Path
+        Region id -> cache file.
+
+    Raises
+    ------
+    KamlibError
+        Params or data errors of a region (e.g. :class:`DataError` when its ledger fails validation).
     """
     from .io import ledger_key
 

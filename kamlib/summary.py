@@ -26,7 +26,18 @@ def _first_sentence(text: str, lang: str) -> str:
 def summary_sentences(wb: Workbook) -> list[str]:
     """The few sentences leadership should read first (Markdown), each built by the owning module from
     the region's workbook: value headline, segments, churn, satisfaction, survey coverage, warnings.
-    A module that cannot say something for this region is left out rather than failing the report."""
+    A module that cannot say something for this region is left out rather than failing the report.
+
+    Parameters
+    ----------
+    wb : Workbook
+        The region's workbook; its ``lang`` is the language of the sentences.
+
+    Returns
+    -------
+    list of str
+        Markdown sentences, possibly empty.
+    """
     from . import satisfaction, segmentation, value
 
     lang = wb.lang
@@ -92,6 +103,17 @@ def data_quality(wb: Workbook) -> dict:
     region has no orders or fewer than :data:`MIN_ACCOUNTS` accounts. :func:`data_quality_frames` turns it
     into labelled tables in the report's language; ``kam run`` stores it beside the cached workbook and the
     report renderer appends it to every analysis report and the combined report.
+
+    Parameters
+    ----------
+    wb : Workbook
+        The region's workbook (its ledger's quality report, customers and unavailable analyses).
+
+    Returns
+    -------
+    dict
+        Keys ``rows_read``, ``rows_kept``, ``exclusions``, ``flags``, ``unavailable``, ``accounts``,
+        ``insufficient``, ``min_accounts``.
     """
     q = wb.ledger.quality
 
@@ -127,7 +149,21 @@ def data_quality_frames(dq: dict, lang: str = "zh", currency: str | None = None)
     """Labelled tables of :func:`data_quality`'s dict in ``lang``: ``"rows"`` (per table: read, each
     exclusion rule with rows, share of the rows read and amount, kept), ``"flags"`` (rows kept but counted)
     and ``"unavailable"`` (tables not provided, analyses that could not run, and why). Every header and
-    rule name comes from :mod:`kamlib.i18n`; numbers are display strings. Empty tables are left out."""
+    rule name comes from :mod:`kamlib.i18n`; numbers are display strings. Empty tables are left out.
+
+    Parameters
+    ----------
+    dq : dict
+        :func:`data_quality` output (or its stored JSON); missing keys count as empty.
+    lang : {"zh", "en"}
+    currency : str, optional
+        Currency named in the amount header.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Some of ``"rows"``, ``"flags"``, ``"unavailable"``.
+    """
     import pandas as pd
 
     L = fmt.lang_of(lang)
@@ -178,7 +214,18 @@ def data_quality_frames(dq: dict, lang: str = "zh", currency: str | None = None)
 
 
 def insufficient_reason(dq: dict | None, lang: str = "zh") -> str | None:
-    """Why a region's data are insufficient for a report (None when they suffice)."""
+    """Why a region's data are insufficient for a report (None when they suffice).
+
+    Parameters
+    ----------
+    dq : dict or None
+        :func:`data_quality` output.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str or None
+    """
     if not dq or not dq.get("insufficient"):
         return None
     return tr(f"i18n.dq_{dq['insufficient']}", fmt.lang_of(lang), accounts=dq.get("accounts", 0),

@@ -14,6 +14,15 @@ from .common import ANALYSIS_ORDER, INJECTED, KERNEL_NAME, first_line
 def notebook_parameters(path: str | Path) -> set[str]:
     """Names assigned in the notebook's ``parameters`` cell.
 
+    Parameters
+    ----------
+    path : str or Path
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    set of str
+
     Raises
     ------
     BatchError
@@ -46,6 +55,13 @@ def notebook_parameters(path: str | Path) -> set[str]:
 def check_notebooks(notebooks: Iterable[str | Path], injected: Iterable[str] = INJECTED) -> None:
     """Refuse notebooks papermill would run with a missing ``parameters`` cell or an unknown parameter.
 
+    Parameters
+    ----------
+    notebooks : iterable of str or Path
+        The ``.ipynb`` files to check.
+    injected : iterable of str
+        Parameter names ``kam run`` injects; each must be assigned in the ``parameters`` cell.
+
     Raises
     ------
     BatchError
@@ -69,7 +85,28 @@ def check_notebooks(notebooks: Iterable[str | Path], injected: Iterable[str] = I
 def find_notebooks(patterns: list[str] | None = None, only: list[str] | None = None,
                    folder: str | Path = "notebooks") -> list[Path]:
     """Notebooks to run: ``patterns`` (files, folders or globs; default ``notebooks/*.ipynb``) filtered by
-    ``only`` (names with or without ``.ipynb``)."""
+    ``only`` (names with or without ``.ipynb``).
+
+    Parameters
+    ----------
+    patterns : list of str, optional
+        Notebook files, folders (their ``*.ipynb``) or globs; default ``folder``. Hidden files, checkpoints and
+        ``*.failed.ipynb`` are skipped.
+    only : list of str, optional
+        Keep only these notebook names.
+    folder : str or Path
+        Folder searched when ``patterns`` is empty.
+
+    Returns
+    -------
+    list of Path
+        Resolved paths, the analyses in reading order, then any others alphabetically.
+
+    Raises
+    ------
+    BatchError
+        If a named notebook does not exist, nothing is found, or a name in ``only`` matches no notebook.
+    """
     import glob
 
     pats = patterns or [str(folder)]
@@ -107,7 +144,18 @@ def find_notebooks(patterns: list[str] | None = None, only: list[str] | None = N
 
 def check_kernel(name: str = KERNEL_NAME) -> str | None:
     """A warning when the ``python3`` kernel would not run this environment's interpreter (a stale
-    user-level kernelspec is the classic cause of ``No module named kamlib`` inside papermill)."""
+    user-level kernelspec is the classic cause of ``No module named kamlib`` inside papermill).
+
+    Parameters
+    ----------
+    name : str
+        The Jupyter kernel name.
+
+    Returns
+    -------
+    str or None
+        The warning text, or None when the kernel runs this interpreter.
+    """
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
@@ -132,6 +180,11 @@ def check_kernel(name: str = KERNEL_NAME) -> str | None:
 def load_all(files: Iterable[Path]) -> tuple[list[Params], dict[str, str]]:
     """Load and validate every params file. Returns the valid ones and ``{file stem: error}`` for the rest
     (every error lists the file, the key, what is allowed and what was found).
+
+    Parameters
+    ----------
+    files : iterable of Path
+        The params (YAML) files.
 
     Raises
     ------

@@ -9,6 +9,13 @@ from .run import run
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``kam run`` arguments to ``parser``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The ``kam run`` subcommand parser; its arguments are added in place.
+    """
     parser.add_argument("params", nargs="*", metavar="PARAMS",
                         help="params files or globs (default: params/*.yaml; files starting with _ are bases)")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
@@ -38,6 +45,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cli(args: argparse.Namespace) -> int:
+    """Run ``kam run``: every region × notebook job, a summary on stdout and failures on stderr.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``kam run`` arguments (see :func:`add_arguments`).
+
+    Returns
+    -------
+    int
+        Exit status: 1 when any job failed, else 0.
+
+    Raises
+    ------
+    BatchError
+        If ``--dask`` is given without the ``distributed`` package, or ``--workers`` is below 1.
+    """
     if args.dask:
         try:
             import distributed  # noqa: F401

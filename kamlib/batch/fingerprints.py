@@ -12,7 +12,17 @@ from .common import MANIFEST
 
 
 def data_key(params: Params) -> str:
-    """Key of the data files a region reads (:func:`kamlib.io.ledger_key`)."""
+    """Key of the data files a region reads (:func:`kamlib.io.ledger_key`).
+
+    Parameters
+    ----------
+    params : Params
+        The region's parameters (its data files).
+
+    Returns
+    -------
+    str
+    """
     from ..io import ledger_key
 
     return str(ledger_key(params))
@@ -33,7 +43,18 @@ def template_key() -> str:
 
 
 def notebook_key(path: str | Path) -> str:
-    """Hash of a notebook's cell types, sources and tags (outputs and execution counts do not matter)."""
+    """Hash of a notebook's cell types, sources and tags (outputs and execution counts do not matter).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    str
+        20 hex digits.
+    """
     import nbformat
 
     nb = nbformat.read(str(path), as_version=4)
@@ -42,7 +63,24 @@ def notebook_key(path: str | Path) -> str:
 
 
 def job_fingerprint(params: Params, notebook: str | Path, data: str, template: str = "") -> str:
-    """Fingerprint of a job's inputs: params, notebook content, data key, kamlib version, report template."""
+    """Fingerprint of a job's inputs: params, notebook content, data key, kamlib version, report template.
+
+    Parameters
+    ----------
+    params : Params
+        The job's region parameters (``source`` is left out).
+    notebook : str or Path
+        The notebook file (hashed by :func:`notebook_key`).
+    data : str
+        The region's :func:`data_key`.
+    template : str
+        The report template key (:func:`template_key`); empty when not compared.
+
+    Returns
+    -------
+    str
+        24 hex digits.
+    """
     h = hashlib.sha256()
     for part in (params.model_dump_json(exclude={"source"}), notebook_key(notebook), data, __version__, template):
         h.update(part.encode())

@@ -81,7 +81,28 @@ def index_language(manifest: dict, lang: str | None = None) -> Lang:
 def write_index(out: Path, manifest: dict, order: list[str] | None = None,
                 notebooks: list[str] | None = None, commit: str | None = None, lang: str | None = None) -> Path:
     """Render ``<out>/index.html`` from the run manifest (one row per region ever run into ``out``, with its
-    latest status; this run's regions first)."""
+    latest status; this run's regions first).
+
+    Parameters
+    ----------
+    out : Path
+        The report folder; links in the page are relative to it.
+    manifest : dict
+        The run manifest (``{"jobs": ..., "regions": ...}``).
+    order : list of str, optional
+        Region ids shown first, in this order (this run's regions); the manifest's others follow.
+    notebooks : list of str, optional
+        Notebook names in the order their columns appear within a region; others follow alphabetically.
+    commit : str, optional
+        Git commit shown on the page.
+    lang : {"zh", "en"}, optional
+        Page language; default the majority language of the manifest's regions (:func:`index_language`).
+
+    Returns
+    -------
+    Path
+        ``<out>/index.html``.
+    """
     from ..report import render_index
 
     def rel(path: str | None) -> str | None:

@@ -257,6 +257,15 @@ def run_job(job: Job) -> JobResult:
     Runs in a worker process or on a Dask worker. The result holds ``status``, ``reason`` (the exception
     line), ``notebook_path`` (kept executed notebook of a failed job), ``html``, timings (``seconds``,
     ``exec_seconds``, ``cell_seconds``, ``render_seconds``) and ``attempts``.
+
+    Parameters
+    ----------
+    job : Job
+        One notebook for one region, with its absolute paths.
+
+    Returns
+    -------
+    JobResult
     """
     _prepare_process(job)
     started = dt.datetime.now().isoformat(timespec="seconds")

@@ -255,7 +255,13 @@ def write_demo(out, n_customers: int = 2000, seed: int = 0,
 # ------------------------------------------------------------------------------------------ CLI
 
 def add_arguments(parser) -> None:
-    """Arguments of ``kam demo``."""
+    """Arguments of ``kam demo``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The ``kam demo`` subcommand parser; its arguments are added in place.
+    """
     parser.add_argument("--out", default="data/demo", help="folder to write the ledger to (default: data/demo)")
     parser.add_argument("--customers", type=int, default=2000, help="number of accounts (default: 2000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -265,7 +271,23 @@ def add_arguments(parser) -> None:
 
 
 def cli(args) -> int:
-    """Run ``kam demo``: build the ledger, write it, print what was written and a one-line summary."""
+    """Run ``kam demo``: build the ledger, write it, print what was written and a one-line summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``kam demo`` arguments (see :func:`add_arguments`).
+
+    Returns
+    -------
+    int
+        0, also when an existing ledger was left in place (without ``--force``).
+
+    Raises
+    ------
+    KamlibError
+        If the format is not ``csv`` or ``parquet``.
+    """
     out = Path(args.out)
     fmt = args.fmt
     _check_fmt(fmt)

@@ -48,6 +48,18 @@ def set_theme(lang: str = "zh", context: str = "notebook") -> None:
 
     Under Jupyter's inline backend it also removes pyplot's post-cell redraw of new figures (the inline
     backend renders them itself; the images are the same).
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+        Accepted for symmetry with the plot functions; the CJK font is set for both languages.
+    context : str
+        seaborn plotting context (``"paper"``, ``"notebook"``, ``"talk"``, ``"poster"``).
+
+    Raises
+    ------
+    KamlibError
+        If no CJK font is installed and the bundled one (``mplfonts``) is missing.
     """
     sns.set_theme(context=context, style="whitegrid", palette=PALETTE)
     plt.rcParams["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
@@ -70,7 +82,18 @@ def set_theme(lang: str = "zh", context: str = "notebook") -> None:
 
 
 def get_ax(ax=None, figsize=None):
-    """The given Axes, or a new figure's Axes."""
+    """The given Axes, or a new figure's Axes.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+    figsize : tuple of float, optional
+        (width, height) in inches of a new figure; None = the theme's default.
+
+    Returns
+    -------
+    Axes
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax

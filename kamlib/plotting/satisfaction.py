@@ -32,6 +32,28 @@ def plot_likert(result, ax=None, lang: str = "zh", neutral: str = "split", items
     Negative answers extend left of zero, positive answers right. ``neutral="split"`` centres the neutral
     share on zero (half each side); ``neutral="separate"`` draws it as its own bar right of the axis so it
     neither inflates nor hides either side.
+
+    Parameters
+    ----------
+    result : kamlib.satisfaction.LikertResult
+        Of a 5-point scale.
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    neutral : {"split", "separate"}
+        Where the neutral share is drawn (see above).
+    items : mapping, optional
+        Item codes -> display names.
+    **kws
+        Only ``figsize`` is used (size of a new figure).
+
+    Returns
+    -------
+    Axes
+
+    Raises
+    ------
+    ValueError
+        If ``result.scale`` is not 5.
     """
     sh = result.shares
     if result.scale != 5:
@@ -74,6 +96,22 @@ def plot_item_summary(result, ax=None, lang: str = "zh", value: str = "top_box",
     """Top-box share (or ``value="mean"``) with its interval per item and construct (SummaryResult).
 
     Constructs are drawn as squares, items as dots; not-estimable rows are left out of the figure.
+
+    Parameters
+    ----------
+    result : kamlib.satisfaction.SummaryResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    value : {"top_box", "mean"}
+        Column drawn, with its ``_lower`` / ``_upper`` interval.
+    items : mapping, optional
+        Item and construct codes -> display names.
+    **kws
+        Only ``figsize`` is used (size of a new figure).
+
+    Returns
+    -------
+    Axes
     """
     t = result.table
     t = t[t["estimable"].astype(bool)]
@@ -99,7 +137,20 @@ def plot_item_summary(result, ax=None, lang: str = "zh", value: str = "top_box",
 
 def plot_nps(result, ax=None, lang: str = "zh", **kws):
     """Stacked promoter / passive / detractor bar with the NPS and its interval (NPSResult); the title names
-    how the NPS was computed (account-level or response-level) with the same number as the tables."""
+    how the NPS was computed (account-level or response-level) with the same number as the tables.
+
+    Parameters
+    ----------
+    result : kamlib.satisfaction.NPSResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    **kws
+        Only ``figsize`` is used (size of a new figure, default (8, 2.2)).
+
+    Returns
+    -------
+    Axes
+    """
     from .. import fmt
     from ..satisfaction.prose import nps_name
 
@@ -126,7 +177,22 @@ def plot_nps(result, ax=None, lang: str = "zh", **kws):
 
 
 def plot_drivers(result, ax=None, lang: str = "zh", items=None, **kws):
-    """Ordinal-logit coefficients with intervals, strongest importance on top (DriversResult)."""
+    """Ordinal-logit coefficients with intervals, strongest importance on top (DriversResult).
+
+    Parameters
+    ----------
+    result : kamlib.satisfaction.DriversResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    items : mapping, optional
+        Item and construct codes -> display names.
+    **kws
+        Only ``figsize`` is used (size of a new figure).
+
+    Returns
+    -------
+    Axes
+    """
     s = result.summary.dropna(subset=["coef"])
     ax = get_ax(ax, figsize=kws.pop("figsize", (8, 0.45 * max(len(s), 1) + 1.5)))
     s = s.iloc[::-1]
@@ -140,7 +206,23 @@ def plot_drivers(result, ax=None, lang: str = "zh", items=None, **kws):
 
 
 def plot_importance_performance(result, ax=None, lang: str = "zh", items=None, **kws):
-    """Importance × performance quadrant chart of a DriversResult (lines at the mean of each axis)."""
+    """Importance × performance quadrant chart of a DriversResult (lines at the mean of each axis).
+
+    Parameters
+    ----------
+    result : kamlib.satisfaction.DriversResult
+        Its ``summary`` with ``importance``, ``performance`` and ``quadrant``.
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    items : mapping, optional
+        Item and construct codes -> display names.
+    **kws
+        Only ``figsize`` is used (size of a new figure, default (7, 6)).
+
+    Returns
+    -------
+    Axes
+    """
     s = result.summary.dropna(subset=["importance", "performance"])
     ax = get_ax(ax, figsize=kws.pop("figsize", (7, 6)))
     colors = {"keep": "#009E73", "focus": "#D55E00", "low": "#999999", "overkill": "#0072B2"}
@@ -161,7 +243,24 @@ def plot_importance_performance(result, ax=None, lang: str = "zh", items=None, *
 
 
 def plot_wave_change(result, ax=None, lang: str = "zh", measures=None, items=None, **kws):
-    """Level per wave with interval for each measure on the 1-5 scale (WaveChangeResult.levels)."""
+    """Level per wave with interval for each measure on the 1-5 scale (WaveChangeResult.levels).
+
+    Parameters
+    ----------
+    result : kamlib.satisfaction.WaveChangeResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    measures : list of str, optional
+        Measure codes drawn; default every estimable measure except ``csat`` and ``nps``.
+    items : mapping, optional
+        Item and construct codes -> display names.
+    **kws
+        Only ``figsize`` is used (size of a new figure, default (8, 4.5)).
+
+    Returns
+    -------
+    Axes
+    """
     lv = result.levels
     lv = lv[lv["estimable"].astype(bool)]
     if measures is None:

@@ -27,7 +27,17 @@ def _label(key: str, lang: str) -> str:
 
 
 def segment_colors(result) -> dict[int, tuple]:
-    """One colour per segment number, the same in every segmentation figure."""
+    """One colour per segment number, the same in every segmentation figure.
+
+    Parameters
+    ----------
+    result : kamlib.segmentation.SegmentationResult
+
+    Returns
+    -------
+    dict of int to RGB tuple
+        Segment number (1 to ``result.k``) -> colour of the report palette.
+    """
     pal = sns.color_palette(PALETTE, n_colors=max(result.k, 1))
     return {j: pal[(j - 1) % len(pal)] for j in range(1, result.k + 1)}
 
@@ -37,6 +47,19 @@ def plot_k_selection(result, ax=None, lang: str | None = None, **kws):
 
     Silhouette and Calinski-Harabasz are better when higher, Davies-Bouldin and BIC when lower (those are
     flipped), so all lines read "higher is better". Raw values: ``segmentation.scores_table(result)``.
+
+    Parameters
+    ----------
+    result : kamlib.segmentation.SegmentationResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}, optional
+        Defaults to the result's ``lang``.
+    **kws
+        ``figsize`` sizes a new figure; the rest is passed to the ``ax.plot`` call of each index.
+
+    Returns
+    -------
+    Axes
     """
     lang = _lang(result, lang)
     ax = get_ax(ax, figsize=kws.pop("figsize", None))
@@ -64,7 +87,25 @@ def plot_k_selection(result, ax=None, lang: str | None = None, **kws):
 
 def plot_segment_projection(result, ax=None, lang: str | None = None, s: float = 12, alpha: float = 0.6,
                             **kws):
-    """Customers on the first two principal components of the preprocessed features, coloured by segment."""
+    """Customers on the first two principal components of the preprocessed features, coloured by segment.
+
+    Parameters
+    ----------
+    result : kamlib.segmentation.SegmentationResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}, optional
+        Defaults to the result's ``lang``.
+    s : float
+        Marker size.
+    alpha : float
+        Marker opacity.
+    **kws
+        ``figsize`` sizes a new figure (default (7, 5.5)); the rest is passed to ``ax.scatter``.
+
+    Returns
+    -------
+    Axes
+    """
     lang = _lang(result, lang)
     ax = get_ax(ax, figsize=kws.pop("figsize", (7, 5.5)))
     p = result.projection
@@ -88,7 +129,25 @@ def plot_segment_projection(result, ax=None, lang: str | None = None, s: float =
 
 def plot_profile_heatmap(result, ax=None, lang: str | None = None, cmap: str = "RdBu_r", annot: bool = True,
                          **kws):
-    """Segments x features: median of the robust-scaled feature (0 = overall median, +/-1 = one IQR)."""
+    """Segments x features: median of the robust-scaled feature (0 = overall median, +/-1 = one IQR).
+
+    Parameters
+    ----------
+    result : kamlib.segmentation.SegmentationResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}, optional
+        Defaults to the result's ``lang``.
+    cmap : str
+        Diverging colormap, centred on 0.
+    annot : bool
+        Write each cell's value.
+    **kws
+        ``figsize`` sizes a new figure; the rest is passed to ``seaborn.heatmap``.
+
+    Returns
+    -------
+    Axes
+    """
     from ..segmentation import feature_label
 
     lang = _lang(result, lang)
@@ -110,7 +169,22 @@ def plot_profile_heatmap(result, ax=None, lang: str | None = None, cmap: str = "
 
 
 def plot_segment_shares(result, ax=None, lang: str | None = None, **kws):
-    """Share of customers next to share of revenue per segment (who carries the business)."""
+    """Share of customers next to share of revenue per segment (who carries the business).
+
+    Parameters
+    ----------
+    result : kamlib.segmentation.SegmentationResult
+        Its ``profiles``: ``customer_share`` and, when revenue was given, ``revenue_share``.
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}, optional
+        Defaults to the result's ``lang``.
+    **kws
+        ``figsize`` sizes a new figure; the rest is passed to ``seaborn.barplot``.
+
+    Returns
+    -------
+    Axes
+    """
     lang = _lang(result, lang)
     ax = get_ax(ax, figsize=kws.pop("figsize", None))
     p = result.profiles

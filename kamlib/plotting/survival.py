@@ -127,7 +127,23 @@ def plot_forest(result, ax=None, lang: str = "zh", labels: dict | None = None, t
 
 
 def plot_sensitivity(result, ax=None, lang: str = "zh", title: str | None = None, **kws):
-    """Churn rate against the inactivity threshold; the threshold used in the report is marked."""
+    """Churn rate against the inactivity threshold; the threshold used in the report is marked.
+
+    Parameters
+    ----------
+    result : kamlib.survival.SensitivityResult
+        Its ``table`` (``inactivity_days``, ``churn_rate``) and ``chosen`` threshold (None = not marked).
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    title : str, optional
+        Figure title; none when omitted.
+    **kws
+        Only ``figsize`` is used (size of a new figure, default (7, 4)).
+
+    Returns
+    -------
+    Axes
+    """
     ax = get_ax(ax, figsize=kws.pop("figsize", (7, 4)))
     t = result.table
     ax.plot(t["inactivity_days"], t["churn_rate"], "o-", color="#C0392B", lw=2)

@@ -20,7 +20,22 @@ def _t(key: str, lang: str) -> str:
 
 def plot_lorenz(result, ax=None, lang: str = "zh", mark: float = 0.2, **kws):
     """Pareto curve of a :class:`~kamlib.value.ConcentrationResult` (accounts largest first), with the
-    equality line and the top-``mark`` share marked."""
+    equality line and the top-``mark`` share marked.
+
+    Parameters
+    ----------
+    result : kamlib.value.ConcentrationResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    mark : float
+        Account share (0-1) whose value share is marked, e.g. 0.2 = the top 20% of accounts.
+    **kws
+        Passed to the ``ax.plot`` call of the curve (``color`` sets its colour).
+
+    Returns
+    -------
+    Axes
+    """
     ax = get_ax(ax)
     lor = result.lorenz
     ax.plot(lor["account_share"], lor["value_share"], lw=2, color=kws.pop("color", "#2E86C1"), **kws)
@@ -43,7 +58,21 @@ def plot_lorenz(result, ax=None, lang: str = "zh", mark: float = 0.2, **kws):
 
 
 def plot_double_abc(result, ax=None, lang: str = "zh", **kws):
-    """Heat map of the revenue × profit ABC grid (account counts), loss column highlighted."""
+    """Heat map of the revenue × profit ABC grid (account counts), loss column highlighted.
+
+    Parameters
+    ----------
+    result : kamlib.value.DoubleABCResult
+        Its ``grid``: account counts, revenue class (rows) × profit class (``loss`` = negative gross profit).
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    **kws
+        Passed to ``seaborn.heatmap`` (``cmap`` defaults to ``"Blues"``).
+
+    Returns
+    -------
+    Axes
+    """
     ax = get_ax(ax)
     grid = result.grid.rename(columns={"loss": _t("value.col.loss_making", lang)})
     sns.heatmap(grid, annot=True, fmt="d", cmap=kws.pop("cmap", "Blues"), cbar=False, ax=ax, linewidths=0.5, **kws)
@@ -57,7 +86,22 @@ def plot_double_abc(result, ax=None, lang: str = "zh", **kws):
 
 
 def plot_rfm(summary: pd.DataFrame, ax=None, lang: str = "zh", **kws):
-    """Accounts and revenue share per RFM segment (:func:`kamlib.value.rfm_summary`)."""
+    """Accounts and revenue share per RFM segment (:func:`kamlib.value.rfm_summary`).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`kamlib.value.rfm_summary` output: indexed by RFM segment, ``account_share`` and
+        ``revenue_share`` (0-1).
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    **kws
+        Accepted for a uniform signature; not used.
+
+    Returns
+    -------
+    Axes
+    """
     from ..value import rfm_label
 
     ax = get_ax(ax)
@@ -74,7 +118,20 @@ def plot_rfm(summary: pd.DataFrame, ax=None, lang: str = "zh", **kws):
 
 
 def plot_weights(result, ax=None, lang: str = "zh", **kws):
-    """Scorecard indicator weights (:class:`~kamlib.value.ScorecardResult`), heaviest on top."""
+    """Scorecard indicator weights (:class:`~kamlib.value.ScorecardResult`), heaviest on top.
+
+    Parameters
+    ----------
+    result : kamlib.value.ScorecardResult
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    **kws
+        Only ``color`` is used (the bar colour); others are ignored.
+
+    Returns
+    -------
+    Axes
+    """
     from ..value import indicator_label
 
     ax = get_ax(ax)
@@ -89,7 +146,29 @@ def plot_weights(result, ax=None, lang: str = "zh", **kws):
 def plot_contributions(result, n: int = 15, ax=None, lang: str = "zh", names: pd.Series | None = None,
                        tiers: pd.Series | None = None, among=None, **kws):
     """Stacked bars: each top-``n`` account's score split into indicator contributions (points);
-    ``among``: restrict to these account ids (e.g. the active ones); ``tiers`` colours the labels."""
+    ``among``: restrict to these account ids (e.g. the active ones); ``tiers`` colours the labels.
+
+    Parameters
+    ----------
+    result : kamlib.value.ScorecardResult
+    n : int
+        Number of top-scoring accounts shown.
+    ax : matplotlib Axes, optional
+        When omitted, a new figure sized to ``n`` rows.
+    lang : {"zh", "en"}
+    names : Series, optional
+        Display name per account id; ids without one (or all, when omitted) show the id.
+    tiers : Series, optional
+        Tier (``core``/``key``/``ordinary``) per account id, colouring each label.
+    among : iterable of account ids, optional
+        Rank only these accounts (passed to ``result.top``).
+    **kws
+        Accepted for a uniform signature; not used.
+
+    Returns
+    -------
+    Axes
+    """
     from ..value import indicator_label
 
     top = result.top(n, among=among).iloc[::-1]
@@ -111,7 +190,22 @@ def plot_contributions(result, n: int = 15, ax=None, lang: str = "zh", names: pd
 
 
 def plot_tier_summary(summary: pd.DataFrame, ax=None, lang: str = "zh", **kws):
-    """Revenue per tier stacked by group (:func:`kamlib.value.tier_summary` with ``by``)."""
+    """Revenue per tier stacked by group (:func:`kamlib.value.tier_summary` with ``by``).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`kamlib.value.tier_summary` output with ``by``: one row per group, ``core_revenue``,
+        ``key_revenue`` and ``ordinary_revenue``.
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    **kws
+        Accepted for a uniform signature; not used.
+
+    Returns
+    -------
+    Axes
+    """
     from ..i18n import tier_label
 
     ax = get_ax(ax)
@@ -129,7 +223,21 @@ def plot_tier_summary(summary: pd.DataFrame, ax=None, lang: str = "zh", **kws):
 
 def plot_migration(result, ax=None, lang: str = "zh", **kws):
     """Heat map of the tier migration counts (:class:`~kamlib.value.DynamicResult` or a
-    :func:`kamlib.value.tier_migration` frame)."""
+    :func:`kamlib.value.tier_migration` frame).
+
+    Parameters
+    ----------
+    result : kamlib.value.DynamicResult or DataFrame
+        A result with a ``matrix``, or the migration count frame itself (previous tier × current tier).
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    **kws
+        Passed to ``seaborn.heatmap`` (``cmap`` defaults to ``"Oranges"``).
+
+    Returns
+    -------
+    Axes
+    """
     from ..i18n import tier_label
 
     m = result.matrix if hasattr(result, "matrix") else result
@@ -146,7 +254,22 @@ def plot_migration(result, ax=None, lang: str = "zh", **kws):
 def plot_tier_forecast(result, ax=None, lang: str = "zh", **kws):
     """Accounts per tier now and ``n`` periods ahead (:class:`~kamlib.value.TierForecast`, or a
     :class:`~kamlib.value.DynamicResult` holding one), lost accounts dashed; the backtest's actual mix of this
-    period is marked at period 0."""
+    period is marked at period 0.
+
+    Parameters
+    ----------
+    result : kamlib.value.TierForecast or kamlib.value.DynamicResult
+        A forecast (``forecast`` frame per period with ``core``, ``key``, ``ordinary``, ``lost``, and
+        ``backtest`` or None), or a result whose ``forecast`` holds one.
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en"}
+    **kws
+        Passed to the ``ax.plot`` call of each tier's line.
+
+    Returns
+    -------
+    Axes
+    """
     from ..i18n import tier_label
 
     fc = result.forecast if hasattr(result, "backtest") else result.forecast.forecast

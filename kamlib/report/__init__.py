@@ -64,6 +64,21 @@ def clean_notebook(nb, headings: list | None = None, keep_stderr: bool = False):
     ``remove-output`` keeps the cell without output. A plain-text output that is only a Python repr
     (``<Axes: xlabel=…>``, ``<Figure size 800x450 with 1 Axes>``) is dropped: it is a notebook's last
     expression echoed, never report content.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook; modified in place.
+    headings : list, optional
+        When given, ``(level, id, text)`` of every ``h1``-``h3`` of the Markdown and HTML is appended, for the
+        table of contents.
+    keep_stderr : bool
+        Keep ``stderr`` stream outputs too.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        ``nb`` itself.
     """
     cells = []
     for cell in nb.cells:
@@ -119,7 +134,19 @@ def clean_notebook(nb, headings: list | None = None, keep_stderr: bool = False):
 
 
 def toc_html(headings: Iterable[tuple[int, str, str]], lang: str = "zh") -> str:
-    """Nested table of contents (h1-h3) as a ``<nav>``; empty when there are fewer than two headings."""
+    """Nested table of contents (h1-h3) as a ``<nav>``; empty when there are fewer than two headings.
+
+    Parameters
+    ----------
+    headings : iterable of (int, str, str)
+        ``(level, id, text)`` per heading, as collected by :func:`clean_notebook`; those without an id are left
+        out, and levels are indented relative to the highest one.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
     heads = [h for h in headings if h[2]]
     if len(heads) < 2:
         return ""
@@ -134,7 +161,18 @@ def toc_html(headings: Iterable[tuple[int, str, str]], lang: str = "zh") -> str:
 
 
 def git_commit(folder: str | Path | None = None) -> str | None:
-    """Short commit hash of the repository holding ``folder`` (``+dirty`` when modified), or None."""
+    """Short commit hash of the repository holding ``folder`` (``+dirty`` when modified), or None.
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        A folder inside the repository; default the current directory.
+
+    Returns
+    -------
+    str or None
+        None when ``git`` is missing, fails or takes over 10 s, or ``folder`` is not in a repository.
+    """
     try:
         cwd = str(folder or Path.cwd())
         r = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=cwd, capture_output=True, text=True,
@@ -150,7 +188,20 @@ def git_commit(folder: str | Path | None = None) -> str | None:
 
 
 def provenance_html(info: Mapping[str, Any], lang: Lang = "zh") -> str:
-    """The footer: params, data file fingerprints, kamlib version, git commit, run time (all escaped)."""
+    """The footer: params, data file fingerprints, kamlib version, git commit, run time (all escaped).
+
+    Parameters
+    ----------
+    info : mapping
+        Optional keys: ``params_file``, ``as_of``, ``kamlib_version`` (default this kamlib), ``git_commit``,
+        ``started``, ``seconds``, ``masked``, ``sources`` (table -> ``{"path", "fingerprint", "rows"}``) and
+        ``params`` (shown as a block).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
     e = html.escape
     rows = []
 
@@ -307,7 +358,22 @@ def render_report(notebook, out_path: str | Path, *, lang: Lang = "zh", title: s
 def kpi_tiles_html(kpis: Mapping[str, Any] | None, lang: Lang = "zh", currency: str | None = None,
                    nps_level: str = "account") -> str:
     """KPI tiles (accounts, revenue, core accounts, churn rate, NPS) as escaped HTML, each with its unit and
-    definition: the same numbers as the index (:func:`kamlib.workbook.headline_kpis`, one source)."""
+    definition: the same numbers as the index (:func:`kamlib.workbook.headline_kpis`, one source).
+
+    Parameters
+    ----------
+    kpis : mapping, optional
+        ``accounts``, ``revenue``, ``core_accounts``, ``churn_rate``, ``nps``; a missing one shows as n/a.
+    lang : {"zh", "en"}
+    currency : str, optional
+        ISO code of the money amounts, for the revenue header.
+    nps_level : {"account", "respondent"}
+        How the NPS was aggregated (its definition line).
+
+    Returns
+    -------
+    str
+    """
     k = kpis or {}
     e = html.escape
     nps_def = "def_nps_account" if nps_level == "account" else "def_nps_respondent"
@@ -329,7 +395,35 @@ def render_combined(notebooks: Iterable[str | Path], out_path: str | Path, *, la
                     currency: str | None = None, nps_level: str = "account",
                     data_quality: Mapping[str, Any] | None = None) -> Path:
     """One report per region: executive summary (KPI tiles and the sentences to read first) followed by
-    every analysis, with one table of contents."""
+    every analysis, with one table of contents.
+
+    Parameters
+    ----------
+    notebooks : iterable of str or Path
+        The region's executed notebooks, in report order.
+    out_path : str or Path
+        Target ``.html`` file.
+    lang : {"zh", "en"}
+    title, subtitle : str, optional
+        Page heading.
+    kpis : mapping, optional
+        Headline KPIs for the tiles (see :func:`kpi_tiles_html`).
+    sentences : iterable of str
+        Markdown sentences to read first (:func:`kamlib.summary.summary_sentences`).
+    provenance : mapping, optional
+        See :func:`provenance_html`.
+    currency : str, optional
+        ISO code of the money amounts.
+    nps_level : {"account", "respondent"}
+        How the NPS in the tiles was aggregated.
+    data_quality : mapping, optional
+        The region's data-quality facts (:func:`kamlib.summary.data_quality`), the last section.
+
+    Returns
+    -------
+    Path
+        The written report.
+    """
     import nbformat
     from nbformat.v4 import new_markdown_cell, new_notebook
 
@@ -348,7 +442,22 @@ def render_combined(notebooks: Iterable[str | Path], out_path: str | Path, *, la
 
 
 def export_pdf(html_path: str | Path, pdf_path: str | Path | None = None, timeout: int = 120) -> Path | None:
-    """Print a report to PDF with headless Chromium when it is installed; None (no error) otherwise."""
+    """Print a report to PDF with headless Chromium when it is installed; None (no error) otherwise.
+
+    Parameters
+    ----------
+    html_path : str or Path
+        The report.
+    pdf_path : str or Path, optional
+        Target file; default ``html_path`` with suffix ``.pdf``.
+    timeout : int
+        Seconds Chromium may take.
+
+    Returns
+    -------
+    Path or None
+        The PDF, or None when no Chromium is found or printing failed or timed out.
+    """
     import shutil
 
     exe = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome", "chrome")

@@ -53,13 +53,36 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def label(key: str, lang: str = "zh") -> str:
-    """Chrome text ``report.<key>`` in ``lang`` (falls back to English, then to the key)."""
+    """Chrome text ``report.<key>`` in ``lang`` (falls back to English, then to the key).
+
+    Parameters
+    ----------
+    key : str
+        Label key without the ``report.`` prefix.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
     entry = LABELS.get(f"report.{key}", {})
     return entry.get(lang) or entry.get("en") or key
 
 
 def notebook_title(stem: str, lang: str = "zh") -> str:
-    """Display title of an analysis notebook (``value_assessment`` -> 客户价值评估)."""
+    """Display title of an analysis notebook (``value_assessment`` -> 客户价值评估).
+
+    Parameters
+    ----------
+    stem : str
+        Notebook file name without ``.ipynb``.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+        The localized title of a known analysis, else the stem with spaces, capitalized.
+    """
     if f"report.{stem}" in LABELS:
         return label(stem, lang)
     return stem.replace("_", " ").strip().capitalize()

@@ -164,7 +164,19 @@ def sanitize_html(fragment: str, headings: list | None = None) -> str:
 
 
 def markdown_to_html(source: str, headings: list | None = None) -> str:
-    """Markdown (narrative, headings) -> sanitized HTML with heading anchors."""
+    """Markdown (narrative, headings) -> sanitized HTML with heading anchors.
+
+    Parameters
+    ----------
+    source : str
+        Markdown text of a cell.
+    headings : list, optional
+        When given, ``(level, id, text)`` of every ``h1``-``h3`` is appended, for the table of contents.
+
+    Returns
+    -------
+    str
+    """
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     return sanitize_html(markdown2html_mistune(source), headings)
@@ -187,6 +199,16 @@ def scan_html(text: str) -> list[str]:
     """Problems that make a report unsafe or not offline: script tags, ``on…=`` handlers, external URLs.
 
     Returns an empty list for a clean report (used by the tests and by ``kam run`` as a last check).
+
+    Parameters
+    ----------
+    text : str
+        A whole report page.
+
+    Returns
+    -------
+    list of str
+        One line per problem, with its position.
     """
     problems = []
     for m in _SCRIPT.finditer(text):

@@ -22,7 +22,17 @@ def _drop_first_th(row_html: str) -> str:
 
 def drop_positional_index(fragment: str) -> str:
     """Remove a pandas positional index (a first column of row headers 0, 1, 2, … under an empty header)
-    from every table of ``fragment``: it means nothing to a reader. Labelled row headers are kept."""
+    from every table of ``fragment``: it means nothing to a reader. Labelled row headers are kept.
+
+    Parameters
+    ----------
+    fragment : str
+        HTML holding zero or more ``<table>`` elements.
+
+    Returns
+    -------
+    str
+    """
     def fix(m: re.Match) -> str:
         table = m.group(0)
         body = _TBODY.search(table)
@@ -50,7 +60,17 @@ _NUMBER = re.compile(r"\s*(?:[-+−]?[$£¥€]?\d[\d,]*(?:\.\d+)?\s*(?:%|万|�
 
 def mark_numbers(fragment: str) -> str:
     """Give every table cell that holds only a number the class ``kam-num`` (right-aligned by the
-    stylesheet; text cells such as account names stay left-aligned)."""
+    stylesheet; text cells such as account names stay left-aligned).
+
+    Parameters
+    ----------
+    fragment : str
+        HTML holding zero or more tables.
+
+    Returns
+    -------
+    str
+    """
     def mark(m: re.Match) -> str:
         attrs, text = m.group(1), m.group(2)
         if not _NUMBER.fullmatch(text):
@@ -66,6 +86,17 @@ def mark_numbers(fragment: str) -> str:
 def is_python_repr(text: str) -> bool:
     """Whether a plain-text output is only the repr of plotting objects (or of objects ``at 0x…``).
 
+    Parameters
+    ----------
+    text : str
+        A ``text/plain`` output.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
     >>> is_python_repr("<Axes: xlabel='月份', ylabel='收入'>"), is_python_repr("[<matplotlib.lines.Line2D at 0x7f>]")
     (True, True)
     >>> is_python_repr("12 accounts")
