@@ -76,8 +76,8 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4,
         (``churn_date`` after ``as_of`` or empty; without churn dates, an order within ``inactive_days``).
         Tiers are assigned among active accounts only (:func:`assign_tiers`).
         ``df.attrs["unavailable"]`` lists indicators that cannot be computed from this ledger
-        (e.g. the financial ones when there is no invoices table) - they are NaN, never 0 -
-        and ``df.attrs["warnings"]`` the soft problems met.
+        (e.g. the financial ones when there is no invoices table) - they are NaN, never 0. Soft problems
+        are issued as keyed :class:`~kamlib.errors.KamlibWarning` s (the workbook collects them).
 
     Notes
     -----
@@ -108,7 +108,6 @@ def customer_indicators(ledger: Ledger, as_of, *, growth_periods: int = 4,
     _add_attributes(out, cust, as_of, inactive_days)
     out.attrs["as_of"] = as_of
     out.attrs["unavailable"] = tuple(dict.fromkeys(notes.unavailable))
-    out.attrs["warnings"] = tuple(notes.messages)
     return out
 
 
@@ -119,12 +118,11 @@ class _Notes:
         self.messages: list[Message] = []
         self.unavailable: list[str] = []
 
-    def add(self, msg: Message, category: type[KamlibWarning] | None = None) -> None:
-        """Record ``msg``; with a ``category`` also issue it as a warning, attributed to the caller of
-        :func:`customer_indicators` (add <- step <- customer_indicators <- caller)."""
+    def add(self, msg: Message, category: type[KamlibWarning]) -> None:
+        """Record ``msg`` and issue it as a warning, attributed to the caller of :func:`customer_indicators`
+        (add <- step <- customer_indicators <- caller)."""
         self.messages.append(msg)
-        if category is not None:
-            warnings.warn(category(msg), stacklevel=4)
+        warnings.warn(category(msg), stacklevel=4)
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,7 +241,7 @@ def _add_year_on_year(out: pd.DataFrame, agg: dict, as_of: pd.Timestamp, ledger_
     if not yoy_observed:
         notes.unavailable.append("revenue_yoy")
         notes.add(Message("value.w.yoy_short", {"indicator": IndicatorName("revenue_yoy"), "as_of": str(as_of.date()),
-                                                  "start": str(ledger_start.date())}))
+                                                  "start": str(ledger_start.date())}), StatisticalWarning)
 
 
 def _add_financial(out: pd.DataFrame, fin: pd.DataFrame | None, notes: _Notes) -> None:
@@ -268,7 +266,7 @@ def _add_contribution(out: pd.DataFrame, has_profit: bool, notes: _Notes) -> Non
     else:
         out["profit_share"] = np.nan
         if has_profit:
-            notes.add(Message("value.w.profit_not_positive"))
+            notes.add(Message("value.w.profit_not_positive"), DataQualityWarning)
 
 
 def _add_attributes(out: pd.DataFrame, cust: pd.DataFrame, as_of: pd.Timestamp, inactive_days: int) -> None:
