@@ -202,6 +202,30 @@ class Message:
         return tr(self.key, lang, **dict(self.params))
 
 
+def unique_messages(items) -> tuple:
+    """``items`` (messages or texts) each once, in order.
+
+    Messages compare by value and hold dicts of parameters, so they are not hashable: ``dict.fromkeys`` and
+    sets cannot dedupe them.
+
+    Parameters
+    ----------
+    items : iterable of Message or str
+
+    Returns
+    -------
+    tuple
+
+    >>> unique_messages([Message("i18n.core"), "a", Message("i18n.core"), "a"])
+    (Message(key='i18n.core', params={}), 'a')
+    """
+    out: list = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
 def render(message: Message | str, lang: str = "zh") -> str:
     """A :class:`Message` (or anything with ``render(lang)``) in ``lang``; a plain string passes through.
 

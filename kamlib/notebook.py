@@ -13,11 +13,10 @@ showed once), so a report must not show them raw.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
 from typing import Any
 
 from .errors import KamlibWarning
-from .i18n import Message, render, tr
+from .i18n import Message, render, tr, unique_messages
 
 #: tag of a notebook's static outline headings (shown in JupyterLab, left out of the report)
 OUTLINE_TAG = "kam-outline"
@@ -65,15 +64,11 @@ def collect_warnings(*sources: Any) -> list[Message | str]:
     >>> collect_warnings(["a", "b"], ["b", "c"])
     ['a', 'b', 'c']
     """
-    out: list[Message | str] = []
+    items: list[Message | str] = []
     for src in sources:
-        if src is None:
-            continue
-        items: Iterable = src if isinstance(src, list | tuple) else getattr(src, "warnings", ())
-        for w in items:
-            if w not in out:
-                out.append(w)
-    return out
+        if src is not None:
+            items.extend(src if isinstance(src, list | tuple) else getattr(src, "warnings", ()))
+    return list(unique_messages(items))
 
 
 def warnings_markdown(*sources: Any, lang: str = "zh") -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import AnalysisError, KamlibError, KamlibWarning
+from .i18n import unique_messages
 from .ledger import Ledger
 from .params import Params, load_params
 
@@ -195,17 +196,10 @@ def build_workbook(params: Params, ledger: Ledger) -> Workbook:
         sensitivity = survival.threshold_sensitivity(ledger, as_of, sv.sensitivity_days,
                                                      chosen=sv.inactivity_days, window_start=sv.window_start)
     return Workbook(params=params, ledger=ledger, as_of=as_of, customers=frame, scorecard=sc,
-                    segmentation=seg, churn=churn, warnings=tuple(_unique(notes)), groups=groups,
+                    segmentation=seg, churn=churn, warnings=unique_messages(notes), groups=groups,
                     migration=migration, sensitivity=sensitivity, clv=book, unavailable=unavailable)
 
 
-def _unique(items: list) -> list:
-    """Each item once, in order (messages are compared by value; dicts in them make them unhashable)."""
-    out: list = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
 
 
 def open_workbook(params_file: str | Path | Params, run_cache: str | Path | None = None,

@@ -13,9 +13,9 @@ __all__ = ["plot_lorenz", "plot_double_abc", "plot_rfm", "plot_weights", "plot_c
 
 
 def _t(key: str, lang: str) -> str:
-    from ..value import LABELS
+    from ..i18n import tr
 
-    return LABELS[key][lang]
+    return tr(key, lang)
 
 
 def plot_lorenz(result, ax=None, lang: str = "zh", mark: float = 0.2, **kws):

@@ -26,13 +26,6 @@ def _warn(msgs: list, msg: Message | str) -> None:
     msgs.append(msg)
 
 
-def _unique(msgs: list) -> tuple:
-    """``msgs`` without repeats, in order (messages compare by value; their parameters are not hashable)."""
-    out: list = []
-    for m in msgs:
-        if m not in out:
-            out.append(m)
-    return tuple(out)
 
 
 _UNITS = {"accounts": ("客户", "accounts"), "responses": ("答卷", "responses")}

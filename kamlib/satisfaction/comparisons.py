@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import KamlibError
+from ..i18n import unique_messages
 from ._stats import (
     _account_codes,
     _frame_html,
@@ -18,7 +19,6 @@ from ._stats import (
     _nps_points,
     _numeric,
     _top_flag,
-    _unique,
     _unit,
     _unit_values,
     _warn,
@@ -260,7 +260,7 @@ def group_tests(surveys: pd.DataFrame, customers: pd.DataFrame | None = None, by
     t = t.reindex(columns=cols + ["unit"])
     gt = pd.DataFrame(grows, columns=["by", "measure", "group", "n", "mean", "ci_lower", "ci_upper", "top_box",
                                       "estimable"])
-    return GroupTestResult(t, gt, st.correction, agg, _unique(msgs))
+    return GroupTestResult(t, gt, st.correction, agg, unique_messages(msgs))
 
 
 @dataclass(frozen=True, eq=False)
@@ -401,5 +401,5 @@ def wave_change(surveys: pd.DataFrame, settings=None, *, constructs: Mapping[str
         adj[ok] = adjust_pvalues(t.loc[ok, "p"].to_numpy(), st.correction)
     t["p_adj"] = adj
     return WaveChangeResult(t.reindex(columns=cols), levels, tuple(waves), agg, st.correction,
-                            _unique(msgs), st.overall)
+                            unique_messages(msgs), st.overall)
 

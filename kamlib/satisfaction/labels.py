@@ -267,7 +267,10 @@ def likert_label(level: int, lang: str = "zh") -> str:
 
 
 def _t(key: str, lang: str) -> str:
-    return LABELS[f"satisfaction.{key}"][lang]
+    """``satisfaction.<key>`` through the one registry (kamlib.i18n.tr)."""
+    from ..i18n import tr
+
+    return tr(f"satisfaction.{key}", lang)
 
 
 

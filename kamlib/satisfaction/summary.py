@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import unique_messages
 from ._stats import (
     _check_range,
     _frame_html,
@@ -18,7 +19,6 @@ from ._stats import (
     _numeric,
     _share_stat,
     _top_flag,
-    _unique,
     _unit,
     _warn,
 )
@@ -360,5 +360,5 @@ def item_summary(surveys: pd.DataFrame, settings=None, *, constructs: Mapping[st
         one(st.overall, "overall", "", pd.to_numeric(s[st.overall], errors="coerce").astype("float64"))
     t = pd.DataFrame(rows, columns=["name", "level", "construct", "mean", "mean_lower", "mean_upper", "top_box",
                                     "top_box_lower", "top_box_upper", "n", "estimable"]).set_index("name")
-    return SummaryResult(t, agg, st.ci, "items", _unique(msgs))
+    return SummaryResult(t, agg, st.ci, "items", unique_messages(msgs))
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError, KamlibWarning, StatisticalWarning
-from ..i18n import Message
+from ..i18n import Message, unique_messages
 from ..ledger import Ledger
 from .catalog import TIERS
 from .indicators import customer_indicators
@@ -267,13 +267,6 @@ def dynamic_identification(ledger: Ledger, as_of, settings=None, *, current_tier
     return DynamicResult(previous_as_of=prev_as_of, as_of=as_of, previous=prev, current=cur, matrix=m,
                          transition=trans, new_key=new_key.head(max_list) if max_list else new_key,
                          lost_key=lost_key.head(max_list) if max_list else lost_key, implied_mix=mix,
-                         warnings=tuple(_unique(notes)), forecast=forecast)
+                         warnings=unique_messages(notes), forecast=forecast)
 
 
-def _unique(items: list) -> list:
-    """Each item once, in order (messages are compared by value: dicts in them make them unhashable)."""
-    out: list = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
