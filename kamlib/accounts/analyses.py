@@ -397,7 +397,9 @@ def plan_vs_actual(ledger: Ledger, as_of) -> TableResult:
                          "complete": bool(end >= period_bounds(period)[1])})
     out = pd.DataFrame(rows)
     out["attainment"] = out["actual"] / out["revenue_target"].replace(0, np.nan)
-    return TableResult("plan", out)
+    # what leadership reads first: the latest period, managers before single accounts, largest targets first
+    out = out.sort_values(["period", "level", "revenue_target"], ascending=[False, False, False], kind="stable")
+    return TableResult("plan", out.reset_index(drop=True))
 
 
 def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> TableResult:

@@ -13,11 +13,14 @@ from .analyses import TableResult
 FORMATS: dict[str, str] = {
     **dict.fromkeys(("revenue", "churned_revenue", "won_amount", "pipeline_value", "revenue_target", "actual",
                      "revenue_last_12m", "amount"), "money"),
-    **dict.fromkeys(("revenue_change", "churn_rate", "accounts_with_complaint", "win_rate", "attainment"), "pct"),
+    **dict.fromkeys(("revenue_change", "churn_rate", "accounts_with_complaint", "win_rate", "attainment", "share"),
+                    "pct"),
     **dict.fromkeys(("accounts", "core_accounts", "key_accounts", "ordinary_accounts", "churned_accounts",
                      "complaints", "open_complaints", "opportunities", "won", "lost", "open", "product_lines",
                      "gap_lines", "days_since_contact", "median_resolution_days"), "int"),
 }
+#: facts that are amounts (the others are counts)
+MONEY_FACTS = ("stages",)
 #: shown with one decimal
 ONE_DECIMAL = ("satisfaction", "contacts_per_account", "complaints_per_account_year")
 
@@ -106,7 +109,9 @@ def facts_markdown(result: TableResult, key: str, lang: str = "zh") -> str:
     items = result.facts.get(key) or {}
     if not items:
         return tr("accounts.none", lang)
-    return "\n".join(f"- {k}: {v:,.0f}" for k, v in items.items())
+    lg = fmt.lang_of(lang)
+    show = fmt.money if key in MONEY_FACTS else fmt.integer
+    return "\n".join(f"- {k}: {show(v, lg)}" for k, v in items.items())
 
 
 # former name, kept for one release
