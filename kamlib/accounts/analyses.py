@@ -49,6 +49,51 @@ def _tier(frame: pd.DataFrame) -> pd.Series:
     return frame["tier"].astype("string") if "tier" in frame else pd.Series("ordinary", index=frame.index)
 
 
+def annual_revenue_before_loss(frame: pd.DataFrame, ledger: Ledger) -> pd.Series:
+    """Revenue of each account in the 365 days up to its last order: what a lost account was worth a year.
+
+    A lost account's revenue over the whole window mixes years it bought and years it did not; the year
+    before its last order is the revenue the book actually lost.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (index ``customer_id``); ``last_order_date`` used when present, else taken
+        from the orders.
+    ledger : Ledger
+        Validated ledger (its orders, at any grain).
+
+    Returns
+    -------
+    Series
+        Indexed like ``frame``; 0 for accounts without orders.
+    """
+    o = ledger.orders
+    cid = o["customer_id"].astype(str)
+    last = (frame["last_order_date"] if "last_order_date" in frame
+            else o.groupby(cid)["order_date"].max().reindex(frame.index))
+    last = pd.to_datetime(last.set_axis(last.index.astype(str)))
+    end = last.reindex(cid).to_numpy()
+    inside = ((o["order_date"].to_numpy() > end - np.timedelta64(365, "D"))
+              & (o["order_date"].to_numpy() <= end))
+    rev = o.loc[inside, "revenue"].groupby(cid[inside]).sum()
+    return rev.reindex(frame.index.astype(str), fill_value=0.0).set_axis(frame.index).astype("float64")
+
+
+def _churned(frame: pd.DataFrame) -> pd.Series:
+    return (frame["churned"].astype("boolean").fillna(False).astype(bool) if "churned" in frame
+            else pd.Series(False, index=frame.index))
+
+
+def _reasons(frame: pd.DataFrame, ledger: Ledger) -> pd.Series | None:
+    """Churn reason of each account of ``frame`` (NaN while active); None when the column is absent or empty."""
+    cust = ledger.customers
+    if "churn_reason" not in cust or cust["churn_reason"].isna().all():
+        return None
+    reason = cust.set_index(cust["customer_id"].astype(str))["churn_reason"].astype("string").str.strip()
+    return reason[~reason.index.duplicated()].reindex(frame.index.astype(str)).set_axis(frame.index).replace("", pd.NA)
+
+
 def contacts(ledger: Ledger) -> pd.DataFrame | None:
     """The interactions that are contacts (visit / call / meeting); None without interactions.
 
@@ -123,8 +168,8 @@ def contact_stats(ledger: Ledger, as_of, window_days: int = 365) -> pd.DataFrame
 
 
 def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: int = 365) -> TableResult:
-    """One row per account manager: accounts by tier, revenue and its change, churned revenue, satisfaction,
-    contacts per active account a year.
+    """One row per account manager: accounts by tier, revenue and its change, lost accounts and the revenue
+    they brought in their last year, the main churn reason, satisfaction, contacts per active account a year.
 
     Parameters
     ----------
@@ -132,7 +177,8 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
         Workbook customer frame (index ``customer_id``) with ``account_manager``; ``tier``, ``revenue``,
         ``revenue_last_12m``, ``revenue_yoy``, ``churned``, ``sat_overall`` used when present.
     ledger : Ledger
-        Validated ledger (its interactions give the contact rate).
+        Validated ledger (its interactions give the contact rate, its orders the lost revenue, its customers'
+        ``churn_reason`` the main reason).
     as_of : date-like
         End of the contact window.
     window_days : int
@@ -141,35 +187,62 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
     Returns
     -------
     TableResult
-        ``portfolios``, by revenue descending; not available without ``account_manager``.
+        ``portfolios``, by revenue descending (``revenue_last_12m`` when the frame has it, else ``revenue``);
+        not available without ``account_manager``. Facts:
+        ``managers``; ``compared`` (managers with at least ``min_accounts`` accounts, the ones the
+        comparisons below use); ``highest_churn`` (manager, churn rate, churn rate of the other compared
+        managers' accounts together); ``fewest_contacts`` (manager, contacts per account, median of the
+        compared managers) when interactions are present.
     """
     if "account_manager" not in frame:
         return TableResult("portfolios", reason=Message("accounts.needs_column",
                                                         {"table": "customers", "column": "account_manager"}))
     f = frame.assign(tier=_tier(frame), account_manager=frame["account_manager"].astype("string").fillna("-"))
-    churned = f["churned"].fillna(False).astype(bool) if "churned" in f else pd.Series(False, index=f.index)
+    churned = _churned(f)
     g = f.groupby("account_manager")
     out = pd.DataFrame({"accounts": g.size()})
     for t in ("core", "key", "ordinary"):
         out[f"{t}_accounts"] = g["tier"].apply(lambda s, t=t: int((s == t).sum()))
     rev = "revenue_last_12m" if "revenue_last_12m" in f else "revenue"
-    out["revenue"] = g[rev].sum()
+    out[rev] = g[rev].sum()
     if "revenue_yoy" in f:
         prev = f[rev] / (1 + f["revenue_yoy"])
-        out["revenue_change"] = out["revenue"] / prev.groupby(f["account_manager"]).sum().replace(0, np.nan) - 1
+        out["revenue_change"] = out[rev] / prev.groupby(f["account_manager"]).sum().replace(0, np.nan) - 1
     out["churned_accounts"] = churned.groupby(f["account_manager"]).sum().astype(int)
-    out["churned_revenue"] = f["revenue"].where(churned, 0.0).groupby(f["account_manager"]).sum()
     out["churn_rate"] = out["churned_accounts"] / out["accounts"]
+    out["churned_revenue"] = annual_revenue_before_loss(f, ledger).where(churned, 0.0).groupby(
+        f["account_manager"]).sum()
+    reasons = _reasons(f, ledger)
+    if reasons is not None:
+        lost = reasons[churned].dropna()
+        if len(lost):
+            top = lost.groupby(f.loc[lost.index, "account_manager"]).agg(lambda s: s.value_counts().index[0])
+            out["top_churn_reason"] = top.reindex(out.index)
     if "sat_overall" in f:
         out["satisfaction"] = g["sat_overall"].mean()
     stats = contact_stats(ledger, as_of, window_days)
     if stats is not None:
-        active = ~churned
-        per = stats["contacts"].reindex(f.index).where(active)
+        per = stats["contacts"].reindex(f.index.astype(str)).set_axis(f.index).where(~churned)
         out["contacts_per_account"] = per.groupby(f["account_manager"]).mean() * 365 / window_days
-    out = out.sort_values("revenue", ascending=False)
+    out = out.sort_values(rev, ascending=False)
     out.index.name = "account_manager"
-    return TableResult("portfolios", out.reset_index())
+    facts: dict = {"managers": len(out)}
+    # a manager with a handful of accounts has a noisy churn rate: compare books of a fair size only
+    min_accounts = max(10, int(out["accounts"].median() // 2))
+    comp = out[(out["accounts"] >= min_accounts) & (out.index != "-")]
+    facts["compared"] = len(comp)
+    facts["min_accounts"] = min_accounts
+    if len(comp) >= 3:
+        worst = comp["churn_rate"].idxmax()
+        rest = comp.drop(index=worst)
+        facts["highest_churn"] = {"manager": str(worst), "rate": float(comp.loc[worst, "churn_rate"]),
+                                  "others": float(rest["churned_accounts"].sum() / rest["accounts"].sum())}
+        if "contacts_per_account" in comp and comp["contacts_per_account"].notna().any():
+            least = comp["contacts_per_account"].idxmin()
+            facts["fewest_contacts"] = {"manager": str(least),
+                                        "contacts": float(comp.loc[least, "contacts_per_account"]),
+                                        "median": float(comp["contacts_per_account"].median())}
+    return TableResult("portfolios", out.reset_index(), facts=facts)
 
 
 def not_contacted(frame: pd.DataFrame, ledger: Ledger, as_of, days: int = 90) -> TableResult:
@@ -196,12 +269,19 @@ def not_contacted(frame: pd.DataFrame, ledger: Ledger, as_of, days: int = 90) ->
     if stats is None:
         return _missing("not_contacted", "interactions")
     f = frame.assign(tier=_tier(frame))
-    active = ~(f["churned"].fillna(False).astype(bool)) if "churned" in f else pd.Series(True, index=f.index)
-    gap = stats["days_since_contact"].reindex(f.index)
-    hit = active & f["tier"].isin(["core", "key"]) & (gap.isna() | (gap > days))
+    active = ~_churned(f)
+    gap = stats["days_since_contact"].reindex(f.index.astype(str)).set_axis(f.index)
+    key = active & f["tier"].isin(["core", "key"])
+    hit = key & (gap.isna() | (gap > days))
     cols = [c for c in ("name", "tier", "account_manager", "revenue_last_12m") if c in f]
-    out = f.loc[hit, cols].assign(days_since_contact=gap[hit]).sort_values("days_since_contact", ascending=False)
-    return TableResult("not_contacted", out.reset_index(), facts={"days": days, "accounts": int(hit.sum())})
+    # never contacted first (no date at all), then the longest gap
+    out = (f.loc[hit, cols].assign(days_since_contact=gap[hit])
+           .sort_values("days_since_contact", ascending=False, na_position="first"))
+    facts: dict = {"days": days, "accounts": int(hit.sum()), "of": int(key.sum()),
+             "never": int(gap[hit].isna().sum())}
+    if "revenue_last_12m" in f:
+        facts["revenue"] = float(f.loc[hit, "revenue_last_12m"].sum())
+    return TableResult("not_contacted", out.reset_index(), facts=facts)
 
 
 def complaints_by_tier(frame: pd.DataFrame, ledger: Ledger, as_of) -> TableResult:
@@ -241,42 +321,71 @@ def complaints_by_tier(frame: pd.DataFrame, ledger: Ledger, as_of) -> TableResul
     cats = (k["category"].astype("string").fillna("-").value_counts() if "category" in k
             else pd.Series(dtype="int64"))
     out.index.name = "tier"
-    return TableResult("complaints", out.reset_index(), facts={"categories": cats.to_dict()})
+    facts: dict = {"categories": cats.to_dict(), "complaints": len(k), "open": int(out["open_complaints"].sum()),
+                   "years": float(years)}
+    if len(cats):
+        facts["top_category"] = {"category": str(cats.index[0]), "share": float(cats.iloc[0] / cats.sum())}
+    resolved = d["days"].dropna()
+    if len(resolved):
+        facts["median_resolution_days"] = float(resolved.median())
+    return TableResult("complaints", out.reset_index(), facts=facts)
 
 
-def churn_reasons(frame: pd.DataFrame, ledger: Ledger, by: str = "tier") -> TableResult:
-    """Why lost accounts left: accounts and revenue by churn reason, and by ``by`` (tier or account_manager).
+def churn_reasons(frame: pd.DataFrame, ledger: Ledger, by: str = "tier", tiers: pd.Series | None = None) -> TableResult:
+    """Why lost accounts left: accounts and the revenue of their last year by churn reason, and by ``by``.
 
     Parameters
     ----------
     frame : DataFrame
-        Workbook customer frame (index ``customer_id``) with ``revenue``; ``tier`` optional.
+        Workbook customer frame (index ``customer_id``); ``churned`` (absent: every account with a reason
+        counts as lost), ``tier`` and ``last_order_date`` used when present.
     ledger : Ledger
-        Validated ledger whose customers table has ``churn_reason``.
+        Validated ledger whose customers table has ``churn_reason`` (its orders give the lost revenue).
     by : str
         Column of ``frame`` cross-tabulated as ``<by>:<value>`` columns (skipped when absent).
+    tiers : Series, optional
+        Tier of each account *before* it left, indexed by ``customer_id`` (the workbook's
+        ``churn["tier_at_landmark"]``). Period-end tiers rank a lost account by a year it no longer bought in,
+        so nearly every lost account is "ordinary" by then; with ``tiers`` the ``tier`` columns read "what the
+        account was". Accounts without a tier then (no order yet) count as ``new``.
 
     Returns
     -------
     TableResult
-        ``churn_reasons``, most accounts first; not available when ``churn_reason`` is absent or empty.
+        ``churn_reasons``, most accounts first; facts ``lost`` (lost accounts), ``with_reason``,
+        ``top`` (reason, share of the accounts with a reason), ``top_revenue`` (reason, lost revenue) and
+        ``tiers_before_loss`` (whether ``tiers`` was used). Not available when ``churn_reason`` is absent or
+        empty.
     """
-    cust = ledger.customers
-    if "churn_reason" not in cust or cust["churn_reason"].isna().all():
+    reason = _reasons(frame, ledger)
+    if reason is None:
         return TableResult("churn_reasons", reason=Message("accounts.needs_column",
                                                            {"table": "customers", "column": "churn_reason"}))
-    reason = cust.set_index(cust["customer_id"].astype(str))["churn_reason"].astype("string")
-    f = frame.assign(tier=_tier(frame), churn_reason=reason.reindex(frame.index))
-    lost = f[f["churn_reason"].notna()]
+    f = frame.assign(tier=_tier(frame), churn_reason=reason)
+    if tiers is not None:
+        before = tiers.set_axis(tiers.index.astype(str)).astype("string")
+        f["tier"] = before.reindex(f.index.astype(str)).fillna("new").to_numpy()
+    churned = _churned(f) if "churned" in f else f["churn_reason"].notna()
+    f["lost_revenue"] = annual_revenue_before_loss(f, ledger)
+    lost = f[churned & f["churn_reason"].notna()]
     g = lost.groupby("churn_reason")
-    out = pd.DataFrame({"accounts": g.size(), "revenue": g["revenue"].sum()})
+    out = pd.DataFrame({"accounts": g.size(), "churned_revenue": g["lost_revenue"].sum()})
     out["share"] = out["accounts"] / out["accounts"].sum()
     if by in lost:
         cross = pd.crosstab(lost["churn_reason"], lost[by].astype("string").fillna("-"))
-        out = out.join(cross.add_prefix(f"{by}:"))
-    out = out.sort_values("accounts", ascending=False)
+        order = [c for c in ("core", "key", "ordinary", "new") if c in cross] + [
+            c for c in cross if c not in ("core", "key", "ordinary", "new")]
+        out = out.join(cross[order].add_prefix(f"{by}:"))
+    out = out.sort_values(["accounts", "churned_revenue"], ascending=False)
     out.index.name = "churn_reason"
-    return TableResult("churn_reasons", out.reset_index())
+    facts: dict = {"lost": int(churned.sum()), "with_reason": int(len(lost)), "tiers_before_loss": tiers is not None}
+    if len(out):
+        facts["top"] = {"reason": str(out.index[0]), "share": float(out["share"].iloc[0])}
+        r = out["churned_revenue"].idxmax()
+        facts["top_revenue"] = {"reason": str(r), "revenue": float(out.loc[r, "churned_revenue"]),
+                                "share": float(out.loc[r, "churned_revenue"] / out["churned_revenue"].sum())
+                                if out["churned_revenue"].sum() > 0 else 0.0}
+    return TableResult("churn_reasons", out.reset_index(), facts=facts)
 
 
 def _status(opp: pd.DataFrame) -> pd.Series:
@@ -319,13 +428,32 @@ def pipeline(frame: pd.DataFrame, ledger: Ledger) -> TableResult:
     out["pipeline_value"] = d["amount"].where(d["status"] == "open", 0.0).groupby(d["tier"]).sum()
     out.index.name = "tier"
     lost = opp[(st == "lost").to_numpy()]
-    facts = {"lost_reasons": (lost["lost_reason"].astype("string").fillna("-").value_counts().to_dict()
-                              if "lost_reason" in opp else {})}
+    facts: dict = {"lost_reasons": (lost["lost_reason"].astype("string").fillna("-").value_counts().to_dict()
+                                    if "lost_reason" in opp else {})}
+    closed = int(out["won"].sum() + out["lost"].sum())
+    facts["win_rate"] = float(out["won"].sum() / closed) if closed else float("nan")
+    facts["closed"] = closed
+    facts["open"] = int(out["open"].sum())
+    facts["pipeline_value"] = float(out["pipeline_value"].sum())
     if "stage" in opp:
         open_ = opp[(st == "open").to_numpy()]
-        facts["stages"] = open_.groupby(open_["stage"].astype("string").fillna("-"))["amount"].sum().to_dict() \
-            if "amount" in opp else open_["stage"].value_counts().to_dict()
+        stage = open_["stage"].astype("string").str.strip().fillna("-")
+        by_stage = open_.groupby(stage)["amount"].sum() if "amount" in opp else stage.value_counts()
+        facts["stages"] = by_stage.iloc[_stage_order(by_stage)].to_dict()
     return TableResult("pipeline", out.reset_index(), facts=facts)
+
+
+#: the usual order of open pipeline stages, earliest first (Chinese and English CRM names)
+STAGE_ORDER = ("线索", "潜在", "需求确认", "需求", "立项", "方案", "报价", "投标", "谈判", "商务谈判", "待签约",
+               "lead", "prospect", "qualification", "qualified", "discovery", "needs analysis", "proposal",
+               "quote", "negotiation", "commit", "closing")
+
+
+def _stage_order(by_stage: pd.Series) -> list[int]:
+    """Positions of the stages in pipeline order (known names), then the others by value, largest first."""
+    rank = {name: i for i, name in enumerate(STAGE_ORDER)}
+    keys = [(rank.get(str(k).lower(), len(rank)), -float(v)) for k, v in by_stage.items()]
+    return sorted(range(len(keys)), key=lambda i: keys[i])
 
 
 def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -399,7 +527,80 @@ def plan_vs_actual(ledger: Ledger, as_of) -> TableResult:
     out["attainment"] = out["actual"] / out["revenue_target"].replace(0, np.nan)
     # what leadership reads first: the latest period, managers before single accounts, largest targets first
     out = out.sort_values(["period", "level", "revenue_target"], ascending=[False, False, False], kind="stable")
-    return TableResult("plan", out.reset_index(drop=True))
+    out = out.reset_index(drop=True)
+    return TableResult("plan", out, facts=_plan_facts(out))
+
+
+def _plan_facts(out: pd.DataFrame) -> dict:
+    """The period the report reads (the latest complete one, else the latest) and how each level did in it."""
+    done = out.loc[out["complete"], "period"]
+    period = str(done.max() if len(done) else out["period"].max())
+    cur = out[out["period"] == period]
+    facts: dict = {"period": period, "complete": bool(cur["complete"].all()), "periods": int(out["period"].nunique())}
+    for level in ("account_manager", "account"):
+        lv = cur[cur["level"] == level]
+        if len(lv):
+            met = lv["attainment"] >= 1
+            low = lv.loc[lv["attainment"].idxmin()] if lv["attainment"].notna().any() else None
+            facts[level] = {"targets": len(lv), "met": int(met.sum()),
+                            "target": float(lv["revenue_target"].sum()), "actual": float(lv["actual"].sum()),
+                            "lowest": None if low is None else {"owner": str(low["owner"]),
+                                                                "attainment": float(low["attainment"])}}
+    return facts
+
+
+def plan_view(result: TableResult, level: str, period: str | None = None,
+              accounts: pd.DataFrame | None = None) -> TableResult:
+    """The targets of one level in one period: managers by target, largest first; accounts by attainment,
+    furthest behind plan first (the ones to act on).
+
+    Parameters
+    ----------
+    result : TableResult
+        From :func:`plan_vs_actual`.
+    level : {"account_manager", "account"}
+        Which targets.
+    period : str, optional
+        Target period; default the one the facts name (latest complete, else latest).
+    accounts : DataFrame, optional
+        Workbook customer frame (index ``customer_id``): its ``name`` is shown beside the ids of account
+        targets and its ``churned`` flags accounts already lost (their revenue stopped, so the target cannot
+        be met).
+
+    Returns
+    -------
+    TableResult
+        ``plan_<level>`` without the ``level``, ``period`` and ``complete`` columns, ``owner`` named
+        ``customer_id`` or ``account_manager``; facts ``period``, ``complete``, ``rows``, ``met`` and, for
+        accounts with ``churned`` known, ``lost`` and ``lowest_active`` (owner, attainment: the account
+        furthest behind among those still buying).
+    """
+    if result.table is None:
+        return TableResult(f"plan_{level}", reason=result.reason)
+    period = period or result.facts.get("period")
+    t = result.table
+    t = t[(t["level"] == level) & (t["period"] == period)]
+    if not len(t):
+        return TableResult(f"plan_{level}", reason=Message("accounts.no_targets", {"period": period}))
+    facts: dict = {"period": period, "complete": bool(t["complete"].all()), "rows": len(t),
+                   "met": int((t["attainment"] >= 1).sum())}
+    t = t.drop(columns=["period", "level", "complete"]).rename(
+        columns={"owner": "customer_id" if level == "account" else level})
+    if level == "account":
+        t = t.sort_values("attainment", kind="stable", na_position="last")
+        ids = t["customer_id"].astype(str)
+        if accounts is not None and "name" in accounts:
+            named = accounts["name"].set_axis(accounts.index.astype(str))
+            t.insert(1, "name", named[~named.index.duplicated()].reindex(ids).to_numpy())
+        if accounts is not None and "churned" in accounts:
+            lost = _churned(accounts).set_axis(accounts.index.astype(str))
+            t["churned"] = lost[~lost.index.duplicated()].reindex(ids).fillna(False).to_numpy(dtype=bool)
+            facts["lost"] = int(t["churned"].sum())
+            active = t[~t["churned"] & t["attainment"].notna()]
+            if len(active):
+                low = active.iloc[0]
+                facts["lowest_active"] = {"owner": str(low["customer_id"]), "attainment": float(low["attainment"])}
+    return TableResult(f"plan_{level}", t.reset_index(drop=True), facts=facts)
 
 
 def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> TableResult:

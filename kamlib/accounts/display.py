@@ -19,6 +19,7 @@ FORMATS: dict[str, str] = {
                      "complaints", "open_complaints", "opportunities", "won", "lost", "open", "product_lines",
                      "gap_lines", "days_since_contact", "median_resolution_days"), "int"),
 }
+TIERS = ("core", "key", "ordinary")
 #: facts that are amounts (the others are counts)
 MONEY_FACTS = ("stages",)
 #: shown with one decimal
@@ -42,7 +43,8 @@ def reason_markdown(result: TableResult, lang: str = "zh") -> str:
     return "" if result.available or result.reason is None else render(result.reason, lang)
 
 
-def display_table(result: TableResult, lang: str = "zh", head: int | None = None) -> pd.DataFrame | str:
+def display_table(result: TableResult, lang: str = "zh", head: int | None = None,
+                  currency: str | None = None) -> pd.DataFrame | str:
     """The table with translated headers (and tier names), or the reason it is missing.
 
     Parameters
@@ -52,7 +54,9 @@ def display_table(result: TableResult, lang: str = "zh", head: int | None = None
     lang : {"zh", "en"}
         Report language.
     head : int, optional
-        Show only the first ``head`` rows.
+        Show only the first ``head`` rows (:func:`shown_note` says how many there are).
+    currency : str, optional
+        ISO code of the amounts: money headers carry the unit, '收入（元）' / 'Revenue (CNY)'.
 
     Returns
     -------
@@ -67,9 +71,15 @@ def display_table(result: TableResult, lang: str = "zh", head: int | None = None
         df = df.assign(tier=df["tier"].map(lambda t: tier_label(t, lang)))
     if "level" in df:
         df = df.assign(level=df["level"].map(lambda v: tr(f"accounts.level.{v}", lang)))
-    if "complete" in df:
-        df = df.assign(complete=df["complete"].map(lambda v: "是" if v and lang == "zh" else "否" if lang == "zh"
-                                                  else "yes" if v else "no"))
+    for c in ("complete", "churned"):
+        if c in df:
+            df = df.assign(**{c: df[c].map(lambda v: tr("accounts.yes" if v else "accounts.no", lang))})
+    if all(f"{t}_accounts" in df for t in TIERS):
+        # one compact column instead of three: the manager table stays readable on a laptop screen
+        mix = df[[f"{t}_accounts" for t in TIERS]].astype(int).astype(str).agg(" / ".join, axis=1)
+        pos = list(df.columns).index("core_accounts")
+        df = df.drop(columns=[f"{t}_accounts" for t in TIERS])
+        df.insert(pos, "tier_mix", mix)
     lg = fmt.lang_of(lang)
     df = fmt.format_frame(df, {c: k for c, k in FORMATS.items() if c in df}, lang=lg)
     for c in ONE_DECIMAL:
@@ -84,9 +94,34 @@ def display_table(result: TableResult, lang: str = "zh", head: int | None = None
             names[c] = rest
         else:
             names[c] = column_label(str(c), lang, domain="accounts", default=str(c))
+        if FORMATS.get(str(c)) == "money":
+            names[c] = fmt.money_header(names[c], lg, currency)
     df = df.rename(columns=names)
     # the first column names the row (manager, tier, reason, account): no positional 0, 1, 2 index
     return df.set_index(df.columns[0])
+
+
+def shown_note(result: TableResult, head: int, lang: str = "zh") -> str:
+    """'(The first 30 of 112, in the order above.)' when ``head`` cuts the table, else ''.
+
+    Parameters
+    ----------
+    result : TableResult
+        An account-management table.
+    head : int
+        Rows shown.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+    """
+    total = 0 if result.table is None else len(result.table)
+    if total <= head:
+        return ""
+    return tr("accounts.shown", lang, shown=fmt.integer(head, fmt.lang_of(lang)),
+              total=fmt.integer(total, fmt.lang_of(lang)))
 
 
 def facts_markdown(result: TableResult, key: str, lang: str = "zh") -> str:

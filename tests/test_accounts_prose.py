@@ -1,0 +1,143 @@
+"""What the account-management report says about its tables: sentences whose numbers are the results' facts,
+plan views that put what to act on first, and churn reasons by the tier an account had before it left."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from kamlib import accounts
+from kamlib.ledger import Ledger
+
+AS_OF = pd.Timestamp("2025-12-31")
+TIER_OF_SEGMENT = {"strategic": "core", "growth": "key", "transactional": "ordinary", "slow_payer": "ordinary"}
+
+
+@pytest.fixture(scope="module")
+def book(demo):
+    t = demo.tables
+    ledger = Ledger(orders=t["orders"], customers=t["customers"], invoices=t["invoices"], surveys=t["surveys"],
+                    interactions=t["interactions"], opportunities=t["opportunities"], targets=t["targets"])
+    c = t["customers"].set_index(t["customers"]["customer_id"].astype(str))
+    c.index.name = "customer_id"
+    o = t["orders"]
+    frame = pd.DataFrame({
+        "name": c["name"], "account_manager": c["account_manager"],
+        "tier": pd.Series(demo.truth["segments"]).map(TIER_OF_SEGMENT).reindex(c.index),
+        "revenue": o.groupby(o["customer_id"].astype(str))["revenue"].sum().reindex(c.index, fill_value=0),
+        "last_order_date": o.groupby(o["customer_id"].astype(str))["order_date"].max().reindex(c.index),
+        "churned": c["churn_date"].notna(),
+    })
+    return ledger, frame
+
+
+def _no_placeholder(text: str) -> None:
+    assert text and "{" not in text and "nan" not in text.lower() and "None" not in text
+
+
+def test_every_section_has_a_sentence_in_both_languages(book):
+    ledger, frame = book
+    results = [accounts.manager_portfolios(frame, ledger, AS_OF), accounts.not_contacted(frame, ledger, AS_OF),
+               accounts.complaints_by_tier(frame, ledger, AS_OF), accounts.churn_reasons(frame, ledger),
+               accounts.pipeline(frame, ledger), accounts.plan_vs_actual(ledger, AS_OF)]
+    for r in results:
+        for lang in ("zh", "en"):
+            _no_placeholder(accounts.summary_markdown(r, lang, "CNY"))
+    zh = accounts.summary_markdown(results[0], "zh", "CNY")
+    assert re.search(r"[\u4e00-\u9fff]{4}", zh) and "account" not in zh
+
+
+def test_portfolio_sentence_names_the_manager_with_the_highest_churn(book):
+    ledger, frame = book
+    res = accounts.manager_portfolios(frame, ledger, AS_OF)
+    t = res.table.set_index("account_manager")
+    comp = t[t["accounts"] >= res.facts["min_accounts"]]
+    worst = res.facts["highest_churn"]
+    assert worst["manager"] == comp["churn_rate"].idxmax()
+    rest = comp.drop(index=worst["manager"])
+    assert worst["others"] == pytest.approx(rest["churned_accounts"].sum() / rest["accounts"].sum())
+    en = accounts.summary_markdown(res, "en", "CNY")
+    assert worst["manager"] in en and f"{worst['rate']:.1%}" in en
+    assert "revenue_last_12m" not in t   # the demo frame here has no 12-month revenue: whole-window revenue
+    assert "revenue" in t and "churned_revenue" in t
+
+
+def test_lost_revenue_is_the_year_before_the_last_order(book):
+    ledger, frame = book
+    lost = accounts.annual_revenue_before_loss(frame, ledger)
+    o = ledger.orders
+    cid = frame.index[frame["churned"]][0]
+    rows = o[o["customer_id"].astype(str) == cid]
+    last = rows["order_date"].max()
+    assert lost[cid] == pytest.approx(rows.loc[rows["order_date"] > last - pd.Timedelta(days=365), "revenue"].sum())
+    assert (lost <= frame["revenue"] + 1e-6).all()
+
+
+def test_not_contacted_sentence_counts_the_list(book):
+    ledger, frame = book
+    res = accounts.not_contacted(frame, ledger, AS_OF, days=90)
+    assert res.facts["accounts"] == len(res.table)
+    en = accounts.summary_markdown(res, "en", "CNY")
+    assert en.startswith(f"{len(res.table)} of {res.facts['of']} active core and key accounts")
+    assert "(0 never)" not in en
+    none = accounts.not_contacted(frame, ledger, AS_OF, days=10_000)
+    assert none.facts["accounts"] == none.facts["never"]
+    everyone = accounts.not_contacted(frame.assign(tier="ordinary"), ledger, AS_OF)
+    assert accounts.summary_markdown(everyone, "en") == "There is no active core or key account."
+    quiet = accounts.TableResult("not_contacted", res.table.head(0), facts={"of": 5, "accounts": 0, "days": 90})
+    assert accounts.summary_markdown(quiet, "en") == "All 5 active core and key accounts had a visit, call or " \
+        "meeting within 90 days."
+
+
+def test_plan_views_put_what_to_act_on_first(book):
+    ledger, frame = book
+    plan = accounts.plan_vs_actual(ledger, AS_OF)
+    period = plan.facts["period"]
+    assert plan.facts["complete"] and period == "2025"
+    mgr = accounts.plan_view(plan, "account_manager")
+    assert list(mgr.table.columns[:1]) == ["account_manager"] and mgr.table["revenue_target"].is_monotonic_decreasing
+    acc = accounts.plan_view(plan, "account", accounts=frame)
+    t = acc.table
+    assert list(t.columns[:2]) == ["customer_id", "name"] and t["attainment"].is_monotonic_increasing
+    assert acc.facts["rows"] == int(((plan.table["level"] == "account") & (plan.table["period"] == period)).sum())
+    assert acc.facts["lost"] == int(t["churned"].sum()) > 0
+    low = acc.facts["lowest_active"]
+    assert low["owner"] == t.loc[~t["churned"], "customer_id"].iloc[0]
+    en = accounts.summary_markdown(acc, "en", "CNY", names=frame["name"])
+    assert frame.loc[low["owner"], "name"] in en
+    shown = accounts.display_table(acc, "en", head=5)
+    assert len(shown) == 5 and "Lost" in shown.columns
+    assert accounts.shown_note(acc, 5, "en") == f"(The first 5 of {len(t)}, in the order above.)"
+    assert accounts.shown_note(acc, len(t), "en") == ""
+    assert not accounts.plan_view(plan, "account", period="1999").available
+
+
+def test_churn_reasons_by_tier_before_the_loss(book):
+    ledger, frame = book
+    before = frame["tier"].where(frame.index.to_series().str[-1] != "7", None)   # a few accounts without a tier
+    res = accounts.churn_reasons(frame.assign(tier="ordinary"), ledger, tiers=before)
+    t = res.table.set_index("churn_reason")
+    tier_cols = [c for c in t.columns if c.startswith("tier:")]
+    assert tier_cols[:2] == ["tier:core", "tier:key"] and "tier:new" in tier_cols
+    lost = frame["churned"] & ledger.customers.set_index("customer_id")["churn_reason"].reindex(frame.index).notna()
+    assert t[tier_cols].to_numpy().sum() == lost.sum() == res.facts["with_reason"]
+    assert t["churned_revenue"].sum() == pytest.approx(
+        accounts.annual_revenue_before_loss(frame, ledger)[lost].sum())
+    assert res.facts["tiers_before_loss"]
+    en = accounts.summary_markdown(res, "en", "CNY", tiers_as_of="2024-01-01")
+    assert "before it left (as of 01 Jan 2024)" in en and "“new”" in en
+
+
+def test_pipeline_stages_in_pipeline_order(book):
+    ledger, frame = book
+    res = accounts.pipeline(frame, ledger)
+    assert list(res.facts["stages"]) == ["线索", "方案", "谈判"]
+    assert res.facts["open"] == int(res.table["open"].sum())
+
+
+def test_manager_table_fits_a_page(book):
+    ledger, frame = book
+    shown = accounts.display_table(accounts.manager_portfolios(frame, ledger, AS_OF), "zh", currency="CNY")
+    assert "核心 / 重点 / 一般" in shown.columns and "收入（元）" in shown.columns
+    assert all(re.fullmatch(r"\d+ / \d+ / \d+", v) for v in shown["核心 / 重点 / 一般"])
