@@ -170,3 +170,26 @@ def test_contact_covariates_rate_per_observed_year():
     assert r.loc["A", "complaint_rate"] == pytest.approx(1 / (579 / 365.25))
     assert r.loc["B", "contact_rate"] == pytest.approx(1 / (365 / 365.25))
     assert r.loc["B", "complaint_rate"] == pytest.approx(1 / (365 / 365.25))
+
+
+def test_high_loss_manager_loses_most_in_his_region(book, demo):
+    ledger, frame = book
+    truth = demo.truth["management"]
+    boss = truth["high_loss_manager"]
+    assert boss == truth["neglecting_manager"]   # the manager who contacts least also loses most
+    t = accounts.manager_portfolios(frame, ledger, AS_OF).table.set_index("account_manager")
+    c = ledger.customers
+    assert (c.groupby("account_manager")["region"].nunique() == 1).all()   # labels are swapped within a region
+    region = c.loc[c["account_manager"] == boss, "region"].iloc[0]
+    assert region == truth["high_loss_region"]
+    mine = t.loc[t.index.isin(c.loc[c["region"] == region, "account_manager"].unique())]
+    big = mine[mine["accounts"] >= 20]
+    assert big["churn_rate"].idxmax() == boss
+    others = big["churn_rate"].drop(boss)
+    assert big.loc[boss, "churn_rate"] > 1.5 * others.median()
+    # the planted rule, measured on the pooled book of the region's other managers
+    assert big.loc[boss, "churn_rate"] == pytest.approx(truth["high_loss_churn_rate"], abs=1e-4)
+    rest = mine.drop(boss)
+    assert rest["churned_accounts"].sum() / rest["accounts"].sum() == pytest.approx(truth["region_others_churn_rate"],
+                                                                                    abs=1e-4)
+    assert truth["high_loss_churn_rate"] >= truth["high_loss_factor"] * truth["region_others_churn_rate"]

@@ -4,7 +4,9 @@ reason and credit rating.
 They are drawn from their own random stream (``numpy.random.default_rng([seed, 22])``) *after* the other
 tables, so that orders, invoices, surveys and the existing customer columns stay identical to a ledger built
 without them. The churn of each account is therefore already fixed when these tables are drawn: the planted
-truth here is how contacts, complaints and reasons relate to that churn, not a change of the churn itself.
+truth here is how contacts, complaints and reasons relate to that churn, not a change of the churn itself. The one
+exception is the ``account_manager`` column: labels are swapped between accounts of one region so that the
+neglecting manager's book loses about twice as many accounts as the rest of his region (book sizes unchanged).
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ _SERVICE_PER_YEAR = 1.0
 _GAP_DAYS = (150, 300)
 #: the neglecting manager contacts his accounts this much less often than the others
 _NEGLECT_FACTOR = 0.3
+#: the neglecting manager's share of churned accounts is raised to at least this multiple of the rest of his region
+_HIGH_LOSS_FACTOR = 2.0
 #: opportunities per year and win probability by segment; dissatisfied accounts win half as often
 _OPPS_PER_YEAR = np.array([3.0, 2.0, 0.5, 1.0])
 _WIN_P = np.array([0.6, 0.45, 0.25, 0.35])
@@ -67,6 +71,61 @@ def _neglecting_manager(customers: pd.DataFrame) -> str:
     region = c["region"].value_counts().sort_index().idxmax()
     counts = c.loc[c["region"] == region, "account_manager"].value_counts()
     return str(sorted(counts[counts == counts.max()].index)[0])
+
+
+def _high_loss_swaps(rng, acc: dict, customers: pd.DataFrame, end: int, manager: str) -> tuple[np.ndarray, dict]:
+    """Swap ``account_manager`` labels within ``manager``'s region so that his churn rate reaches
+    _HIGH_LOSS_FACTOR x the pooled rate of the region's other managers: the managers of the region and their book
+    sizes stay the same, only which account sits in which book changes.
+
+    Each swap exchanges a not-churned account of ``manager`` with a churned account of another manager of the
+    region, of the same segment where possible (so tier mix stays comparable). The number of swaps is the
+    smallest k with (c_h + k) / n_h >= factor * (c_o - k) / n_o, capped by the accounts available.
+    """
+    labels = customers["account_manager"].astype(str).to_numpy().copy()
+    region = customers["region"].astype(str).to_numpy()
+    seg, churned = acc["seg"], acc["churn"] <= end
+    in_region = region == region[labels == manager][0]
+    mine, others = labels == manager, in_region & (labels != manager)
+    n_h, n_o = int(mine.sum()), int(others.sum())
+    c_h, c_o = int((mine & churned).sum()), int((others & churned).sum())
+    need = int(np.ceil((_HIGH_LOSS_FACTOR * c_o * n_h - c_h * n_o) / (n_o + _HIGH_LOSS_FACTOR * n_h))) if n_o else 0
+    give = list(rng.permutation(np.flatnonzero(mine & ~churned)))     # the manager's active accounts, in random order
+    take = list(rng.permutation(np.flatnonzero(others & churned)))    # the others' churned accounts, in random order
+    pairs: list[tuple[int, int]] = []
+    # same-segment pairs first, then any pair if the segments run out
+    for same in (True, False):
+        for a in list(give):
+            if len(pairs) >= need:
+                break
+            match = [b for b in take if seg[b] == seg[a]] if same else take
+            if match:
+                b = match[0]
+                pairs.append((a, b))
+                give.remove(a)
+                take.remove(b)
+    for a, b in pairs:
+        labels[a], labels[b] = labels[b], labels[a]
+    mine, others = labels == manager, in_region & (labels != manager)
+    rate_h = float(churned[mine].mean())
+    rate_o = float(churned[others].mean()) if n_o else None
+    truth = {
+        "high_loss_manager": manager,
+        "high_loss_region": str(region[mine][0]),
+        "high_loss_factor": _HIGH_LOSS_FACTOR,
+        "high_loss_swaps": len(pairs),
+        "high_loss_cross_segment_swaps": int(sum(seg[a] != seg[b] for a, b in pairs)),
+        "high_loss_churn_rate": round(rate_h, 4),
+        "high_loss_churn_rate_before": round(c_h / n_h, 4),
+        "region_others_churn_rate": None if rate_o is None else round(rate_o, 4),
+        "region_others_churn_rate_before": round(c_o / n_o, 4) if n_o else None,
+        "high_loss_rule": f"account_manager labels are swapped within the high-loss manager's region: a not-churned "
+                          f"account of his with a churned account (churn_date on or before the end) of another "
+                          f"manager of the region, of the same segment where possible, the fewest swaps that make "
+                          f"his share of churned accounts >= {_HIGH_LOSS_FACTOR:g}x the pooled share of the "
+                          f"region's other managers; book sizes, churn and the other customers columns are unchanged",
+    }
+    return labels, truth
 
 
 def _interactions(rng, acc: dict, customers: pd.DataFrame, ws: int, end: int, neglect: str) -> pd.DataFrame:
@@ -190,14 +249,19 @@ def management_tables(seed: int, acc: dict, customers: pd.DataFrame, orders: pd.
     their planted truth."""
     rng = np.random.default_rng([seed, 22])
     extra = _customer_columns(rng, acc, end)
-    cust = customers.assign(churn_reason=_str_series(extra["churn_reason"]),
-                            credit_rating=_str_series(extra["credit_rating"]))
+    # the manager who contacts least is also the one whose book loses most: one story for the reader
     neglect = _neglecting_manager(customers)
-    tables = {"interactions": _interactions(rng, acc, customers, ws, end, neglect),
-              "opportunities": _opportunities(rng, acc, customers, ws, end),
-              "targets": _targets(rng, acc, customers, orders, end)}
+    labels, high_loss = _high_loss_swaps(rng, acc, customers, end, neglect)
+    cust = customers.assign(account_manager=pd.Series(labels, index=customers.index,
+                                                      dtype=customers["account_manager"].dtype),
+                            churn_reason=_str_series(extra["churn_reason"]),
+                            credit_rating=_str_series(extra["credit_rating"]))
+    tables = {"interactions": _interactions(rng, acc, cust, ws, end, neglect),
+              "opportunities": _opportunities(rng, acc, cust, ws, end),
+              "targets": _targets(rng, acc, cust, orders, end)}
     truth = {
         "neglecting_manager": neglect,
+        **high_loss,
         "contacts_per_year_by_segment": dict(zip(("strategic", "growth", "transactional", "slow_payer"),
                                                  _CONTACTS_PER_YEAR.tolist(), strict=True)),
         "neglect_factor": _NEGLECT_FACTOR,
@@ -218,7 +282,8 @@ def management_tables(seed: int, acc: dict, customers: pd.DataFrame, orders: pd.
         "target_rule": f"previous year's revenue x {_TARGET_UPLIFT} x (1 + N(0, 0.05)), rounded to 1,000, per "
                        "account manager (customer_id empty) and per strategic account",
         "note": "drawn from numpy.random.default_rng([seed, 22]) after the other tables, given the churn "
-                "already drawn: churn itself does not depend on these tables",
+                "already drawn: churn itself does not depend on these tables; only the account_manager labels "
+                "are rearranged (high_loss_rule)",
         "rows": {k: len(v) for k, v in tables.items()},
     }
     return tables, cust, truth
