@@ -147,14 +147,14 @@ def test_contact_covariates_and_complaint_hazard(book):
     assert list(cov.columns) == ["complaints_per_year"]
     assert list(survival.churn_covariates(rates, rates=("complaints_per_year", "contacts_per_year")).columns) == [
         "complaints_per_year", "contacts_per_year"]
-    data = churn[["duration_days", "churned", "entry_days"]].join(cov)
-    with pytest.warns(Warning):   # the complaint effect is not proportional (complaints cluster before a loss)
-        res = survival.cox(data, "duration_days", "churned", ["complaints_per_year"], entry="entry_days")
-    assert res.summary.loc["complaints_per_year", "hr_lower"] > 1
+    data = churn[["start_date", "duration_days", "churned", "entry_days"]].join(cov)
+    # fitted on complaints of the last 12 months as of each day: those before a loss are known before it
+    res = survival.churn_model(data, ["complaints_per_year"], ledger=ledger)
+    assert res is not None and res.summary.loc["complaints_per_year", "hr_lower"] > 1
     assert accounts.contact_covariates(ledger.with_tables(interactions=None), AS_OF) is None
 
 
-def test_contact_covariates_rate_per_observed_year():
+def test_contact_covariates_count_the_last_12_months_of_the_observed_time():
     cust = pd.DataFrame({"customer_id": ["A", "B"]})
     orders = pd.DataFrame({"customer_id": ["A", "B"], "order_date": pd.to_datetime(["2023-01-01", "2024-01-01"]),
                            "revenue": [1.0, 1.0]})
@@ -165,11 +165,16 @@ def test_contact_covariates_rate_per_observed_year():
     ledger = Ledger(orders=orders, customers=cust, interactions=it)
     end = pd.Series(pd.to_datetime(["2024-12-31", "2024-12-31"]), index=["A", "B"])
     r = accounts.contact_covariates(ledger, "2025-12-31", end=end)
-    # the interactions start 2023-06-01, so A is observed 2023-06-01..2024-12-31 (579 days), not from its first
-    # order; B 2024-01-01..2024-12-31: its 2025 visit is after its end
-    assert r.loc["A", "complaint_rate"] == pytest.approx(1 / (579 / 365.25))
-    assert r.loc["B", "contact_rate"] == pytest.approx(1 / (365 / 365.25))
-    assert r.loc["B", "complaint_rate"] == pytest.approx(1 / (365 / 365.25))
+    # the 12 months up to each end (2024-12-31): A's 2023 complaint is older, its 2024 visit counts; B's 2025
+    # visit is after its end
+    assert r.loc["A"].tolist() == [0.0, 1.0]
+    assert r.loc["B"].tolist() == [1.0, 1.0]
+    # an active account (end = as_of): its current count
+    r = accounts.contact_covariates(ledger, "2025-12-31")
+    assert r.loc["B"].tolist() == [0.0, 1.0]
+    # an end before the interaction records start: no observed time
+    r = accounts.contact_covariates(ledger, "2025-12-31", end=pd.Series(pd.to_datetime(["2023-01-31"]), index=["A"]))
+    assert np.isnan(r.loc["A", "complaint_rate"]) and r.loc["B", "complaint_rate"] == 0.0
 
 
 def test_high_loss_manager_loses_most_in_his_region(book, demo):

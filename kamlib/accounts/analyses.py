@@ -640,54 +640,58 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
 
 
 def contact_covariates(ledger: Ledger, as_of, start: pd.Series | None = None, end: pd.Series | None = None,
-                       min_years: float = 0.25) -> pd.DataFrame | None:
-    """Complaints and contacts (visits, calls, meetings) per year of each account's observed time, as churn
-    covariates; None without interactions.
+                       window_days: int = 365) -> pd.DataFrame | None:
+    """Complaints and contacts (visits, calls, meetings) of each account in the ``window_days`` (12 months)
+    up to the end of its observed time, as churn covariates; None without interactions.
 
-    The observed time of an account runs from the later of its ``start`` (default: its first order) and the
-    first date in the interactions table, to the earlier of its ``end`` (the churn clock's end: churn date,
-    or the period end) and ``as_of``; only interactions inside it count. Dividing by that time rather than by
-    the whole window keeps a lost account's rate comparable with an active one's. Times shorter than
-    ``min_years`` count as ``min_years`` so that a few weeks do not give an extreme rate.
+    The end is the earlier of the account's ``end`` (the churn clock's end: churn date, or the period end)
+    and ``as_of``, so for an active account the count is its current one: the value a churn model with
+    time-varying complaints (:func:`kamlib.survival.churn_model` with ``ledger=``) scores it with. A count over
+    the whole observed time would include, for a lost account, the complaints of its last months as if
+    known from the start; such a model would read symptoms of a loss as its cause and could not flag an
+    account in time. A lost account's value is therefore descriptive (its last 12 months before the loss) and
+    is not what the model is fitted on: it is fitted on episodes (:func:`kamlib.survival.episodes`).
 
     Parameters
     ----------
     ledger : Ledger
-        Validated ledger; its interactions and, without ``start``, its orders.
+        Validated ledger; its interactions.
     as_of : date-like
         Latest end of the observed time.
     start, end : Series, optional
-        Start and end date of each account's observed time, indexed by ``customer_id``.
-    min_years : float
-        Shortest observed time used as the divisor, in years.
+        Start and end date of each account's clock, indexed by ``customer_id``; an account whose end is before
+        its start, or before the first date of the interactions table, gets NaN.
+    window_days : int, default 365
+        Length of the window before the end, in days (interactions on the end day count).
 
     Returns
     -------
     DataFrame indexed by ``customer_id`` (every account of the ledger): ``complaint_rate`` and
-    ``contact_rate``, per year (float; NaN when the account has no observed time). The names differ from the
-    Cox terms (``complaints_per_year``, ``contacts_per_year``, from
-    :func:`kamlib.survival.churn_covariates`) so the two frames join without a clash.
+    ``contact_rate``, interactions in the window (per year with the default window; float, NaN when the
+    account has no observed time). The names differ from the Cox terms (``complaints_per_year``,
+    ``contacts_per_year``, from :func:`kamlib.survival.churn_covariates`) so the two frames join without a
+    clash.
     """
     c, k = contacts(ledger), complaints(ledger)
     if c is None or k is None:
         return None
-    as_of = pd.Timestamp(as_of)
+    as_of = pd.Timestamp(as_of).normalize()
     ids = pd.Index(ledger.customers["customer_id"].astype(str).unique(), name="customer_id")
     it = ledger.interactions
     assert it is not None
-    window = pd.Timestamp(it["interaction_date"].min()) if len(it) else as_of
-    if start is None:
-        o = ledger.orders
-        start = o.groupby(o["customer_id"].astype(str))["order_date"].min()
-    s = pd.to_datetime(start.set_axis(start.index.astype(str)).reindex(ids)).fillna(window).clip(lower=window)
-    e = (pd.to_datetime(end.set_axis(end.index.astype(str)).reindex(ids)).fillna(as_of).clip(upper=as_of)
-         if end is not None else pd.Series(as_of, index=ids))
-    years = (e - s).dt.days.astype("float64") / 365.25
+    first = pd.Timestamp(it["interaction_date"].min()).normalize() if len(it) else as_of
+    e = (pd.to_datetime(end.set_axis(end.index.astype(str)).reindex(ids)).fillna(as_of).dt.normalize()
+         .clip(upper=as_of) if end is not None else pd.Series(as_of, index=ids))
+    known = e >= first
+    if start is not None:
+        s = pd.to_datetime(start.set_axis(start.index.astype(str)).reindex(ids)).dt.normalize()
+        known &= ~(e < s)
     out = pd.DataFrame(index=ids)
     for name, ev in (("complaint_rate", k), ("contact_rate", c)):
         cid = ev["customer_id"].astype(str)
-        d = ev["interaction_date"]
-        inside = ((d >= s.reindex(cid).to_numpy()) & (d <= e.reindex(cid).to_numpy())).to_numpy(dtype=bool)
+        d = pd.to_datetime(ev["interaction_date"]).dt.normalize()
+        ee = e.reindex(cid).to_numpy()
+        inside = ((d <= ee) & (d > ee - pd.Timedelta(days=int(window_days)))).to_numpy(dtype=bool)
         n = cid[inside].value_counts().reindex(ids, fill_value=0).astype("float64")
-        out[name] = (n / years.clip(lower=min_years)).where(years > 0)
+        out[name] = n.where(known)
     return out

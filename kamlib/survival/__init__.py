@@ -45,7 +45,8 @@ Everything here is pure: DataFrames in, DataFrames or frozen dataclasses out. Fi
 :mod:`kamlib.plotting.survival`.
 
 Layout: :mod:`.durations` (churn durations, covariates, threshold sensitivity), :mod:`.km` (Kaplan-Meier),
-:mod:`.log_rank`, :mod:`.cox_model` (Cox fit, PH test, concordance), :mod:`.landmark` (groups before churn),
+:mod:`.log_rank`, :mod:`.cox_model` (Cox fit, PH test, concordance), :mod:`.episodes` (complaint and contact
+counts as time-varying covariates), :mod:`.landmark` (groups before churn),
 :mod:`.risk` (at-risk list and ranking); the words
 are apart from the statistics in :mod:`.prose` (sentences, ``LABELS``) and :mod:`.display` (display tables).
 """
@@ -67,6 +68,7 @@ from .display import (
                       sensitivity_table,
 )
 from .durations import SensitivityResult, churn_covariates, churn_durations, resolve_definition, threshold_sensitivity
+from .episodes import episodes
 from .km import KaplanMeierResult, kaplan_meier
 from .landmark import active_flags, landmark_date, landmark_frame, tiers_as_of
 from .log_rank import LogrankResult, logrank
@@ -92,5 +94,5 @@ __all__ = [
     "landmark_date", "landmark_frame", "tiers_as_of", "active_flags", "churn_model", "rank_at_risk",
     "recency_probability", "RiskRanking", "ranking_display", "landmark_sentence", "method_sentence",
     "ranking_sentence", "median_table", "retention_table", "cox_table", "sensitivity_table", "at_risk_table",
-    "ranking_table",
+    "ranking_table", "episodes",
 ]

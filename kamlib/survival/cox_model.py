@@ -37,6 +37,7 @@ class CoxResult:
     loglik: float
     loglik_null: float
     ph_test: pd.DataFrame
+    #: accounts in the fit (rows, unless ``cox(..., id=)`` names the account of episode rows)
     n: int
     n_events: int
     ties: str
@@ -54,6 +55,8 @@ class CoxResult:
     binary_terms: tuple[str, ...] = ()
     #: terms with extreme / undetermined estimates (separation): not interpretable
     separated: tuple[str, ...] = ()
+    #: rows in the fit: episodes when the covariates vary over time (``n`` counts accounts)
+    n_rows: int | None = None
 
     @property
     def ci(self) -> float:
@@ -244,7 +247,7 @@ def concordance_index(time, event, risk, entry=None, strata=None) -> float:
 
 
 def _ph_test(res, X: np.ndarray, time: np.ndarray, status: np.ndarray, terms: Sequence[str],
-             transform: str = "km") -> pd.DataFrame:
+             transform: str = "km", entry: np.ndarray | None = None) -> pd.DataFrame:
     """Grambsch-Therneau (1994) test of proportional hazards from Schoenfeld residuals.
 
     Regresses the scaled Schoenfeld residuals on g(t) (``km``: 1 - KM(t-); ``rank``; ``identity``) using
@@ -260,7 +263,8 @@ def _ph_test(res, X: np.ndarray, time: np.ndarray, status: np.ndarray, terms: Se
     if d < 3:
         return pd.DataFrame({"chisq": np.nan, "df": 1, "p": np.nan}, index=list(terms) + ["GLOBAL"])
     if transform == "km":
-        km = _km_one(time, status.astype(int), np.zeros(len(time)))
+        # with the risk sets of the fit: episodes and late entries join at their entry time
+        km = _km_one(time, status.astype(int), np.zeros(len(time)) if entry is None else entry)
         # left-continuous KM at each event time
         k = np.searchsorted(km["time"].to_numpy(), t, side="left") - 1
         s_prev = np.r_[1.0, km["survival"].to_numpy()][k + 1]
@@ -444,14 +448,17 @@ class _CoxPartialLikelihood:
 
 def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ties: str = "efron",
         strata: str | None = None, entry: str | None = None, ci: float = 0.95,
-        reference: dict | None = None, ph_transform: str = "km", *, alpha: float | None = None) -> CoxResult:
+        reference: dict | None = None, ph_transform: str = "km", *, id: str | None = None,
+        alpha: float | None = None) -> CoxResult:
     """Cox proportional-hazards regression with checks (Newton-Raphson on the partial likelihood; the same
     estimates as statsmodels ``PHReg`` and R's ``coxph``, tested, several times faster on large books).
 
     Parameters
     ----------
     data : DataFrame
-        One row per account.
+        One row per account, or, for covariates that change over time, one row per episode ``(entry,
+        duration]`` of an account (:func:`kamlib.survival.episodes`): with ``entry`` the risk sets are those
+        of the counting process, so each churn is compared with every account's covariates as of that day.
     duration, event : str
         Columns with the time at risk and the churn flag (bool or 0/1).
     covariates : list of str
@@ -471,6 +478,11 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
         Covariate -> reference level.
     ph_transform : {"km", "rank", "identity"}
         Time transform of the proportional-hazards test.
+    id : str, optional
+        Column (or index name) identifying the account of each row when ``data`` has episodes. An episode
+        starting where the account's previous one stops is then not at risk at its start (the previous one
+        is), and ``n`` counts accounts rather than rows. Pass it with episodes: without it an account is
+        counted twice at churns that fall on its split days.
     alpha : float, optional
         Deprecated: ``1 - ci``. Still accepted for one release, with a DeprecationWarning.
 
@@ -496,6 +508,9 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
         return pd.Series(pd.to_numeric(data[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan),
                          index=data.index)
 
+    if id is not None and id not in data and id != data.index.name:
+        raise KamlibError(f"cox: id column {id!r} not in the data")
+    account = (data[id] if id in data else data.index.to_series()) if id is not None else None
     time = _num(duration)
     status = _num(event)
     ent = _num(entry) if entry else pd.Series(0.0, index=data.index)
@@ -509,12 +524,20 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
                       {"n": int((~ok).sum()), "total": len(data), "why": why}), warn)
     X, time, status, ent, strat = X[ok], time[ok].to_numpy(), status[ok].to_numpy(), ent[ok].to_numpy(), \
         strat[ok].to_numpy()
+    if account is not None:
+        # an episode that starts where the same account's previous one stops continues its time at risk: it
+        # must not join the risk set of a churn on that very day as well (it would count the account twice),
+        # so its entry moves just past the day, as the open start of R's (start, stop] intervals
+        acc = account.to_numpy()[ok.to_numpy()]
+        cont = pd.MultiIndex.from_arrays([acc, ent]).isin(pd.MultiIndex.from_arrays([acc, time]))
+        ent = np.where(cont, np.nextafter(ent, np.inf), ent)
     const = [c for c in X.columns if X[c].nunique() <= 1]
     if const:
         _warn(Message("survival.w.cox_constant", {"terms": [TermName(t) for t in const]}), warn)
         X = X.drop(columns=const)
     terms = tuple(X.columns)
-    n, n_ev = len(time), int(status.sum())
+    n_rows, n_ev = len(time), int(status.sum())
+    n = int(pd.Series(account.to_numpy()[ok.to_numpy()]).nunique()) if account is not None else n_rows
 
     def _empty(reason: Message) -> CoxResult:
         _warn(reason, warn)
@@ -522,7 +545,7 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
                             columns=["coef", "se", "hr", "hr_lower", "hr_upper", "z", "p"])
         ph = pd.DataFrame({"chisq": np.nan, "df": 1, "p": np.nan}, index=list(terms) + ["GLOBAL"])
         return CoxResult(summ, float("nan"), float("nan"), float("nan"), ph, n, n_ev, ties, strata, ref,
-                         terms, tuple(covariates), {}, enc, False, alpha, tuple(warn))
+                         terms, tuple(covariates), {}, enc, False, alpha, tuple(warn), n_rows=n_rows)
 
     if n_ev == 0:
         return _empty(Message("survival.w.cox_no_events"))
@@ -572,7 +595,7 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
         @staticmethod
         def cov_params():
             return cov
-    ph = _ph_test(_Res, Xa, time, status, terms, ph_transform)
+    ph = _ph_test(_Res, Xa, time, status, terms, ph_transform, ent)
     bad_ph = [t for t in terms if ph.loc[t, "p"] < 0.05]
     if bad_ph:
         _warn(Message("survival.w.cox_ph", {"terms": [TermName(t) for t in bad_ph]}), warn)
@@ -582,5 +605,5 @@ def cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], ti
                      covariates=tuple(covariates), baseline=base, encoding=enc, converged=converged,
                      alpha=alpha, warnings=tuple(warn),
                      binary_terms=tuple(t for t in terms if set(np.unique(X[t])) <= {0.0, 1.0}),
-                     separated=tuple(sep))
+                     separated=tuple(sep), n_rows=n_rows)
 

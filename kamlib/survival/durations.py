@@ -231,12 +231,16 @@ def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissa
     * ``dissatisfied``: mean overall satisfaction below ``dissatisfied_below``; ``satisfaction`` names the
       column (default: the first of ``sat_overall``, ``overall``, ``sat_csat`` present);
     * ``large``: ``size_band`` in ``large_bands``;
-    * ``complaints_per_year``, ``contacts_per_year`` (continuous, per observed account-year): the frame's
-      ``complaint_rate`` / ``contact_rate`` when present (the workbook adds them from the interactions table,
-      see :func:`kamlib.accounts.contact_covariates`), those named in ``rates``; an account without observed
-      time counts 0. Contacts are left out by default: they are collinear with size and segment (key accounts
-      are visited more) and a contact gap before a loss is as much its consequence as its cause, so on the
-      demo they turn the large-account hazard ratio from below 1 to above 1.
+    * ``complaints_per_year``, ``contacts_per_year`` (continuous): complaints / contacts in the last 12
+      months, the frame's ``complaint_rate`` / ``contact_rate`` when present (the workbook adds them from the
+      interactions table, see :func:`kamlib.accounts.contact_covariates`), those named in ``rates``; an
+      account without observed time counts 0. For an active account this is its current count, the value
+      the at-risk ranking scores. The Cox model does not fit them from this one value per account (for a
+      lost account it holds the complaints of its last months, known only in hindsight): given the ledger,
+      :func:`churn_model` counts them as of each day (:func:`kamlib.survival.episodes`). Contacts are left
+      out by default: they are collinear with size and segment (key accounts are visited more) and a
+      contact gap before a loss is as much its consequence as its cause, so on the demo they turn the
+      large-account hazard ratio from below 1 to above 1.
 
     Only covariates whose source column exists and has values are returned, so the same code runs on
     ledgers without invoices or surveys. ``missing="level"`` (default) keeps every account: an account

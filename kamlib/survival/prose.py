@@ -176,11 +176,12 @@ LABELS: dict[str, dict[str, str]] = {
               "the period end are still active (censored). Active means not churned"},
     "survival.term.no_invoices": {"zh": "无发票记录的客户", "en": "Accounts without invoices"},
     "survival.term.not_surveyed": {"zh": "未参加满意度调查的客户", "en": "Accounts never surveyed"},
-    "survival.term.complaints_per_year": {"zh": "每年多一次投诉的客户（年均投诉次数）",
-                                          "en": "Accounts with one more complaint a year (complaints per year)"},
-    "survival.term.contacts_per_year": {"zh": "每年多一次拜访/联系的客户（年均拜访、电话、会议次数）",
-                                        "en": "Accounts with one more contact a year (visits, calls, meetings "
-                                              "per year)"},
+    "survival.term.complaints_per_year": {"zh": "近 12 个月多一次投诉的客户（近 12 个月投诉次数）",
+                                          "en": "Accounts with one more complaint in the last 12 months "
+                                                "(complaints in the last 12 months)"},
+    "survival.term.contacts_per_year": {"zh": "近 12 个月多一次拜访/联系的客户（近 12 个月拜访、电话、会议次数）",
+                                        "en": "Accounts with one more contact in the last 12 months (visits, "
+                                              "calls, meetings in the last 12 months)"},
 }
 
 

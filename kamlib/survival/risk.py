@@ -10,6 +10,10 @@ import pandas as pd
 
 from ..errors import KamlibError, KamlibWarning
 from .cox_model import CoxResult, cox
+from .episodes import WINDOW_DAYS, episodes
+
+#: interaction counts that enter a churn model as time-varying covariates (term -> kamlib.accounts picker)
+TIME_VARYING = {"complaints_per_year": "complaints", "contacts_per_year": "contacts"}
 
 
 def at_risk(result: CoxResult, data: pd.DataFrame, duration: str, event: str, horizon_days: float = 180,
@@ -68,8 +72,16 @@ METHODS: tuple[str, ...] = ("cox", "p_alive", "recency")
 
 def churn_model(data: pd.DataFrame, covariates: Sequence[str], duration: str = "duration_days",
                 event: str = "churned", entry: str | None = "entry_days", min_events: int = 10,
-                **cox_kw) -> CoxResult | None:
+                ledger=None, window_days: int = WINDOW_DAYS, **cox_kw) -> CoxResult | None:
     """A Cox model of churn when the ledger supports one, else ``None`` (the ranking then falls back).
+
+    With ``ledger`` (and its interactions), ``complaints_per_year`` and ``contacts_per_year`` are
+    time-varying: the follow-up is split into episodes (:func:`kamlib.survival.episodes`) and at each churn
+    every account's count of complaints (contacts) in the ``window_days`` before that day enters the
+    likelihood, not its count over its whole observed time, which would include the complaints of the
+    months before a loss as if known from the start. The hazard ratio then reads "per complaint in the last
+    12 months" and applies to an active account's current count (its ``complaints_per_year`` column, see
+    :func:`kamlib.accounts.contact_covariates`). ``data`` then needs ``start_date``.
 
     ``None`` when no covariate varies, fewer than ``min_events`` accounts churned, fewer than ``min_events``
     stayed, or the fit fails or gives no finite coefficient.
@@ -86,6 +98,10 @@ def churn_model(data: pd.DataFrame, covariates: Sequence[str], duration: str = "
         Late-entry column; None for no late entry.
     min_events : int, default 10
         Fewest churned and fewest retained accounts for a fit.
+    ledger : Ledger, optional
+        The ledger whose interactions date the complaints and contacts (see above).
+    window_days : int, default 365
+        Trailing window of the time-varying counts.
     **cox_kw
         Passed to :func:`cox`.
 
@@ -99,10 +115,26 @@ def churn_model(data: pd.DataFrame, covariates: Sequence[str], duration: str = "
     k = int(data[event].astype(bool).sum())
     if k < min_events or len(data) - k < min_events:
         return None
+    it: pd.DataFrame | None = getattr(ledger, "interactions", None)
+    varying = [c for c in covs if c in TIME_VARYING] if it is not None else []
+    fit_data, fit_entry = data, entry if entry in data else None
+    if varying and it is not None:
+        from .. import accounts  # the interaction types (complaint, visit ...) are defined there
+
+        if "start_date" not in data:
+            raise KamlibError("churn_model: time-varying complaint / contact counts need the start_date column "
+                              "of churn_durations in the data")
+        ep_entry = entry if entry is not None and entry in data else "_entry"
+        base = data if ep_entry in data else data.assign(_entry=0.0)
+        fit_data = episodes(base, {c: getattr(accounts, TIME_VARYING[c])(ledger) for c in varying},
+                            since=it["interaction_date"].min(), duration=duration, event=event, entry=ep_entry,
+                            window_days=window_days)
+        fit_entry = ep_entry
+        cox_kw.setdefault("id", fit_data.index.name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", KamlibWarning)   # the fit's own warnings stay on the result
-            res = cox(data, duration, event, covs, entry=entry if entry in data else None, **cox_kw)
+            res = cox(fit_data, duration, event, covs, entry=fit_entry, **cox_kw)
     except KamlibError:
         return None
     coef = res.summary["coef"].to_numpy(dtype=float)
