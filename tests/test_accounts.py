@@ -121,8 +121,8 @@ def test_every_table_says_what_data_would_enable_it(book):
                accounts.plan_vs_actual(bare, AS_OF), accounts.breadth(frame, bare)]
     for r in results:
         assert not r.available and r.reason is not None
-        assert render(r.reason, "en").startswith("Needs")
-        assert accounts.display_table(r, "zh").startswith("需要")
+        assert render(r.reason, "en").startswith("This part needs")
+        assert accounts.display_table(r, "zh").startswith("此部分需要")
     assert "interactions" in render(results[0].reason, "en")
     assert accounts.manager_portfolios(frame, bare, AS_OF).available
 

@@ -27,7 +27,11 @@ def test_accounts_notebook_runs_on_small_demo(small_params_file, small_demo_dir,
     for heading in ("# 客户经营", "## 客户经理的客户组合", "## 投诉与服务", "## 客户流失的真正原因",
                     "## 商机与签约成功率", "## 目标与实际", "## 注意事项"):
         assert heading in md, heading
-    assert "需要" not in md.replace("需要 orders.product_line", "")
+    assert "此部分需要" not in re.sub(r"此部分需要订单的产品线或品类[^\n]*", "", md)
+    # every section opens with what its table shows, in words
+    for said in ("本页依据：", "位客户经理。流失收入为", "条投诉，最多的类别是", "个记录了流失原因", "签约成功率为",
+                 "位客户经理达成收入目标"):
+        assert said in md, said
     for col in ("客户经理", "签约成功率", "达成率", "流失原因", "年均投诉/客户"):
         assert col in html, col
     assert not re.search(r">[a-z]+_[a-z_]+<", html)
@@ -35,5 +39,6 @@ def test_accounts_notebook_runs_on_small_demo(small_params_file, small_demo_dir,
 
 def test_accounts_notebook_without_the_new_tables(small_params_file, tmp_path):
     md, html = _run(small_params_file, tmp_path / "account_management.ipynb")
-    assert "需要 interactions 表" in md and "需要 opportunities 表" in md and "需要 targets 表" in md
+    assert "加入 interactions 表" in md and "加入 opportunities 表" in md and "加入 targets 表" in md
+    assert "缺少：客户互动记录" in md
     assert "客户经理" in html   # the portfolios need only the customers

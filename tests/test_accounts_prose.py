@@ -141,3 +141,19 @@ def test_manager_table_fits_a_page(book):
     shown = accounts.display_table(accounts.manager_portfolios(frame, ledger, AS_OF), "zh", currency="CNY")
     assert "核心 / 重点 / 一般" in shown.columns and "收入（元）" in shown.columns
     assert all(re.fullmatch(r"\d+ / \d+ / \d+", v) for v in shown["核心 / 重点 / 一般"])
+
+
+def test_inputs_sentence_says_what_the_page_rests_on(book):
+    ledger, frame = book
+    have = accounts.inputs(frame, ledger)
+    assert have[("interactions", None)] and have[("customers", "account_manager")]
+    zh = accounts.inputs_markdown(have, "zh")
+    assert zh.startswith("本页依据：每个客户的客户经理、客户互动记录")
+    bare = Ledger(orders=ledger.orders[["customer_id", "order_date", "revenue"]],
+                  customers=ledger.customers[["customer_id"]])
+    none = accounts.inputs(frame.drop(columns="account_manager"), bare)
+    assert not any(none.values())
+    assert accounts.inputs_markdown(none, "en").startswith("This region's data has none of what account management")
+    r = accounts.manager_portfolios(frame.drop(columns="account_manager"), bare, AS_OF)
+    assert accounts.reason_markdown(r, "en") == ("This part needs each account's account manager: column "
+                                                 "account_manager of the customers table.")

@@ -13,6 +13,7 @@ from .analyses import (
     contact_covariates,
     contact_stats,
     contacts,
+    inputs,
     manager_portfolios,
     not_contacted,
     period_bounds,
@@ -22,11 +23,12 @@ from .analyses import (
 )
 from .display import display_frame, display_table, facts_markdown, reason_markdown, shown_note
 from .labels import LABELS
-from .prose import summary_markdown
+from .prose import inputs_markdown, summary_markdown
 from .sampling import SampleResult, sample_size, survey_sample
 
 __all__ = ["LABELS", "TableResult", "annual_revenue_before_loss", "breadth", "churn_reasons", "complaints",
            "complaints_by_tier",
-           "contact_covariates", "contact_stats", "contacts", "display_frame", "display_table", "facts_markdown",
+           "contact_covariates", "contact_stats", "contacts", "inputs",
+           "inputs_markdown", "display_frame", "display_table", "facts_markdown",
            "manager_portfolios", "not_contacted", "period_bounds", "pipeline", "plan_vs_actual", "plan_view",
            "reason_markdown", "SampleResult", "sample_size", "shown_note", "summary_markdown", "survey_sample"]

@@ -38,7 +38,13 @@ class TableResult:
 
 
 def _missing(name: str, table: str) -> TableResult:
-    return TableResult(name, reason=Message("accounts.needs_table", {"table": table}))
+    return TableResult(name, reason=Message("accounts.needs_table",
+                                            {"table": table, "what": Message(f"accounts.what.{table}")}))
+
+
+def _needs_column(name: str, table: str, column: str) -> TableResult:
+    return TableResult(name, reason=Message("accounts.needs_column", {
+        "table": table, "column": column, "what": Message(f"accounts.what.{table}.{column}")}))
 
 
 def _norm(s: pd.Series) -> pd.Series:
@@ -92,6 +98,41 @@ def _reasons(frame: pd.DataFrame, ledger: Ledger) -> pd.Series | None:
         return None
     reason = cust.set_index(cust["customer_id"].astype(str))["churn_reason"].astype("string").str.strip()
     return reason[~reason.index.duplicated()].reindex(frame.index.astype(str)).set_axis(frame.index).replace("", pd.NA)
+
+
+#: what the account-management report reads, as (table, column or None)
+INPUTS = (("customers", "account_manager"), ("interactions", None), ("customers", "churn_reason"),
+          ("opportunities", None), ("targets", None), ("orders", "product_line"))
+
+
+def inputs(frame: pd.DataFrame, ledger: Ledger) -> dict[tuple[str, str | None], bool]:
+    """Which of the account-management inputs (:data:`INPUTS`) this ledger has, with values.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (its ``account_manager``).
+    ledger : Ledger
+        Validated ledger.
+
+    Returns
+    -------
+    dict
+        ``(table, column) -> bool`` in the order of :data:`INPUTS` (column None: the table itself).
+    """
+    def has(table: str, column: str | None) -> bool:
+        if (table, column) == ("customers", "account_manager"):
+            return "account_manager" in frame and bool(frame["account_manager"].notna().any())
+        t = getattr(ledger, table, None)
+        if t is None:
+            return False
+        if column is None:
+            return True
+        if column in t:
+            return bool(t[column].notna().any())
+        return column == "product_line" and getattr(ledger, "product_mix", None) is not None
+
+    return {(t, c): has(t, c) for t, c in INPUTS}
 
 
 def contacts(ledger: Ledger) -> pd.DataFrame | None:
@@ -195,8 +236,7 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
         compared managers) when interactions are present.
     """
     if "account_manager" not in frame:
-        return TableResult("portfolios", reason=Message("accounts.needs_column",
-                                                        {"table": "customers", "column": "account_manager"}))
+        return _needs_column("portfolios", "customers", "account_manager")
     f = frame.assign(tier=_tier(frame), account_manager=frame["account_manager"].astype("string").fillna("-"))
     churned = _churned(f)
     g = f.groupby("account_manager")
@@ -359,8 +399,7 @@ def churn_reasons(frame: pd.DataFrame, ledger: Ledger, by: str = "tier", tiers: 
     """
     reason = _reasons(frame, ledger)
     if reason is None:
-        return TableResult("churn_reasons", reason=Message("accounts.needs_column",
-                                                           {"table": "customers", "column": "churn_reason"}))
+        return _needs_column("churn_reasons", "customers", "churn_reason")
     f = frame.assign(tier=_tier(frame), churn_reason=reason)
     if tiers is not None:
         before = tiers.set_axis(tiers.index.astype(str)).astype("string")
@@ -624,8 +663,7 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
     """
     o = ledger.orders
     if "product_line" not in o:
-        return TableResult("breadth", reason=Message("accounts.needs_column",
-                                                     {"table": "orders", "column": "product_line"}))
+        return _needs_column("breadth", "orders", "product_line")
     bought = o.groupby([o["customer_id"].astype(str), o["product_line"].astype(str)]).size().unstack(fill_value=0) > 0
     bought = bought.reindex(frame.index, fill_value=False)
     group = (frame[by].astype("string").fillna("-") if by in frame else pd.Series("-", index=frame.index))

@@ -18,10 +18,29 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.level.account": {"zh": "客户", "en": "Account"},
     "accounts.level.account_manager": {"zh": "客户经理", "en": "Account manager"},
     "accounts.none": {"zh": "无。", "en": "None."},
-    "accounts.needs_table": {"zh": "需要 {table} 表（在参数文件 data: 下提供）才能生成此表。",
-                             "en": "Needs the {table} table (add it under data: in the params file)."},
-    "accounts.needs_column": {"zh": "需要 {table}.{column} 列才能生成此表。",
-                              "en": "Needs the column {table}.{column}."},
+    "accounts.needs_table": {"zh": "此部分需要{what}：在参数文件的 data: 下加入 {table} 表即可生成"
+                                   "（列名见 README 的“Your data”一节）。",
+                             "en": "This part needs {what}: add the {table} table under data: in the params file "
+                                   "(columns: see “Your data” in the README)."},
+    "accounts.needs_column": {"zh": "此部分需要{what}：{table} 表的 {column} 列。",
+                              "en": "This part needs {what}: column {column} of the {table} table."},
+    "accounts.what.interactions": {"zh": "客户互动记录（拜访、电话、会议、投诉）",
+                                   "en": "a record of contacts with accounts (visits, calls, meetings, complaints)"},
+    "accounts.what.opportunities": {"zh": "商机记录（金额、阶段、赢单或输单）",
+                                    "en": "the sales opportunities (amount, stage, won or lost)"},
+    "accounts.what.targets": {"zh": "收入目标（按期间，分客户经理或客户）",
+                              "en": "revenue targets (per period, per account manager or account)"},
+    "accounts.what.customers.account_manager": {"zh": "每个客户的客户经理", "en": "each account's account manager"},
+    "accounts.what.customers.churn_reason": {"zh": "流失客户的流失原因", "en": "the reason each lost account left"},
+    "accounts.what.orders.product_line": {"zh": "订单的产品线或品类", "en": "the product line of each order"},
+    "accounts.inputs.none": {
+        "zh": "这一地区的数据没有客户经营所需的任何信息（{missing}），所以下面各部分都是空的，各自说明需要什么数据。",
+        "en": "This region's data has none of what account management needs ({missing}), so every part below is "
+              "empty and says which data would fill it."},
+    "accounts.inputs.some": {
+        "zh": "本页依据：{present}。缺少：{missing}，相关部分说明需要什么数据。",
+        "en": "This page uses {present}. Missing: {missing}; the parts that need them say so."},
+    "accounts.inputs.all": {"zh": "本页依据：{present}。", "en": "This page uses {present}."},
     "accounts.col.core_accounts": {"zh": "核心客户", "en": "Core accounts"},
     "accounts.col.key_accounts": {"zh": "重点客户", "en": "Key accounts"},
     "accounts.col.ordinary_accounts": {"zh": "一般客户", "en": "Ordinary accounts"},

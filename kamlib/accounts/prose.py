@@ -155,3 +155,32 @@ def summary_markdown(result: TableResult, lang: str = "zh", currency: str | None
         return ""
     lines = say(result, fmt.lang_of(lang), currency, **context)
     return ("" if lang == "zh" else " ").join(lines)
+
+
+def inputs_markdown(inputs: dict, lang: str = "zh") -> str:
+    """One sentence on the data this page rests on: what is there, what is missing.
+
+    Parameters
+    ----------
+    inputs : dict
+        From :func:`kamlib.accounts.inputs`: ``(table, column) -> bool``.
+    lang : {"zh", "en"}
+        Report language.
+
+    Returns
+    -------
+    str
+    """
+    def what(key) -> str:
+        table, column = key
+        return tr(f"accounts.what.{table}" + (f".{column}" if column else ""), lang)
+
+    sep = "、" if lang == "zh" else "; "
+    present = sep.join(what(k) for k, ok in inputs.items() if ok)
+    missing = sep.join(what(k) for k, ok in inputs.items() if not ok)
+    if not present:
+        return tr("accounts.inputs.none", lang, missing=missing)
+    if not missing:
+        return tr("accounts.inputs.all", lang, present=present)
+    return tr("accounts.inputs.some", lang, present=present, missing=missing)
+
