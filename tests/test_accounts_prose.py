@@ -126,7 +126,7 @@ def test_churn_reasons_by_tier_before_the_loss(book):
         accounts.annual_revenue_before_loss(frame, ledger)[lost].sum())
     assert res.facts["tiers_before_loss"]
     en = accounts.summary_markdown(res, "en", "CNY", tiers_as_of="2024-01-01")
-    assert "before it left (as of 01 Jan 2024)" in en and "“new”" in en
+    assert "before it left (as of 01 Jan 2024)" in en and '"new"' in en
 
 
 def test_pipeline_stages_in_pipeline_order(book):

@@ -21,7 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.needs_table": {"zh": "此部分需要{what}：在参数文件的 data: 下加入 {table} 表即可生成"
                                    "（列名见 README 的“Your data”一节）。",
                              "en": "This part needs {what}: add the {table} table under data: in the params file "
-                                   "(columns: see “Your data” in the README)."},
+                                   "(columns: see \"Your data\" in the README)."},
     "accounts.needs_column": {"zh": "此部分需要{what}：{table} 表的 {column} 列。",
                               "en": "This part needs {what}: column {column} of the {table} table."},
     "accounts.what.interactions": {"zh": "客户互动记录（拜访、电话、会议、投诉）",
@@ -148,7 +148,7 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "等级列为客户流失之前（{date}）的等级：按期末等级，流失客户几乎都会是一般客户。"
               "“{new}”为当时尚未下单的客户。",
         "en": "The tier columns give each account's tier before it left (as of {date}): by period-end tiers nearly "
-              "every lost account would be ordinary. “{new}” accounts had not ordered yet."},
+              "every lost account would be ordinary. \"{new}\" accounts had not ordered yet."},
     "accounts.say.pipeline": {
         "zh": "已结束的 {closed} 个商机签约成功率为 {win_rate}；在谈商机 {open} 个，金额 {value}。",
         "en": "{closed} closed opportunities were won at a rate of {win_rate}; {open} are open, worth {value}."},
