@@ -47,6 +47,7 @@ def summary_sentences(wb: Workbook) -> list[str]:
         lambda: value.headline_sentences(wb.customers, lang, as_of=wb.as_of),
         lambda: segmentation.sentences(wb.segmentation, lang).strip().split("\n\n")[0] if wb.segmentation else "",
         lambda: _churn_sentence(wb),
+        lambda: _contact_sentence(wb),
         lambda: _first_sentence(satisfaction.sentences(_satisfaction_headline(wb), lang), lang)
         if wb.ledger.surveys is not None and len(wb.ledger.surveys) else "",
         lambda: _first_sentence(satisfaction.coverage_sentence(wb.customers, lang), lang),
@@ -62,6 +63,21 @@ def summary_sentences(wb: Workbook) -> list[str]:
         out.append(f"共有 **{len(wb.warnings)}** 条数据或统计注意事项，见各分析末尾的“注意事项”。" if zh else
                    f"Data or statistical notes: **{len(wb.warnings)}**; see the Warnings section of each analysis.")
     return out
+
+
+def _contact_sentence(wb: Workbook) -> str:
+    """Core and key accounts nobody has contacted for 90 days: the account teams' first to-do."""
+    from . import accounts
+
+    if wb.ledger.interactions is None:
+        return ""
+    r = accounts.not_contacted(wb.customers, wb.ledger, wb.as_of, days=90)
+    if not r.available or not r.facts.get("accounts"):
+        return ""
+    lg = fmt.lang_of(wb.lang)
+    return tr("accounts.say.summary", lg, accounts=fmt.integer(r.facts["accounts"], lg), days=r.facts["days"],
+              revenue=fmt.money_with_unit(r.facts.get("revenue"), lg, wb.params.report.currency),
+              title=tr("accounts.title", lg))
 
 
 def _satisfaction_headline(wb):

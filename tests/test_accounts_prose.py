@@ -157,3 +157,17 @@ def test_inputs_sentence_says_what_the_page_rests_on(book):
     r = accounts.manager_portfolios(frame.drop(columns="account_manager"), bare, AS_OF)
     assert accounts.reason_markdown(r, "en") == ("This part needs each account's account manager: column "
                                                  "account_manager of the customers table.")
+
+
+def test_summary_names_the_accounts_to_call(book):
+    from types import SimpleNamespace
+
+    from kamlib.summary import _contact_sentence
+
+    ledger, frame = book
+    wb = SimpleNamespace(ledger=ledger, customers=frame, as_of=AS_OF, lang="en",
+                         params=SimpleNamespace(report=SimpleNamespace(currency="GBP")))
+    n = accounts.not_contacted(frame, ledger, AS_OF, days=90).facts["accounts"]
+    assert _contact_sentence(wb).startswith(f"**{n}** active core and key accounts have had no visit")
+    assert "GBP" in _contact_sentence(wb) and "'Account management'" in _contact_sentence(wb)
+    assert _contact_sentence(SimpleNamespace(**{**vars(wb), "ledger": ledger.with_tables(interactions=None)})) == ""

@@ -133,6 +133,11 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "All {of} active core and key accounts had a visit, call or meeting within {days} days."},
     "accounts.say.not_contacted.no_key": {"zh": "没有在册的核心或重点客户。",
                                           "en": "There is no active core or key account."},
+    "accounts.say.summary": {
+        "zh": "**{accounts}** 个在册核心与重点客户超过 {days} 天没有拜访、电话或会议（近 12 个月收入 {revenue}），"
+              "名单见“{title}”。",
+        "en": "**{accounts}** active core and key accounts have had no visit, call or meeting for over {days} days "
+              "({revenue} of revenue in the last 12 months); the list is in '{title}'."},
     "accounts.say.complaints": {
         "zh": "{years} 年内共 {complaints} 条投诉，最多的类别是{category}（{share}）；解决天数的中位数为 {median} 天，"
               "{open} 条仍未解决。",
