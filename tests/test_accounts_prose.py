@@ -165,6 +165,7 @@ def test_summary_names_the_accounts_to_call(book):
     from kamlib.summary import _contact_sentence
 
     ledger, frame = book
+    frame = frame.assign(revenue_last_12m=frame["revenue"] / 3)
     wb = SimpleNamespace(ledger=ledger, customers=frame, as_of=AS_OF, lang="en",
                          params=SimpleNamespace(report=SimpleNamespace(currency="GBP")))
     n = accounts.not_contacted(frame, ledger, AS_OF, days=90).facts["accounts"]
