@@ -599,6 +599,16 @@ def test_warnings_render_in_the_report_language():
     zh, en = render(r.warnings[0], "zh"), render(r.warnings[0], "en")
     assert "核心" in zh and not re.search(r"[A-Za-z]{4,}", zh), zh
     assert en.startswith("group 'core': no churn observed among 2 accounts")
+    # many quiet groups (a country split of a real book): one warning naming them all, not a line each
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        r = kaplan_meier([5.0, 8.0, 3.0, 9.0, 4.0], [0, 0, 0, 1, 1], groups=["core", "core", "key", "ordinary",
+                                                                             "ordinary"])
+    assert len(r.warnings) == 1
+    zh, en = render(r.warnings[0], "zh"), render(r.warnings[0], "en")
+    assert en == ("no churn observed in 2 groups (3 accounts in all): core, key. Their survival stays at 100% and "
+                  "the median is not reached.")
+    assert "核心、重点" in zh
 
 
 def test_cox_and_duration_warnings_render_in_the_report_language():

@@ -220,6 +220,7 @@ def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log"
     tmax_all = float(df["time"].max())
     rt = np.asarray(risk_times, dtype=float) if risk_times is not None else _nice_times(tmax_all)
     risk_rows = {}
+    quiet: list[tuple] = []   # groups without a churn: one warning for all, not a line each
     for g in order:
         sub = df[df["group"] == g]
         tm, ev, en = (sub[c].to_numpy() for c in ("time", "event", "entry"))
@@ -237,9 +238,14 @@ def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log"
                      "ci_upper": _quantile_time(times, hi, tmax=tm_max),
                      "max_time": float(tm.max())})
         if ev.sum() == 0:
-            _warn(Message("survival.w.no_events_group", {"group": GroupName(g), "n": len(sub)}), warn)
+            quiet.append((g, len(sub)))
         risk_rows[g] = [int(((en < t) & (tm >= t)).sum()) if t > 0 else int((tm >= 0).sum() - (en > 0).sum())
                         for t in rt]
+    if len(quiet) == 1:
+        _warn(Message("survival.w.no_events_group", {"group": GroupName(quiet[0][0]), "n": quiet[0][1]}), warn)
+    elif quiet:
+        _warn(Message("survival.w.no_events_groups", {"k": len(quiet), "n": sum(n for _, n in quiet),
+                                                      "groups": [GroupName(g) for g, _ in quiet]}), warn)
     table = pd.concat(tabs, ignore_index=True) if tabs else pd.DataFrame()
     table = table[["group", "time", "at_risk", "events", "censored", "survival", "std_err", "ci_lower",
                    "ci_upper"]]

@@ -38,6 +38,10 @@ LABELS: dict[str, dict[str, str]] = {
                                          "中位留存时间未达到。",
                                    "en": "group '{group}': no churn observed among {n} accounts; survival stays at "
                                          "100% and the median is not reached."},
+    "survival.w.no_events_groups": {"zh": "{k} 个分组（共 {n} 家客户）没有观察到流失：{groups}。"
+                                          "这些分组的留存率保持 100%，中位留存时间未达到。",
+                                    "en": "no churn observed in {k} groups ({n} accounts in all): {groups}. Their "
+                                          "survival stays at 100% and the median is not reached."},
     "survival.w.logrank_one_group": {"zh": "对数秩检验至少需要两个分组；目前只有一个分组，未做检验。",
                                      "en": "log-rank test needs at least two groups; only one group is present, so "
                                            "no test was run."},
