@@ -411,7 +411,8 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
     frame : DataFrame
         Workbook customer frame (index ``customer_id``).
     ledger : Ledger
-        Validated ledger whose orders have ``product_line``.
+        Validated ledger whose orders have ``product_line`` (line grain), or with its ``product_mix`` (the
+        scan computes it from the same lines, e.g. at the day grain ``kam run`` uses); same result either way.
     by : str
         Column of ``frame`` that defines peer groups (absent: all accounts are peers).
 
@@ -421,11 +422,18 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
         ``breadth``, most gaps first; facts ``peer_group`` and ``mean_lines``. Not available without
         ``product_line``.
     """
-    o = ledger.orders
-    if "product_line" not in o:
+    # day-grain orders never carry product_line (and in a stored workbook they are loaded only on first use)
+    o = ledger.orders if ledger.grain != "day" else None
+    mix = getattr(ledger, "product_mix", None)   # a ledger pickled before product_mix existed has none
+    if o is not None and "product_line" in o:
+        pairs = o[["customer_id", "product_line"]]
+    elif mix is not None:
+        pairs = mix[["customer_id", "product_line"]]
+    else:
         return TableResult("breadth", reason=Message("accounts.needs_column",
                                                      {"table": "orders", "column": "product_line"}))
-    bought = o.groupby([o["customer_id"].astype(str), o["product_line"].astype(str)]).size().unstack(fill_value=0) > 0
+    pairs = pairs.dropna().astype(str)
+    bought = pairs.groupby(["customer_id", "product_line"]).size().unstack(fill_value=0) > 0
     bought = bought.reindex(frame.index, fill_value=False)
     group = (frame[by].astype("string").fillna("-") if by in frame else pd.Series("-", index=frame.index))
     peer_share = bought.groupby(group).transform("mean")
