@@ -37,3 +37,19 @@ def test_accounts_notebook_without_the_new_tables(small_params_file, tmp_path):
     md, html = _run(small_params_file, tmp_path / "account_management.ipynb")
     assert "需要 interactions 表" in md and "需要 opportunities 表" in md and "需要 targets 表" in md
     assert "客户经理" in html   # the portfolios need only the customers
+
+
+def test_kam_run_report_shows_product_breadth(small_params_file, tmp_path):
+    """kam run scans the ledger at the day grain (orders without product_line) into its run cache: the breadth
+    table comes from the product mix computed in that scan, not the 'needs orders.product_line' sentence."""
+    from notebook_runner import ROOT
+
+    from kamlib import batch
+
+    out = tmp_path / "reports"
+    res = batch.run([small_params_file], [ROOT / "notebooks" / "account_management.ipynb"], out=out, workers=1,
+                    progress=False)
+    assert not res.failed, [(j["id"], j["reason"]) for j in res.failed]
+    html = (out / "east" / "account_management.html").read_text(encoding="utf-8")
+    assert "购买品类数" in html
+    assert "需要 orders.product_line" not in html
