@@ -274,8 +274,8 @@ def _materialise(con, rel: str, plan: _Plan) -> _Relation:
         return _Relation(f"({plan.lines})", f"({plan.typed_rows})", "__xpos__", "CAST(sum(n_lines) AS BIGINT)")
     # With a product line the same pass also groups the lines per rule, account and product line (a second
     # grouping set of the first aggregation: the lines are still read once). Those few rows (__mix__ = 1)
-    # pass through the day grouping unchanged and are then moved to a table of their own.
-    # (revenue is summed once per grouping set: the day's sums stay those of plan.money)
+    # pass through the day grouping unchanged and are then moved to a table of their own; their n_lines and
+    # revenue are the first aggregation's count(*) and sum(revenue), i.e. mix_sums as at the line grain.
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS SELECT {keys}, __xpos__, product_line, __mix__{sums}, "
                 f"count(*) AS n_orders, CAST(sum(n_lines) AS BIGINT) AS n_lines FROM ("
                 f"SELECT {keys}, order_id, __xpos__, product_line, GROUPING(order_id) AS __mix__{sums}, "
