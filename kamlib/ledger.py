@@ -423,6 +423,10 @@ class Ledger:
     interactions: pd.DataFrame | None = None
     opportunities: pd.DataFrame | None = None
     targets: pd.DataFrame | None = None
+    #: product mix of the kept order lines (:data:`PRODUCT_MIX_COLUMNS`: one row per account and product line,
+    #: computed in the scan whenever orders have ``product_line``), so that breadth analyses work at the day
+    #: grain, whose ``orders`` carry no product line; ``None`` without ``product_line``
+    product_mix: pd.DataFrame | None = None
 
     def __getattr__(self, name: str):
         # reached only when normal lookup fails: a table left out of a stored workbook is loaded on first use
@@ -491,7 +495,8 @@ class Ledger:
                       survey_items=self.survey_items, grain=self.grain,
                       interactions=keep(self.__dict__.get("interactions")),
                       opportunities=keep(self.__dict__.get("opportunities")),
-                      targets=_keep_targets(self.__dict__.get("targets"), ids, self.customers))
+                      targets=_keep_targets(self.__dict__.get("targets"), ids, self.customers),
+                      product_mix=keep(self.__dict__.get("product_mix")))
 
 
 def _keep_targets(targets: pd.DataFrame | None, ids: pd.Series, customers: pd.DataFrame) -> pd.DataFrame | None:
@@ -507,6 +512,10 @@ def _keep_targets(targets: pd.DataFrame | None, ids: pd.Series, customers: pd.Da
         keep |= no_account & isin_mask(targets["account_manager"], mine)
     return take_rows(targets, keep).reset_index(drop=True)
 
+
+#: columns of :attr:`Ledger.product_mix`: account, product line, kept order lines (``lines``, int64) and their
+#: summed revenue; lines without a product line are left out
+PRODUCT_MIX_COLUMNS = ("customer_id", "product_line", "lines", "revenue")
 
 #: tables a stored workbook may leave out and load on first use (:meth:`Ledger.deferring`)
 DEFERRABLE = ("orders", "invoices")

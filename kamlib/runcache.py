@@ -6,7 +6,8 @@ stored as a pickle in the run-cache folder, keyed by a fingerprint of its params
 kamlib version, with a JSON summary (headline KPIs) beside it. The workbook also holds the results of the
 analyses that read order and invoice rows (tier migration, group roll-up, churn threshold sensitivity), so
 the stored workbook leaves those rows out: they are loaded from the stored scan if code touches
-``wb.ledger.orders`` or ``wb.ledger.invoices`` (:meth:`kamlib.ledger.Ledger.deferring`). The scanned ledger
+``wb.ledger.orders`` or ``wb.ledger.invoices`` (:meth:`kamlib.ledger.Ledger.deferring`); the small
+``wb.ledger.product_mix`` stays in the workbook, so product breadth needs no order rows. The scanned ledger
 is stored too, keyed by :func:`kamlib.io.ledger_key`, so a rerun with other analysis params but the same
 data does not scan again.
 With several workers the regions' workbooks are built in forked processes.

@@ -651,21 +651,33 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
     frame : DataFrame
         Workbook customer frame (index ``customer_id``).
     ledger : Ledger
-        Validated ledger whose orders have ``product_line``.
+        Validated ledger whose orders have ``product_line`` (line grain), or with its ``product_mix`` (the
+        scan computes it from the same lines, e.g. at the day grain ``kam run`` uses); same result either way.
     by : str
         Column of ``frame`` that defines peer groups (absent: all accounts are peers).
 
     Returns
     -------
     TableResult
-        ``breadth``, most gaps first; facts ``peer_group`` and ``mean_lines``. Not available without
-        ``product_line``.
+        ``breadth``: active accounts (not churned), most gaps first; facts ``peer_group`` (None when
+        ``by`` is absent), ``mean_lines``, ``lines`` (product lines in the book), ``with_gap`` (accounts with
+        at least one gap) and ``accounts``. Not available without ``product_line``.
     """
-    o = ledger.orders
-    if "product_line" not in o:
+    # day-grain orders never carry product_line (and in a stored workbook they are loaded only on first use)
+    o = ledger.orders if ledger.grain != "day" else None
+    mix = getattr(ledger, "product_mix", None)   # a ledger pickled before product_mix existed has none
+    if o is not None and "product_line" in o:
+        pairs = o[["customer_id", "product_line"]]
+    elif mix is not None:
+        pairs = mix[["customer_id", "product_line"]]
+    else:
         return _needs_column("breadth", "orders", "product_line")
-    bought = o.groupby([o["customer_id"].astype(str), o["product_line"].astype(str)]).size().unstack(fill_value=0) > 0
-    bought = bought.reindex(frame.index, fill_value=False)
+    pairs = pairs.dropna().astype(str)
+    bought = pairs.groupby(["customer_id", "product_line"]).size().unstack(fill_value=0) > 0
+    lines = int(bought.shape[1])
+    # a lost account is no cross-sell opening, and it would pull its peers' shares down
+    frame = frame[~_churned(frame)]
+    bought = bought.reindex(frame.index.astype(str), fill_value=False).set_axis(frame.index)
     group = (frame[by].astype("string").fillna("-") if by in frame else pd.Series("-", index=frame.index))
     peer_share = bought.groupby(group).transform("mean")
     gaps = (peer_share >= 0.5) & ~bought
@@ -673,8 +685,9 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
                         "gaps": gaps.apply(lambda r: "、".join(r.index[r]), axis=1)}, index=frame.index)
     cols = [c for c in ("name", "tier", "account_manager") if c in frame]
     out = frame[cols].join(out).sort_values(["gap_lines", "product_lines"], ascending=[False, True])
-    return TableResult("breadth", out.reset_index(), facts={"peer_group": by,
-                                                            "mean_lines": float(out["product_lines"].mean())})
+    return TableResult("breadth", out.reset_index(), facts={
+        "peer_group": by if by in frame else None, "mean_lines": float(out["product_lines"].mean()),
+        "lines": lines, "with_gap": int((out["gap_lines"] > 0).sum()), "accounts": len(out)})
 
 
 def contact_covariates(ledger: Ledger, as_of, start: pd.Series | None = None, end: pd.Series | None = None,

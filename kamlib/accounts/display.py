@@ -71,6 +71,8 @@ def display_table(result: TableResult, lang: str = "zh", head: int | None = None
         df = df.assign(tier=df["tier"].map(lambda t: tier_label(t, lang)))
     if "level" in df:
         df = df.assign(level=df["level"].map(lambda v: tr(f"accounts.level.{v}", lang)))
+    if "gaps" in df and lang != "zh":
+        df = df.assign(gaps=df["gaps"].astype("string").str.replace("、", ", ", regex=False))
     for c in ("complete", "churned"):
         if c in df:
             df = df.assign(**{c: df[c].map(lambda v: tr("accounts.yes" if v else "accounts.no", lang))})

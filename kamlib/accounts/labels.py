@@ -186,4 +186,5 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Accounts buy {mean} of {lines} product lines on average. {with_gap} accounts lack at least one line "
               "that most of their peers ({peer}) buy: cross-sell openings, most gaps first."},
     "accounts.peer.segment": {"zh": "同一客户细分", "en": "the same segment"},
+    "accounts.peer.all": {"zh": "全部在册客户", "en": "all active accounts"},
 }

@@ -82,10 +82,14 @@ def likely_duplicates(customers: pd.DataFrame, k: int = 5) -> tuple[Exclusion, .
                       "{alias: kept id}", examples=examples),)
 
 
-def merge_ids(tables: dict[str, pd.DataFrame], merge: dict[str, str], grain: str) -> list[str]:
+def merge_ids(tables: dict[str, pd.DataFrame], merge: dict[str, str], grain: str,
+              derived: dict[str, pd.DataFrame] | None = None) -> list[str]:
     """Re-key every table's ``customer_id`` (and ``customers.parent_id``) from alias to kept id, in place;
     the alias's customers row is dropped when the kept id has one (else it takes the kept id). Returns notes
-    with the rows re-keyed per table."""
+    with the rows re-keyed per table.
+
+    ``derived`` may hold ``product_mix`` (:attr:`kamlib.ledger.Ledger.product_mix`), computed from the order
+    lines: re-keyed the same way, in place, and summed again per account and product line (no note)."""
     if not merge:
         return []
     final = {str(a): str(b) for a, b in merge.items()}
@@ -117,4 +121,11 @@ def merge_ids(tables: dict[str, pd.DataFrame], merge: dict[str, str], grain: str
                 df = df.groupby(["customer_id", "order_date"], as_index=False, sort=True)[money].sum()
             notes.append(f"{table}: {int(hit.sum()):,} row(s) re-keyed by data.merge_ids")
         tables[table] = df
+    if derived is not None and derived.get("product_mix") is not None:
+        mix = derived["product_mix"]
+        if mix["customer_id"].isin(aliases).fillna(False).to_numpy(dtype=bool).any():
+            # an alias's product lines join the kept id's: the pairs are summed again
+            mix = mix.assign(customer_id=mix["customer_id"].replace(final).astype(V.STRING_DTYPE))
+            derived["product_mix"] = mix.groupby(["customer_id", "product_line"], as_index=False, sort=True)[
+                ["lines", "revenue"]].sum()
     return notes

@@ -26,7 +26,7 @@ from .scan import GRAINS, _Scan, _scan_table
 
 #: bump when reading, checking or reducing the tables, or the stored scan's format, changes, so that stored
 #: scans (ledger-<key>.pkl.lz4 in a run cache) and cached workbooks are rebuilt
-IO_VERSION = "5"
+IO_VERSION = "6"
 
 
 # ------------------------------------------------------------------------------------------ derivations
@@ -290,7 +290,9 @@ def _assemble(st: _Loading, grain: str) -> Ledger:
     if "surveys" in kept and missing_items:
         notes.append(f"surveys: items named in satisfaction.constructs but not in the file: "
                      f"{', '.join(missing_items)}")
-    notes += accounts.merge_ids(kept, st.params.data.merge_ids, grain)
+    scan = st.scans.get("orders")
+    mix = {"product_mix": scan.product_mix} if scan is not None and scan.product_mix is not None else {}
+    notes += accounts.merge_ids(kept, st.params.data.merge_ids, grain, mix)
     cust_path = st.sources.get("customers", {}).get("path")
     problems, parent_flags = parent_problems(kept["customers"], cust_path)
     V.raise_problems(problems, _where(st.params))
@@ -306,7 +308,7 @@ def _assemble(st: _Loading, grain: str) -> Ledger:
     return Ledger(orders=out["orders"], customers=out["customers"], invoices=out.get("invoices"),
                   surveys=out.get("surveys"), quality=quality, sources=st.sources, survey_items=st.items,
                   grain=grain, interactions=out.get("interactions"), opportunities=out.get("opportunities"),
-                  targets=out.get("targets"))
+                  targets=out.get("targets"), product_mix=mix.get("product_mix"))
 
 
 def _unpaid_flags(inv: pd.DataFrame | None) -> tuple[Exclusion, ...]:

@@ -33,6 +33,7 @@ _MASK_BITS = 62   # flags per BIGINT mask column in the scan (bit 63 would be th
 class _Scan:
     frame: pd.DataFrame | None           # kept rows (orders: at the requested grain); None after a problem
     attributes: pd.DataFrame | None = None   # orders: customer attributes on the kept lines (mode per account)
+    product_mix: pd.DataFrame | None = None  # orders with product_line: Ledger.product_mix of the kept lines
     rows: int = 0
     kept: int = 0
     exclusions: list = field(default_factory=list)
@@ -57,6 +58,7 @@ class _Plan:
     lines: str                       # ... with __rule__ (-1 cannot be typed, 0 kept, i rule i) and the masks
     day: bool                        # orders reduced to the day grain
     money: list[str]                 # amount columns summed by the day grain
+    mix: bool                        # orders with product_line: the product mix is computed too
 
     @property
     def key(self) -> str:
@@ -71,6 +73,7 @@ class _Relation:
     value_src: str   # rows with the typed values and __pos__
     pos: str         # row position column of the relation (day grain: of excluded lines only)
     n_rows: str      # SQL aggregate counting lines in the relation
+    mix: str | None = None   # rows of the product mix (__rule__, customer_id, product_line, n_lines, revenue)
 
 
 @dataclass
@@ -140,6 +143,7 @@ def _scan_table(con, table: str, path: Path, params: Params, cutoff: dt.date, kn
     finally:
         typed.src.cleanup()
         con.execute(f"DROP TABLE IF EXISTS {rel}")
+        con.execute(f"DROP TABLE IF EXISTS {rel}_mix")
 
 
 def _report(con, rel: str, relation: _Relation, plan: _Plan, typed: _Typed, path: Path,
@@ -162,10 +166,11 @@ def _report(con, rel: str, relation: _Relation, plan: _Plan, typed: _Typed, path
         problems.append(V.problem(table, None, "all_excluded", n, (),
                                   f"all {n:,} rows were excluded "
                                   f"({', '.join(f'{e.rule} {e.rows:,}' for e in exclusions)})", path=path))
-    frame = attributes = None
+    frame = attributes = mix = None
     if fetch and not problems:
         frame, attributes = _fetch(con, rel, relation, plan, known)
-    return _Scan(frame, attributes, rows=int(n), kept=int(kept), exclusions=exclusions, fmt=typed.src.fmt,
+        mix = _fetch_mix(con, relation)
+    return _Scan(frame, attributes, mix, rows=int(n), kept=int(kept), exclusions=exclusions, fmt=typed.src.fmt,
                  encoding=typed.src.encoding, unused=unused)
 
 
@@ -180,7 +185,7 @@ def _columns_used(table: str, grain: str, params: Params, known: pd.Series | Non
             "unit_price", *r.exclude_values, *r.exclude_patterns, *(("status",) if r.cancelled_status else ())}
     if known is None:   # no customers table: the attributes on the lines make the accounts
         only |= set(CUSTOMER_ATTRIBUTES)
-    return only
+    return only | {"product_line"}   # for the product mix
 
 
 def _derived_columns(table: str, typed: _Typed, notes: list) -> tuple[list[str], list[str]]:
@@ -242,25 +247,46 @@ def _plan(con, table: str, typed: _Typed, params: Params, cutoff: dt.date, known
     lines = f"SELECT *, CASE WHEN {bad_any} THEN -1 {case} ELSE 0 END AS __rule__{mask_sel} FROM ({typed_rows})"
     return _Plan(table, cols, rules, checks, row_checks, len(typed.flags), len(conds), masks, typed_rows, lines,
                  day=table == "orders" and grain == "day",
-                 money=[c for c in ("revenue", "gross_profit") if c in cols])
+                 money=[c for c in ("revenue", "gross_profit") if c in cols],
+                 mix=table == "orders" and "product_line" in cols)
 
 
 def _materialise(con, rel: str, plan: _Plan) -> _Relation:
     """Run the scan into the temp table ``rel``: the typed lines, or (day grain) their reduction."""
+    # the product mix: one row per rule, account and product line with the lines and their revenue (the same
+    # aggregate at both grains; _fetch_mix keeps the kept lines' rows)
+    mix_set, mix_sums = "__rule__, customer_id, product_line", f"count(*) AS n_lines, sum({q('revenue')}) AS revenue"
     if not plan.day:   # the typed rows materialised once (compressed; spilled beyond the memory limit)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS {plan.lines}")
-        return _Relation(rel, rel, "__pos__", "count(*)")
+        mix = f"(SELECT {mix_set}, {mix_sums} FROM {rel} GROUP BY ALL)" if plan.mix else None
+        return _Relation(rel, rel, "__pos__", "count(*)", mix)
     # One streaming pass reduces the lines to the day grain: per order id (the kept lines of an order count
     # as one order), then per account and day. An excluded line stays a group of its own, keyed by its row
     # position (__xpos__), for examples. Cheaper than materialising the lines and grouping them afterwards.
     keys = ", ".join(["__rule__", *plan.masks, "customer_id", "order_date"])
     sums = "".join(f", sum({q(c)}) AS {q(c)}" for c in plan.money)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS SELECT {keys}, __xpos__{sums}, "
+    if not plan.mix:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS SELECT {keys}, __xpos__{sums}, "
+                    f"count(*) AS n_orders, CAST(sum(n_lines) AS BIGINT) AS n_lines FROM ("
+                    f"SELECT {keys}, order_id, CASE WHEN __rule__ <> 0 THEN __pos__ END AS __xpos__{sums}, "
+                    f"count(*) AS n_lines FROM ({plan.lines}) GROUP BY ALL) GROUP BY ALL")
+        # the lines are read again only for what is rare: examples, failed checks, derived accounts
+        return _Relation(f"({plan.lines})", f"({plan.typed_rows})", "__xpos__", "CAST(sum(n_lines) AS BIGINT)")
+    # With a product line the same pass also groups the lines per rule, account and product line (a second
+    # grouping set of the first aggregation: the lines are still read once). Those few rows (__mix__ = 1)
+    # pass through the day grouping unchanged and are then moved to a table of their own; their n_lines and
+    # revenue are the first aggregation's count(*) and sum(revenue), i.e. mix_sums as at the line grain.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS SELECT {keys}, __xpos__, product_line, __mix__{sums}, "
                 f"count(*) AS n_orders, CAST(sum(n_lines) AS BIGINT) AS n_lines FROM ("
-                f"SELECT {keys}, order_id, CASE WHEN __rule__ <> 0 THEN __pos__ END AS __xpos__{sums}, "
-                f"count(*) AS n_lines FROM ({plan.lines}) GROUP BY ALL) GROUP BY ALL")
-    # the lines are read again only for what is rare: examples, failed checks, derived accounts
-    return _Relation(f"({plan.lines})", f"({plan.typed_rows})", "__xpos__", "CAST(sum(n_lines) AS BIGINT)")
+                f"SELECT {keys}, order_id, __xpos__, product_line, GROUPING(order_id) AS __mix__{sums}, "
+                f"count(*) AS n_lines FROM (SELECT *, CASE WHEN __rule__ <> 0 THEN __pos__ END AS __xpos__ "
+                f"FROM ({plan.lines})) GROUP BY GROUPING SETS (({keys}, order_id, __xpos__), ({mix_set}))) "
+                f"GROUP BY ALL")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rel}_mix AS SELECT {mix_set}, n_lines, revenue FROM {rel} "
+                f"WHERE __mix__ = 1")
+    con.execute(f"DELETE FROM {rel} WHERE __mix__ = 1")
+    return _Relation(f"({plan.lines})", f"({plan.typed_rows})", "__xpos__", "CAST(sum(n_lines) AS BIGINT)",
+                     f"{rel}_mix")
 
 
 # ------------------------------------------------------------------------------------------ counts and examples
@@ -393,3 +419,15 @@ def _fetch(con, rel: str, relation: _Relation, plan: _Plan,
             f"SELECT customer_id{sel} FROM {relation.line_src} WHERE __rule__ = 0 "
             f"GROUP BY customer_id").to_arrow_table())
     return frame, attributes
+
+
+def _fetch_mix(con, relation: _Relation) -> pd.DataFrame | None:
+    """The product mix of the kept lines (:attr:`kamlib.ledger.Ledger.product_mix`); None without a product
+    line."""
+    if relation.mix is None:
+        return None
+    mix = arrow_to_pandas(con.sql(
+        f"SELECT customer_id, product_line, CAST(n_lines AS BIGINT) AS lines, revenue FROM {relation.mix} "
+        f"WHERE __rule__ = 0 AND product_line IS NOT NULL ORDER BY customer_id, product_line").to_arrow_table())
+    mix["lines"] = mix["lines"].astype("int64")
+    return mix
