@@ -659,9 +659,10 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
     Returns
     -------
     TableResult
-        ``breadth``: active accounts (not churned), most gaps first; facts ``peer_group`` (None when
-        ``by`` is absent), ``mean_lines``, ``lines`` (product lines in the book), ``with_gap`` (accounts with
-        at least one gap) and ``accounts``. Not available without ``product_line``.
+        ``breadth``: active accounts (not churned), core and key accounts first, then most gaps; facts
+        ``peer_group`` (None when ``by`` is absent), ``mean_lines``, ``lines`` (product lines in the book),
+        ``with_gap`` (accounts with at least one gap) and ``accounts``. Not available without
+        ``product_line``.
     """
     # day-grain orders never carry product_line (and in a stored workbook they are loaded only on first use)
     o = ledger.orders if ledger.grain != "day" else None
@@ -684,7 +685,11 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
     out = pd.DataFrame({"product_lines": bought.sum(axis=1), "gap_lines": gaps.sum(axis=1),
                         "gaps": gaps.apply(lambda r: "、".join(r.index[r]), axis=1)}, index=frame.index)
     cols = [c for c in ("name", "tier", "account_manager") if c in frame]
-    out = frame[cols].join(out).sort_values(["gap_lines", "product_lines"], ascending=[False, True])
+    out = frame[cols].join(out)
+    # key accounts first (where account teams spend their time), then most gaps
+    rank = _tier(frame).map({"core": 0, "key": 1}).fillna(2).astype(int)
+    out = out.assign(_rank=rank).sort_values(["_rank", "gap_lines", "product_lines"], ascending=[True, False, True],
+                                             kind="stable").drop(columns="_rank")
     return TableResult("breadth", out.reset_index(), facts={
         "peer_group": by if by in frame else None, "mean_lines": float(out["product_lines"].mean()),
         "lines": lines, "with_gap": int((out["gap_lines"] > 0).sum()), "accounts": len(out)})
