@@ -172,3 +172,16 @@ def test_summary_names_the_accounts_to_call(book):
     assert _contact_sentence(wb).startswith(f"**{n}** active core and key accounts have had no visit")
     assert "GBP" in _contact_sentence(wb) and "'Account management'" in _contact_sentence(wb)
     assert _contact_sentence(SimpleNamespace(**{**vars(wb), "ledger": ledger.with_tables(interactions=None)})) == ""
+
+
+def test_one_story_when_the_manager_who_contacts_least_loses_most():
+    res = accounts.TableResult("portfolios", pd.DataFrame(), facts={
+        "managers": 3, "compared": 3, "min_accounts": 10,
+        "highest_churn": {"manager": "王五", "rate": 0.5, "others": 0.25},
+        "fewest_contacts": {"manager": "王五", "contacts": 1.7, "median": 6.2}})
+    zh = accounts.summary_markdown(res, "zh")
+    assert zh.count("王五") == 2 and "王五也是联系客户最少的客户经理" in zh and "50.0%" in zh and "6.2" in zh
+    other = accounts.TableResult("portfolios", pd.DataFrame(), facts={
+        **res.facts, "fewest_contacts": {"manager": "李四", "contacts": 1.7, "median": 6.2}})
+    en = accounts.summary_markdown(other, "en")
+    assert "王五's book loses the most" in en and "李四 contacts accounts least" in en

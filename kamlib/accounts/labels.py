@@ -118,6 +118,13 @@ LABELS: dict[str, dict[str, str]] = {
               "客户经理的中位数为 {median} 次。",
         "en": "{manager} contacts accounts least: {contacts} visits, calls or meetings a year per active account, "
               "against a median of {median} across managers."},
+    "accounts.say.portfolios.both": {
+        "zh": "流失率最高的是{manager}的客户组合：{rate} 的客户已流失，其他客户经理合计为 {others}；"
+              "{manager}也是联系客户最少的客户经理：每个在册客户每年 {contacts} 次拜访、电话或会议，"
+              "客户经理的中位数为 {median} 次。",
+        "en": "{manager}'s book loses the most: {rate} of its accounts are lost, against {others} for the other "
+              "managers together. {manager} is also the manager who contacts accounts least: {contacts} visits, "
+              "calls or meetings a year per active account, against a median of {median}."},
     "accounts.say.portfolios.compared": {
         "zh": "（比较只包括至少有 {min_accounts} 个客户的 {compared} 位客户经理：客户太少时流失率不稳定。）",
         "en": "(Compared: the {compared} managers with at least {min_accounts} accounts; a smaller book gives an "
@@ -142,7 +149,7 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{years} 年内共 {complaints} 条投诉，最多的类别是{category}（{share}）；解决天数的中位数为 {median} 天，"
               "{open} 条仍未解决。",
         "en": "{complaints} complaints over {years} years; the most common category is {category} ({share}). "
-              "Complaints take a median of {median} days to resolve; {open} are still open."},
+              "Complaints take a median of {median} days to resolve; still open: {open}."},
     "accounts.say.complaints.none": {"zh": "期间没有投诉记录。", "en": "No complaint was recorded in the period."},
     "accounts.say.churn_reasons": {
         "zh": "{lost} 个流失客户中 {with_reason} 个记录了流失原因。最常见的原因是{top}（{share}）；流失收入最多的原因是"
@@ -162,7 +169,7 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.say.plan.managers": {
         "zh": "{period}{state}：{met}/{targets} 位客户经理达成收入目标；"
               "合计目标 {target}，实际 {actual}（达成率 {attainment}）。"
-              "达成率最低的是 {lowest}（{lowest_attainment}）。",
+              "达成率最低的是{lowest}（{lowest_attainment}）。",
         "en": "{period}{state}: {met} of {targets} account managers met their revenue target; together "
               "{actual} against {target} ({attainment}). Lowest attainment: {lowest} ({lowest_attainment})."},
     "accounts.say.plan.accounts": {

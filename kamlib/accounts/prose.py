@@ -15,12 +15,16 @@ from .analyses import TableResult
 def _say_portfolios(r: TableResult, lang: fmt.Lang, cur: str | None) -> list[str]:
     f = r.facts
     lines = [tr("accounts.say.portfolios.count", lang, managers=f.get("managers", 0))]
-    if "highest_churn" in f:
-        h = f["highest_churn"]
+    h, c = f.get("highest_churn"), f.get("fewest_contacts")
+    if h and c and h["manager"] == c["manager"]:   # one story: the manager who contacts least loses most
+        lines.append(tr("accounts.say.portfolios.both", lang, manager=h["manager"], rate=fmt.pct(h["rate"], lang),
+                        others=fmt.pct(h["others"], lang), contacts=fmt.number(c["contacts"], lang, digits=1),
+                        median=fmt.number(c["median"], lang, digits=1)))
+        h = c = None
+    if h:
         lines.append(tr("accounts.say.portfolios.churn", lang, manager=h["manager"], rate=fmt.pct(h["rate"], lang),
                         others=fmt.pct(h["others"], lang)))
-    if "fewest_contacts" in f:
-        c = f["fewest_contacts"]
+    if c:
         lines.append(tr("accounts.say.portfolios.contacts", lang, manager=c["manager"],
                         contacts=fmt.number(c["contacts"], lang, digits=1),
                         median=fmt.number(c["median"], lang, digits=1)))

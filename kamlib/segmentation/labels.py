@@ -90,7 +90,7 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{total} 家客户中有 {n} 家缺少部分特征值，已用该特征的中位数填补（{per}）；"
               "这些客户仍参与细分并做了标记。",
         "en": "{n} of {total} customers have missing feature values, imputed with the feature median ({per}); they "
-              "are kept and flagged in result.imputed."},
+              "are kept in the segmentation and flagged."},
     "segmentation.w.imputed_n": {"zh": "{feature} {n} 家", "en": "{feature} {n}"},
     "segmentation.w.k_shrunk": {
         "zh": "只有 {n} 家客户：细分数 k 的范围由 {k_lo}–{k_hi} 缩小为 {k_lo}–{max_k}（每个细分群至少 {per} 家客户）。",
