@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kamlib import fmt
 from kamlib import survival as sv
 from kamlib.errors import KamlibError, StatisticalWarning
 from kamlib.ledger import Ledger
@@ -646,3 +647,17 @@ def test_cox_and_duration_warnings_render_in_the_report_language():
         sv.churn_durations(_ledger(c, o), "2025-12-31", 180)
     note = next(w.message.note for w in rec if issubclass(w.category, StatisticalWarning))
     assert render(note, "zh").startswith("流失时长：1 家客户没有起始日期")
+
+
+def test_ph_table_names_factors_in_words():
+    df = _sim_cox(n=300, seed=5)
+    df["late_payer"] = (df["x2"] > 0).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sv.cox(df, "t", "e", ["x1", "late_payer"])
+    zh, en = sv.ph_table(res, "zh"), sv.ph_table(res, "en")
+    assert list(en.columns) == ["Chi-square", "Degrees of freedom", "p-value"]
+    assert en.index[-1] == "All factors together (global test)" and zh.index[-1] == "整体检验（全部因素）"
+    assert any("逾期付款客户" in i for i in zh.index)
+    assert en.loc[en.index[-1], "Degrees of freedom"] == "2"
+    assert en.iloc[0]["p-value"] == fmt.pvalue(res.ph_test["p"].iloc[0])

@@ -47,4 +47,8 @@ def test_churn_survival_notebook_runs_on_small_demo(small_params_file, tmp_path,
     assert "核心" in joined and "流失概率" in joined  # tier names in Chinese; at-risk table shown
     assert "未参加满意度调查的客户" in joined or "评分" in joined   # unsurveyed accounts kept, coverage stated
     assert "<Axes" not in joined
+    # the proportional-hazards table names the factors in words, not as code
+    assert "整体检验（全部因素）" in joined and "卡方统计量" in joined
+    for code in ("late_payer", "not_surveyed", "GLOBAL", "chisq"):
+        assert code not in joined, code
     assert "p = " in joined or "p < 0.001" in joined

@@ -60,6 +60,7 @@ from .display import (
                       cox_table,
                       median_display,
                       median_table,
+                      ph_table,
                       ranking_display,
                       ranking_table,
                       retention_display,
@@ -93,6 +94,6 @@ __all__ = [
     "KaplanMeierResult", "LogrankResult", "CoxResult", "SensitivityResult",
     "landmark_date", "landmark_frame", "tiers_as_of", "active_flags", "churn_model", "rank_at_risk",
     "recency_probability", "RiskRanking", "ranking_display", "landmark_sentence", "method_sentence",
-    "ranking_sentence", "median_table", "retention_table", "cox_table", "sensitivity_table", "at_risk_table",
-    "ranking_table", "episodes",
+    "ranking_sentence", "median_table", "retention_table", "cox_table", "ph_table", "sensitivity_table",
+    "at_risk_table", "ranking_table", "episodes",
 ]

@@ -81,6 +81,30 @@ def cox_table(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
     }))
 
 
+def ph_table(result: CoxResult, lang: str = "zh") -> pd.DataFrame:
+    """The proportional-hazards check (Schoenfeld residuals) with readable factor names and headers.
+
+    Parameters
+    ----------
+    result : CoxResult
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the factor label (the global test last): chi-square, degrees of freedom, p-value.
+    """
+    _check_lang(lang)
+    ph = result.ph_test
+    names = [_t("survival.ph_global", lang) if t == "GLOBAL" else term_label(result, t, lang) for t in ph.index]
+    return _indexed(pd.DataFrame({
+        _t("survival.covariate", lang): names,
+        column_label("chisq", lang, "survival"): [fmt.number(v, digits=2) for v in ph["chisq"]],
+        column_label("df", lang, "survival"): [fmt.integer(v) for v in ph["df"]],
+        _t("survival.p", lang): [fmt.pvalue(v) for v in ph["p"]],
+    }))
+
+
 def at_risk_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The at-risk list formatted for display (probabilities as %, money in 万 / k).
 
