@@ -185,3 +185,14 @@ def test_one_story_when_the_manager_who_contacts_least_loses_most():
         **res.facts, "fewest_contacts": {"manager": "李四", "contacts": 1.7, "median": 6.2}})
     en = accounts.summary_markdown(other, "en")
     assert "王五's book loses the most" in en and "李四 contacts accounts least" in en
+
+
+def test_portfolio_shows_revenue_against_target(book):
+    ledger, frame = book
+    t = accounts.manager_portfolios(frame, ledger, AS_OF).table.set_index("account_manager")
+    view = accounts.plan_view(accounts.plan_vs_actual(ledger, AS_OF), "account_manager").table
+    att = view.set_index("account_manager")["attainment"]
+    assert t["target_attainment"].reindex(att.index).tolist() == pytest.approx(att.tolist())
+    assert "目标达成率" in accounts.display_table(accounts.manager_portfolios(frame, ledger, AS_OF), "zh").columns
+    bare = ledger.with_tables(targets=None)
+    assert "target_attainment" not in accounts.manager_portfolios(frame, bare, AS_OF).table

@@ -210,7 +210,8 @@ def contact_stats(ledger: Ledger, as_of, window_days: int = 365) -> pd.DataFrame
 
 def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: int = 365) -> TableResult:
     """One row per account manager: accounts by tier, revenue and its change, lost accounts and the revenue
-    they brought in their last year, the main churn reason, satisfaction, contacts per active account a year.
+    they brought in their last year, the main churn reason, revenue against target (latest complete target
+    period, with a targets table), satisfaction, contacts per active account a year.
 
     Parameters
     ----------
@@ -258,6 +259,10 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
         if len(lost):
             top = lost.groupby(f.loc[lost.index, "account_manager"]).agg(lambda s: s.value_counts().index[0])
             out["top_churn_reason"] = top.reindex(out.index)
+    if ledger.targets is not None:   # revenue against target in the period the plan section reads
+        view = plan_view(plan_vs_actual(ledger, as_of), "account_manager")
+        if view.table is not None:
+            out["target_attainment"] = view.table.set_index("account_manager")["attainment"].reindex(out.index)
     if "sat_overall" in f:
         out["satisfaction"] = g["sat_overall"].mean()
     stats = contact_stats(ledger, as_of, window_days)

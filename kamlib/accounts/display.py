@@ -13,7 +13,8 @@ from .analyses import TableResult
 FORMATS: dict[str, str] = {
     **dict.fromkeys(("revenue", "churned_revenue", "won_amount", "pipeline_value", "revenue_target", "actual",
                      "revenue_last_12m", "amount"), "money"),
-    **dict.fromkeys(("revenue_change", "churn_rate", "accounts_with_complaint", "win_rate", "attainment", "share"),
+    **dict.fromkeys(("revenue_change", "churn_rate", "accounts_with_complaint", "win_rate", "attainment", "share",
+                     "target_attainment"),
                     "pct"),
     **dict.fromkeys(("accounts", "core_accounts", "key_accounts", "ordinary_accounts", "churned_accounts",
                      "complaints", "open_complaints", "opportunities", "won", "lost", "open", "product_lines",

@@ -95,6 +95,7 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.col.allocated": {"zh": "按比例分配", "en": "Proportional share"},
     "accounts.col.drawn": {"zh": "抽取数", "en": "Drawn"},
     # column labels added for the report's tables
+    "accounts.col.target_attainment": {"zh": "目标达成率", "en": "Target attained"},
     "accounts.col.top_churn_reason": {"zh": "主要流失原因", "en": "Main churn reason"},
     "accounts.col.name": {"zh": "客户名称", "en": "Account"},
     # one line under a cut table
