@@ -228,8 +228,12 @@ def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissa
     """Readable churn covariates from the customer frame (``wb.customers``).
 
     * ``late_payer``: ``late_share >= late_threshold`` (share of invoices paid late or overdue);
-    * ``dissatisfied``: mean overall satisfaction below ``dissatisfied_below``; ``satisfaction`` names the
-      column (default: the first of ``sat_overall``, ``overall``, ``sat_csat`` present);
+    * ``dissatisfied``: overall satisfaction of the account's latest survey wave below ``dissatisfied_below``;
+      ``satisfaction`` names the column (default: the first of ``sat_overall_last_wave``, ``sat_overall``,
+      ``overall``, ``sat_csat`` present). This is the account's current value, the one the at-risk ranking
+      scores; given the ledger, :func:`churn_model` fits ``dissatisfied`` and ``not_surveyed`` as of each
+      day from the dated answers (:func:`kamlib.survival.episodes.survey_states`), because surveys reach
+      only accounts still active, so "never surveyed" over the whole period partly means "already lost";
     * ``large``: ``size_band`` in ``large_bands``;
     * ``complaints_per_year``, ``contacts_per_year`` (continuous): complaints / contacts in the last 12
       months, the frame's ``complaint_rate`` / ``contact_rate`` when present (the workbook adds them from the
@@ -256,7 +260,7 @@ def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissa
     late_threshold : float, default 0.5
         Late-paid share of invoices from which an account is a late payer.
     dissatisfied_below : float, default 3.0
-        Mean overall satisfaction (1-5) below which an account is dissatisfied.
+        Overall satisfaction (1-5) below which an account is dissatisfied.
     satisfaction : str, optional
         Column of the satisfaction score (see above).
     large_bands : sequence of str, default ("大型", "large")
@@ -292,7 +296,8 @@ def churn_covariates(customers: pd.DataFrame, late_threshold: float = 0.5, dissa
         add("late_payer", ls >= late_threshold, ls.notna(), "no_invoices")
     sat = satisfaction
     if sat is None:
-        sat = next((c for c in ("sat_overall", "overall", "sat_csat", "sat_overall_mean") if c in customers), None)
+        sat = next((c for c in ("sat_overall_last_wave", "sat_overall", "overall", "sat_csat", "sat_overall_mean")
+                    if c in customers), None)
     if sat is not None and sat in customers:
         sv = customers[sat].astype(float)
         add("dissatisfied", sv < dissatisfied_below, sv.notna(), "not_surveyed")

@@ -166,8 +166,9 @@ LABELS: dict[str, dict[str, str]] = {
     "survival.loss_horizon": {"zh": "风险收入（概率 × 预期收入）", "en": "Revenue at risk (probability × revenue)"},
     "survival.term.late_payer": {"zh": "逾期付款客户（半数以上发票逾期）",
                                  "en": "Accounts that pay late (half or more of invoices overdue)"},
-    "survival.term.dissatisfied": {"zh": "不满意客户（总体满意度低于 3 分）",
-                                   "en": "Dissatisfied accounts (overall satisfaction below 3)"},
+    "survival.term.dissatisfied": {"zh": "不满意客户（截至当天最近一轮满意度调查的总体评分低于 3 分）",
+                                   "en": "Dissatisfied accounts (overall satisfaction below 3 in their latest survey "
+                                         "wave as of each day)"},
     "survival.term.large": {"zh": "大型客户", "en": "Large accounts"},
     "survival.contractual": {"zh": "合同制流失：以流失日期/合同终止日期为准，客户从首份合同（或首次下单）起计入风险。"
                                    "在册客户即未流失的客户",
@@ -182,7 +183,9 @@ LABELS: dict[str, dict[str, str]] = {
               "one-time buyer is lost at day {days}, not day 0). Accounts whose gap has not reached {days} days by "
               "the period end are still active (censored). Active means not churned"},
     "survival.term.no_invoices": {"zh": "无发票记录的客户", "en": "Accounts without invoices"},
-    "survival.term.not_surveyed": {"zh": "未参加满意度调查的客户", "en": "Accounts never surveyed"},
+    "survival.term.not_surveyed": {"zh": "尚未参加满意度调查的客户（截至当天满意度未知，与已知满意的客户相比）",
+                                   "en": "Accounts not yet surveyed (satisfaction not known as of each day, vs "
+                                         "accounts known to be satisfied)"},
     "survival.term.complaints_per_year": {"zh": "近 12 个月多一次投诉的客户（近 12 个月投诉次数）",
                                           "en": "Accounts with one more complaint in the last 12 months "
                                                 "(complaints in the last 12 months)"},

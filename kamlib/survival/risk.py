@@ -10,10 +10,12 @@ import pandas as pd
 
 from ..errors import KamlibError, KamlibWarning
 from .cox_model import CoxResult, cox
-from .episodes import WINDOW_DAYS, episodes
+from .episodes import DISSATISFIED_BELOW, WINDOW_DAYS, episodes, survey_states
 
 #: interaction counts that enter a churn model as time-varying covariates (term -> kamlib.accounts picker)
 TIME_VARYING = {"complaints_per_year": "complaints", "contacts_per_year": "contacts"}
+#: satisfaction terms that enter a churn model as of each day, from the dated survey answers
+SURVEY_TERMS: tuple[str, ...] = ("dissatisfied", "not_surveyed")
 
 
 def at_risk(result: CoxResult, data: pd.DataFrame, duration: str, event: str, horizon_days: float = 180,
@@ -72,16 +74,31 @@ METHODS: tuple[str, ...] = ("cox", "p_alive", "recency")
 
 def churn_model(data: pd.DataFrame, covariates: Sequence[str], duration: str = "duration_days",
                 event: str = "churned", entry: str | None = "entry_days", min_events: int = 10,
-                ledger=None, window_days: int = WINDOW_DAYS, **cox_kw) -> CoxResult | None:
+                ledger=None, window_days: int = WINDOW_DAYS, dissatisfied_below: float = DISSATISFIED_BELOW,
+                overall: str = "overall", **cox_kw) -> CoxResult | None:
     """A Cox model of churn when the ledger supports one, else ``None`` (the ranking then falls back).
 
-    With ``ledger`` (and its interactions), ``complaints_per_year`` and ``contacts_per_year`` are
-    time-varying: the follow-up is split into episodes (:func:`kamlib.survival.episodes`) and at each churn
-    every account's count of complaints (contacts) in the ``window_days`` before that day enters the
-    likelihood, not its count over its whole observed time, which would include the complaints of the
-    months before a loss as if known from the start. The hazard ratio then reads "per complaint in the last
-    12 months" and applies to an active account's current count (its ``complaints_per_year`` column, see
-    :func:`kamlib.accounts.contact_covariates`). ``data`` then needs ``start_date``.
+    With ``ledger`` the terms known only at a date are taken as of each day, never over the account's whole
+    observed time, which would use what happened before (or after) a loss as if known from the start.
+    ``data`` then needs ``start_date``; the follow-up is split into episodes (:func:`kamlib.survival.episodes`)
+    and at each churn every account's value as of that day enters the likelihood:
+
+    * ``complaints_per_year``, ``contacts_per_year`` (from its interactions): the count in the
+      ``window_days`` before that day. The hazard ratio reads "per complaint in the last 12 months" and
+      applies to an active account's current count (its ``complaints_per_year`` column, see
+      :func:`kamlib.accounts.contact_covariates`).
+    * ``dissatisfied``, ``not_surveyed`` (from its dated surveys, :func:`survey_states`): whether the
+      account's latest survey wave answered before that day scored below ``dissatisfied_below``, and
+      whether it had answered at all. Surveys reach only accounts still active at a wave, so a never-surveyed
+      flag for the whole period mostly marks accounts lost before the first wave (on the demo an HR of 9
+      that reads as "surveying keeps accounts"); as of each day, "not surveyed" only means "satisfaction not
+      known yet" and compares that time with the time of accounts known to be satisfied. Its hazard ratio is
+      then near the mix of satisfied and dissatisfied accounts among the not yet surveyed, and
+      ``dissatisfied`` reads "answered below 3 in its last survey". Without ``not_surveyed`` in the model the
+      time before an account's first answer is left out of the fit (its satisfaction is unknown), as
+      ``churn_covariates(missing="keep")`` leaves never-surveyed accounts out. An active account is scored
+      with its current values, the ``dissatisfied`` / ``not_surveyed`` columns of :func:`churn_covariates`
+      (latest wave).
 
     ``None`` when no covariate varies, fewer than ``min_events`` accounts churned, fewer than ``min_events``
     stayed, or the fit fails or gives no finite coefficient.
@@ -99,9 +116,14 @@ def churn_model(data: pd.DataFrame, covariates: Sequence[str], duration: str = "
     min_events : int, default 10
         Fewest churned and fewest retained accounts for a fit.
     ledger : Ledger, optional
-        The ledger whose interactions date the complaints and contacts (see above).
+        The ledger whose interactions date the complaints and contacts and whose surveys date the
+        satisfaction (see above).
     window_days : int, default 365
         Trailing window of the time-varying counts.
+    dissatisfied_below : float, default 3.0
+        Threshold of the latest wave's mean overall score (as in :func:`churn_covariates`).
+    overall : str, default "overall"
+        Overall-satisfaction column of the surveys (``params.satisfaction.overall``).
     **cox_kw
         Passed to :func:`cox`.
 
@@ -116,19 +138,33 @@ def churn_model(data: pd.DataFrame, covariates: Sequence[str], duration: str = "
     if k < min_events or len(data) - k < min_events:
         return None
     it: pd.DataFrame | None = getattr(ledger, "interactions", None)
-    varying = [c for c in covs if c in TIME_VARYING] if it is not None else []
+    sv: pd.DataFrame | None = getattr(ledger, "surveys", None)
+    counts = [c for c in covs if c in TIME_VARYING] if it is not None else []
+    if sv is None or overall not in sv or "survey_date" not in sv:
+        sv = None
+    sat = [c for c in covs if c in SURVEY_TERMS] if sv is not None else []
     fit_data, fit_entry = data, entry if entry in data else None
-    if varying and it is not None:
-        from .. import accounts  # the interaction types (complaint, visit ...) are defined there
-
+    if counts or sat:
         if "start_date" not in data:
-            raise KamlibError("churn_model: time-varying complaint / contact counts need the start_date column "
-                              "of churn_durations in the data")
+            raise KamlibError("churn_model: time-varying covariates (complaints, contacts, satisfaction) need the "
+                              "start_date column of churn_durations in the data")
         ep_entry = entry if entry is not None and entry in data else "_entry"
         base = data if ep_entry in data else data.assign(_entry=0.0)
-        fit_data = episodes(base, {c: getattr(accounts, TIME_VARYING[c])(ledger) for c in varying},
-                            since=it["interaction_date"].min(), duration=duration, event=event, entry=ep_entry,
-                            window_days=window_days)
+        events: dict[str, pd.DataFrame] = {}
+        since = None
+        if counts and it is not None:
+            from .. import accounts  # the interaction types (complaint, visit ...) are defined there
+
+            events = {c: getattr(accounts, TIME_VARYING[c])(ledger) for c in counts}
+            since = it["interaction_date"].min()
+        states = {}
+        if sat and sv is not None:
+            table = survey_states(sv, dissatisfied_below, overall=overall)
+            states = {c: table for c in sat}
+        # before the first answer: its own level when not_surveyed is in the model, else unknown (left out)
+        initial = {"not_surveyed": 1.0, "dissatisfied": 0.0 if "not_surveyed" in sat else np.nan}
+        fit_data = episodes(base, events, since=since, states=states, initial=initial, duration=duration,
+                            event=event, entry=ep_entry, window_days=window_days)
         fit_entry = ep_entry
         cox_kw.setdefault("id", fit_data.index.name)
     try:
