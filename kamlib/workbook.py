@@ -26,10 +26,11 @@ if TYPE_CHECKING:
     from .clv import BookValue
     from .runcache import prepare_run_cache, save_workbook, workbook_key, workbook_summary
     from .segmentation import SegmentationResult
-    from .survival import SensitivityResult
+    from .survival import CoxResult, RiskRanking, SensitivityResult
     from .value import DynamicResult, ScorecardResult
 
-__all__ = ["Workbook", "build_workbook", "headline_kpis", "mask_workbook", "open_workbook", "period_end",
+__all__ = ["ChurnRisk", "Workbook", "build_workbook", "churn_risk", "headline_kpis", "mask_workbook", "open_workbook",
+           "period_end",
            # the run cache's, re-exported (see __getattr__)
            "prepare_run_cache", "save_workbook", "workbook_key", "workbook_summary"]
 
@@ -299,6 +300,54 @@ def headline_kpis(wb: Workbook) -> dict:
         if "nps" in res.index and bool(res.loc["nps", "estimable"]):
             kpis["nps"] = float(res.loc["nps", "estimate"])
     return kpis
+
+
+@dataclass(frozen=True, eq=False)
+class ChurnRisk:
+    """The churn model and the at-risk ranking of a region, as the churn report shows them.
+
+    ``data``: one row per account (customer frame, churn clock, churn covariates); ``covariates``: the Cox
+    terms asked for; ``model``: the fitted Cox model (None when the book does not support one);
+    ``ranking``: every active account by expected revenue at risk.
+    """
+
+    data: pd.DataFrame
+    covariates: list[str]
+    model: CoxResult | None
+    ranking: RiskRanking
+
+
+def churn_risk(wb: Workbook) -> ChurnRisk:
+    """The region's churn model and at-risk ranking, with the settings of ``wb.params`` (one definition for
+    the churn report and the account-management report, so both show the same revenue at risk).
+
+    Parameters
+    ----------
+    wb : Workbook
+        The region's workbook.
+
+    Returns
+    -------
+    ChurnRisk
+        Time-dependent terms (complaints, satisfaction) are taken as of each day from the ledger
+        (:func:`kamlib.survival.churn_model`).
+    """
+    from . import survival
+
+    ss = wb.params.survival
+    churn = wb.churn
+    if churn is None:
+        raise KamlibError("churn_risk: the workbook has no churn clock (build it with build_workbook)")
+    covariates = survival.churn_covariates(wb.customers)
+    # one row per account: customer frame + churn clock; covariates keep unsurveyed / uninvoiced accounts
+    data = wb.customers.drop(columns=["duration_days", "churned"], errors="ignore").join(
+        churn[["start_date", "duration_days", "churned", "entry_days"]], how="inner").join(covariates)
+    terms = list(ss.covariates or covariates.columns)
+    model = survival.churn_model(data, terms, ties=ss.ties, ci=1 - ss.alpha, strata=ss.strata, ledger=wb.ledger,
+                                 overall=wb.params.satisfaction.overall)
+    ranking = survival.rank_at_risk(churn, data, ss.horizon_days, model=model, covariates=data,
+                                    columns=("name", "tier", "account_manager"))
+    return ChurnRisk(data=data, covariates=terms, model=model, ranking=ranking)
 
 
 #: names of the run cache (:mod:`kamlib.runcache`) that ``kamlib.workbook`` still provides

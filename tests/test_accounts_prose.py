@@ -196,3 +196,15 @@ def test_portfolio_shows_revenue_against_target(book):
     assert "目标达成率" in accounts.display_table(accounts.manager_portfolios(frame, ledger, AS_OF), "zh").columns
     bare = ledger.with_tables(targets=None)
     assert "target_attainment" not in accounts.manager_portfolios(frame, bare, AS_OF).table
+
+
+def test_portfolio_revenue_at_risk_sums_the_ranking_per_manager(book):
+    ledger, frame = book
+    active = frame.index[~frame["churned"]]
+    loss = pd.Series(1000.0, index=active)
+    t = accounts.manager_portfolios(frame, ledger, AS_OF, at_risk=loss)
+    by = t.table.set_index("account_manager")["at_risk_revenue"]
+    expect = frame.loc[active].groupby("account_manager").size() * 1000.0
+    assert by.reindex(expect.index).tolist() == pytest.approx(expect.tolist())
+    en = accounts.summary_markdown(t, "en", "CNY", horizon_days=365.25)
+    assert "over the next 12 months" in en and f"CNY {len(active) * 1000 / 1e6:.1f}M in all" in en

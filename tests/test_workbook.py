@@ -164,3 +164,13 @@ def test_the_run_cache_names_stay_importable_from_workbook():
 
     assert (prepare_run_cache, save_workbook, workbook_key, workbook_summary) == (
         runcache.prepare_run_cache, runcache.save_workbook, runcache.workbook_key, runcache.workbook_summary)
+
+
+def test_churn_risk_is_one_definition_for_both_reports(params):
+    wb = workbook.open_workbook(params)
+    risk = workbook.churn_risk(wb)
+    assert set(risk.data.index) == set(wb.customers.index) & set(wb.churn.index)
+    assert risk.ranking.active == int((~wb.churn["churned"].astype(bool)).sum())
+    assert risk.model is not None and set(risk.model.terms) <= set(risk.data.columns) | set(risk.covariates)
+    again = workbook.churn_risk(wb)   # seeded and deterministic: the same numbers in both reports
+    assert again.ranking.table["expected_loss"].equals(risk.ranking.table["expected_loss"])

@@ -208,7 +208,8 @@ def contact_stats(ledger: Ledger, as_of, window_days: int = 365) -> pd.DataFrame
     return out
 
 
-def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: int = 365) -> TableResult:
+def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: int = 365,
+                       at_risk: pd.Series | None = None) -> TableResult:
     """One row per account manager: accounts by tier, revenue and its change, lost accounts and the revenue
     they brought in their last year, the main churn reason, revenue against target (latest complete target
     period, with a targets table), satisfaction, contacts per active account a year.
@@ -225,6 +226,10 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
         End of the contact window.
     window_days : int
         Contact window in days; contacts are scaled to a year.
+    at_risk : Series, optional
+        Expected revenue lost per active account over the churn report's horizon, indexed by ``customer_id``
+        (``expected_loss`` of :func:`kamlib.workbook.churn_risk`'s ranking): summed per manager as
+        ``at_risk_revenue``.
 
     Returns
     -------
@@ -253,6 +258,10 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
     out["churn_rate"] = out["churned_accounts"] / out["accounts"]
     out["churned_revenue"] = annual_revenue_before_loss(f, ledger).where(churned, 0.0).groupby(
         f["account_manager"]).sum()
+    if at_risk is not None:
+        risk = at_risk.set_axis(at_risk.index.astype(str))
+        risk = risk[~risk.index.duplicated()].reindex(f.index.astype(str)).set_axis(f.index).fillna(0.0)
+        out["at_risk_revenue"] = risk.where(~churned, 0.0).groupby(f["account_manager"]).sum()
     reasons = _reasons(f, ledger)
     if reasons is not None:
         lost = reasons[churned].dropna()

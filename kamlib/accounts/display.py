@@ -12,7 +12,7 @@ from .analyses import TableResult
 #: how each column of the account-management tables is shown (money in 万/亿 or k/M, shares as %)
 FORMATS: dict[str, str] = {
     **dict.fromkeys(("revenue", "churned_revenue", "won_amount", "pipeline_value", "revenue_target", "actual",
-                     "revenue_last_12m", "amount"), "money"),
+                     "revenue_last_12m", "amount", "at_risk_revenue"), "money"),
     **dict.fromkeys(("revenue_change", "churn_rate", "accounts_with_complaint", "win_rate", "attainment", "share",
                      "target_attainment"),
                     "pct"),

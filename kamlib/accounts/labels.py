@@ -95,6 +95,7 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.col.allocated": {"zh": "按比例分配", "en": "Proportional share"},
     "accounts.col.drawn": {"zh": "抽取数", "en": "Drawn"},
     # column labels added for the report's tables
+    "accounts.col.at_risk_revenue": {"zh": "预计流失收入", "en": "Revenue at risk"},
     "accounts.col.target_attainment": {"zh": "目标达成率", "en": "Target attained"},
     "accounts.col.top_churn_reason": {"zh": "主要流失原因", "en": "Main churn reason"},
     "accounts.col.name": {"zh": "客户名称", "en": "Account"},
@@ -110,6 +111,11 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "{managers} 位客户经理。流失收入为流失客户在最后一次下单前 12 个月的收入，即这些客户一年的业务量。",
         "en": "{managers} account managers. Lost revenue is what the lost accounts bought in the 12 months before "
               "their last order: a year of their business."},
+    "accounts.say.portfolios.at_risk": {
+        "zh": "预计流失收入为流失模型对在册客户未来 {months} 个月的预计收入损失（流失概率 × 收入），合计 {total}，"
+              "与客户流失报告的高风险客户清单一致。",
+        "en": "Revenue at risk is what the churn model expects to lose from active accounts over the next {months} "
+              "months (churn probability × revenue), {total} in all, as in the churn report's at-risk list."},
     "accounts.say.portfolios.churn": {
         "zh": "流失率最高的是{manager}的客户组合：{rate} 的客户已流失，其他客户经理合计为 {others}。",
         "en": "{manager}'s book loses the most: {rate} of its accounts are lost, against {others} for the other "

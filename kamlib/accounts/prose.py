@@ -12,9 +12,12 @@ from ..i18n import tier_label, tr
 from .analyses import TableResult
 
 
-def _say_portfolios(r: TableResult, lang: fmt.Lang, cur: str | None) -> list[str]:
+def _say_portfolios(r: TableResult, lang: fmt.Lang, cur: str | None, horizon_days: float | None = None) -> list[str]:
     f = r.facts
     lines = [tr("accounts.say.portfolios.count", lang, managers=f.get("managers", 0))]
+    if horizon_days and r.table is not None and "at_risk_revenue" in r.table:
+        lines.append(tr("accounts.say.portfolios.at_risk", lang, months=fmt.integer(horizon_days / 30.4375, lang),
+                        total=fmt.money_with_unit(float(r.table["at_risk_revenue"].sum()), lang, cur)))
     h, c = f.get("highest_churn"), f.get("fewest_contacts")
     if h and c and h["manager"] == c["manager"]:   # one story: the manager who contacts least loses most
         lines.append(tr("accounts.say.portfolios.both", lang, manager=h["manager"], rate=fmt.pct(h["rate"], lang),
@@ -147,7 +150,8 @@ def summary_markdown(result: TableResult, lang: str = "zh", currency: str | None
         ISO code of the amounts (``params.report.currency``).
     **context
         ``tiers_as_of`` (date the churn-reason tiers are taken at) for ``churn_reasons``; ``names`` (account
-        names indexed by ``customer_id``) for ``plan_account``.
+        names indexed by ``customer_id``) for ``plan_account``; ``horizon_days`` (of the churn model's
+        ranking) for ``portfolios`` with revenue at risk.
 
     Returns
     -------

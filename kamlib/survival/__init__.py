@@ -69,7 +69,7 @@ from .display import (
                       sensitivity_table,
 )
 from .durations import SensitivityResult, churn_covariates, churn_durations, resolve_definition, threshold_sensitivity
-from .episodes import episodes
+from .episodes import episodes, survey_states
 from .km import KaplanMeierResult, kaplan_meier
 from .landmark import active_flags, landmark_date, landmark_frame, tiers_as_of
 from .log_rank import LogrankResult, logrank
@@ -95,5 +95,5 @@ __all__ = [
     "landmark_date", "landmark_frame", "tiers_as_of", "active_flags", "churn_model", "rank_at_risk",
     "recency_probability", "RiskRanking", "ranking_display", "landmark_sentence", "method_sentence",
     "ranking_sentence", "median_table", "retention_table", "cox_table", "ph_table", "sensitivity_table",
-    "at_risk_table", "ranking_table", "episodes",
+    "at_risk_table", "ranking_table", "episodes", "survey_states",
 ]
