@@ -186,12 +186,13 @@ LABELS: dict[str, dict[str, str]] = {
     "survival.term.not_surveyed": {"zh": "尚未参加满意度调查的客户（截至当天满意度未知，与已知满意的客户相比）",
                                    "en": "Accounts not yet surveyed (satisfaction not known as of each day, vs "
                                          "accounts known to be satisfied)"},
-    "survival.term.complaints_per_year": {"zh": "近 12 个月多一次投诉的客户（近 12 个月投诉次数）",
+    "survival.term.complaints_per_year": {"zh": "近 12 个月多一次投诉的客户（每天按此前 12 个月的投诉次数计）",
                                           "en": "Accounts with one more complaint in the last 12 months "
-                                                "(complaints in the last 12 months)"},
-    "survival.term.contacts_per_year": {"zh": "近 12 个月多一次拜访/联系的客户（近 12 个月拜访、电话、会议次数）",
+                                                "(counted each day over the 12 months before it)"},
+    "survival.term.contacts_per_year": {"zh": "近 12 个月多一次拜访/联系的客户"
+                                              "（每天按此前 12 个月的拜访、电话、会议次数计）",
                                         "en": "Accounts with one more contact in the last 12 months (visits, "
-                                              "calls, meetings in the last 12 months)"},
+                                              "calls, meetings, counted each day over the 12 months before it)"},
 }
 
 
