@@ -21,6 +21,8 @@ FORMATS: dict[str, str] = {
                      "gap_lines", "days_since_contact", "median_resolution_days"), "int"),
 }
 TIERS = ("core", "key", "ordinary")
+#: columns kept in a result's table but not shown
+HIDDEN: dict[str, tuple[str, ...]] = {"portfolios": ("churned_accounts",)}
 #: facts that are amounts (the others are counts)
 MONEY_FACTS = ("stages",)
 #: shown with one decimal
@@ -68,6 +70,8 @@ def display_table(result: TableResult, lang: str = "zh", head: int | None = None
     if table is None:
         return reason_markdown(result, lang)
     df = table if head is None else table.head(head)
+    # the manager table is wide: its lost-account count is accounts x churn rate, so it is left to the data
+    df = df.drop(columns=HIDDEN.get(result.name, ()), errors="ignore")
     if "tier" in df:
         df = df.assign(tier=df["tier"].map(lambda t: tier_label(t, lang)))
     if "level" in df:

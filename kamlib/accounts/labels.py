@@ -115,7 +115,7 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "预计流失收入为流失模型对在册客户未来 {months} 个月的预计收入损失（流失概率 × 收入），合计 {total}，"
               "与客户流失报告的高风险客户清单一致。",
         "en": "Revenue at risk is what the churn model expects to lose from active accounts over the next {months} "
-              "months (churn probability × revenue), {total} in all, as in the churn report's at-risk list."},
+              "months (churn probability times revenue), {total} in all, as in the churn report's at-risk list."},
     "accounts.say.portfolios.churn": {
         "zh": "流失率最高的是{manager}的客户组合：{rate} 的客户已流失，其他客户经理合计为 {others}。",
         "en": "{manager}'s book loses the most: {rate} of its accounts are lost, against {others} for the other "
