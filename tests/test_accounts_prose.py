@@ -208,3 +208,11 @@ def test_portfolio_revenue_at_risk_sums_the_ranking_per_manager(book):
     assert by.reindex(expect.index).tolist() == pytest.approx(expect.tolist())
     en = accounts.summary_markdown(t, "en", "CNY", horizon_days=365.25)
     assert "over the next 12 months" in en and f"CNY {len(active) * 1000 / 1e6:.1f}M in all" in en
+
+
+def test_manager_table_leaves_the_lost_count_to_the_data(book):
+    ledger, frame = book
+    res = accounts.manager_portfolios(frame, ledger, AS_OF)
+    assert "churned_accounts" in res.table
+    shown = accounts.display_table(res, "en")
+    assert "Churned accounts" not in shown.columns and "Churn rate" in shown.columns

@@ -71,7 +71,7 @@ def display_table(result: TableResult, lang: str = "zh", head: int | None = None
         return reason_markdown(result, lang)
     df = table if head is None else table.head(head)
     # the manager table is wide: its lost-account count is accounts x churn rate, so it is left to the data
-    df = df.drop(columns=HIDDEN.get(result.name, ()), errors="ignore")
+    df = df.drop(columns=list(HIDDEN.get(result.name, ())), errors="ignore")
     if "tier" in df:
         df = df.assign(tier=df["tier"].map(lambda t: tier_label(t, lang)))
     if "level" in df:
