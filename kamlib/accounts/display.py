@@ -83,7 +83,8 @@ def display_table(result: TableResult, lang: str = "zh", head: int | None = None
             df = df.assign(**{c: df[c].map(lambda v: tr("accounts.yes" if v else "accounts.no", lang))})
     if all(f"{t}_accounts" in df for t in TIERS):
         # one compact column instead of three: the manager table stays readable on a laptop screen
-        mix = df[[f"{t}_accounts" for t in TIERS]].astype(int).astype(str).agg(" / ".join, axis=1)
+        # no-break spaces: the three counts stay on one line when the table is squeezed
+        mix = df[[f"{t}_accounts" for t in TIERS]].astype(int).astype(str).agg("\u00a0/\u00a0".join, axis=1)
         pos = list(df.columns).index("core_accounts")
         df = df.drop(columns=[f"{t}_accounts" for t in TIERS])
         df.insert(pos, "tier_mix", mix)

@@ -189,7 +189,7 @@ LABELS: dict[str, dict[str, str]] = {
               "still buying, the furthest behind is {lowest} ({attainment})."},
     "accounts.say.never": {"zh": "（其中 {never} 个从未联系）", "en": " ({never} never)"},
     "accounts.col.churned": {"zh": "已流失", "en": "Lost"},
-    "accounts.col.tier_mix": {"zh": "核心 / 重点 / 一般", "en": "Core / key / ordinary"},
+    "accounts.col.tier_mix": {"zh": "核心/重点/一般", "en": "Core / key / ordinary"},
     "accounts.yes": {"zh": "是", "en": "yes"},
     "accounts.no": {"zh": "否", "en": "no"},
     "accounts.say.plan.open": {"zh": "（期间未结束）", "en": " (period not over yet)"},
