@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import KamlibError
+from .i18n import column_label, tier_label, tr
 
 __all__ = ["add_arguments", "cli", "contact_frame"]
 
@@ -99,6 +100,10 @@ def cli(args) -> int:
     except OSError as e:
         raise KamlibError(f"cannot write the contact list to {out}: {e}") from e
     t = res.table.drop(columns="variance")
+    # the table in the region's language, as the sentence below it
+    t = t.rename(columns=lambda c: column_label(str(c), wb.lang, domain="accounts", default=str(c)),
+                 index=lambda v: tier_label(v, wb.lang) if v != "total" else tr("accounts.total", wb.lang))
+    t.index.name = column_label(t.index.name or "tier", wb.lang, default=t.index.name or "")
     print(f"== {wb.params.region}: {wb.title} (as of {wb.as_of.date()})")
     print(t.to_string())
     print(res.sentence(wb.lang))

@@ -102,7 +102,7 @@ def test_cli_writes_contacts(small_params_file, tmp_path, capsys):
     assert {"customer_id", "name", "tier", "contact_name", "phone"} <= set(df.columns)
     assert df["customer_id"].is_unique and len(df) > 0
     printed = capsys.readouterr().out
-    assert "drawn" in printed and str(len(df)) in printed
+    assert "抽取数" in printed and "核心" in printed and str(len(df)) in printed   # the region's language
     # same seed, same list
     out2 = tmp_path / "again.csv"
     assert main(["sample", str(small_params_file), "--margin", "0.1", "--measure", "nps", "--out", str(out2)]) == 0

@@ -89,6 +89,7 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.sample.variance.worst_case": {"zh": "按最不利情形（方差最大）计算",
                                             "en": "worst-case variance"},
     "accounts.sample.variance.past_surveys": {"zh": "方差取自以往调查", "en": "variance from past surveys"},
+    "accounts.total": {"zh": "合计", "en": "total"},
     "accounts.col.population": {"zh": "客户数", "en": "Accounts"},
     "accounts.col.variance": {"zh": "方差", "en": "Variance"},
     "accounts.col.required": {"zh": "所需样本量", "en": "Required"},
