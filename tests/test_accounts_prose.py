@@ -216,3 +216,17 @@ def test_manager_table_leaves_the_lost_count_to_the_data(book):
     assert "churned_accounts" in res.table
     shown = accounts.display_table(res, "en")
     assert "Churned accounts" not in shown.columns and "Churn rate" in shown.columns
+
+
+def test_credit_ratings_best_first_with_churn(book):
+    ledger, frame = book
+    res = accounts.credit_ratings(frame, ledger)
+    t = res.table.set_index("credit_rating")
+    assert list(t.index[:3]) == ["AAA", "AA", "A"] and t["accounts"].sum() == len(frame)
+    # planted: late payers mostly rated B / C, and they churn more
+    assert res.facts["highest"]["rating"] in ("B", "C") and res.facts["lowest"]["rating"] in ("AAA", "AA", "A")
+    en = accounts.summary_markdown(res, "en")
+    assert en.startswith(f"Churn is highest at rating {res.facts['highest']['rating']}")
+    bare = ledger.with_tables(customers=ledger.customers.drop(columns="credit_rating"))
+    r = accounts.credit_ratings(frame, bare)
+    assert not r.available and "credit rating" in accounts.reason_markdown(r, "en")

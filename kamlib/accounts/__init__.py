@@ -13,6 +13,7 @@ from .analyses import (
     contact_covariates,
     contact_stats,
     contacts,
+    credit_ratings,
     inputs,
     manager_portfolios,
     not_contacted,
@@ -28,7 +29,7 @@ from .sampling import SampleResult, sample_size, survey_sample
 
 __all__ = ["LABELS", "TableResult", "annual_revenue_before_loss", "breadth", "churn_reasons", "complaints",
            "complaints_by_tier",
-           "contact_covariates", "contact_stats", "contacts", "inputs",
+           "contact_covariates", "contact_stats", "contacts", "credit_ratings", "inputs",
            "inputs_markdown", "display_frame", "display_table", "facts_markdown",
            "manager_portfolios", "not_contacted", "period_bounds", "pipeline", "plan_vs_actual", "plan_view",
            "reason_markdown", "SampleResult", "sample_size", "shown_note", "summary_markdown", "survey_sample"]

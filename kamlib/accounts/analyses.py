@@ -102,7 +102,7 @@ def _reasons(frame: pd.DataFrame, ledger: Ledger) -> pd.Series | None:
 
 #: what the account-management report reads, as (table, column or None)
 INPUTS = (("customers", "account_manager"), ("interactions", None), ("customers", "churn_reason"),
-          ("opportunities", None), ("targets", None), ("orders", "product_line"))
+          ("customers", "credit_rating"), ("opportunities", None), ("targets", None), ("orders", "product_line"))
 
 
 def inputs(frame: pd.DataFrame, ledger: Ledger) -> dict[tuple[str, str | None], bool]:
@@ -439,6 +439,56 @@ def churn_reasons(frame: pd.DataFrame, ledger: Ledger, by: str = "tier", tiers: 
                                 "share": float(out.loc[r, "churned_revenue"] / out["churned_revenue"].sum())
                                 if out["churned_revenue"].sum() > 0 else 0.0}
     return TableResult("churn_reasons", out.reset_index(), facts=facts)
+
+
+#: usual order of credit ratings, best first (others follow in alphabetical order)
+RATING_ORDER = ("AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-", "BB+", "BB", "BB-", "B+", "B", "B-",
+                "CCC", "CC", "C", "D")
+
+
+def credit_ratings(frame: pd.DataFrame, ledger: Ledger) -> TableResult:
+    """Accounts, revenue, churn and late payment by credit rating (资信级别), best rating first.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Workbook customer frame (index ``customer_id``); ``tier``, ``revenue_last_12m`` (else ``revenue``),
+        ``churned`` and ``late_share`` used when present.
+    ledger : Ledger
+        Validated ledger whose customers table has ``credit_rating``.
+
+    Returns
+    -------
+    TableResult
+        ``credit_ratings``: one row per rating (``-``: none recorded); facts ``highest`` and ``lowest``
+        (rating and churn rate of the ratings with at least 10 accounts). Not available without
+        ``credit_rating``.
+    """
+    cust = ledger.customers
+    if "credit_rating" not in cust or cust["credit_rating"].isna().all():
+        return _needs_column("credit_ratings", "customers", "credit_rating")
+    rating = cust.set_index(cust["customer_id"].astype(str))["credit_rating"].astype("string").str.strip().str.upper()
+    rating = rating[~rating.index.duplicated()].reindex(frame.index.astype(str)).set_axis(frame.index).fillna("-")
+    f = frame.assign(tier=_tier(frame), rating=rating, churned=_churned(frame))
+    rev = "revenue_last_12m" if "revenue_last_12m" in f else "revenue"
+    g = f.groupby("rating")
+    out = pd.DataFrame({"accounts": g.size(), "core_accounts": g["tier"].apply(lambda s: int((s == "core").sum())),
+                        "key_accounts": g["tier"].apply(lambda s: int((s == "key").sum())), rev: g[rev].sum()})
+    out["revenue_share"] = out[rev] / out[rev].sum() if out[rev].sum() else np.nan
+    out["churn_rate"] = g["churned"].mean()
+    if "late_share" in f:
+        out["late_share"] = g["late_share"].mean()
+    rank = {r: i for i, r in enumerate(RATING_ORDER)}
+    out = out.iloc[sorted(range(len(out)), key=lambda i: (out.index[i] == "-", rank.get(out.index[i], len(rank)),
+                                                          out.index[i]))]
+    out.index.name = "credit_rating"
+    big = out[(out["accounts"] >= 10) & (out.index != "-")]
+    facts: dict = {}
+    if len(big) >= 2:
+        hi, lo = big["churn_rate"].idxmax(), big["churn_rate"].idxmin()
+        facts = {"highest": {"rating": str(hi), "rate": float(big.loc[hi, "churn_rate"])},
+                 "lowest": {"rating": str(lo), "rate": float(big.loc[lo, "churn_rate"])}}
+    return TableResult("credit_ratings", out.reset_index(), facts=facts)
 
 
 def _status(opp: pd.DataFrame) -> pd.Series:

@@ -14,7 +14,7 @@ FORMATS: dict[str, str] = {
     **dict.fromkeys(("revenue", "churned_revenue", "won_amount", "pipeline_value", "revenue_target", "actual",
                      "revenue_last_12m", "amount", "at_risk_revenue"), "money"),
     **dict.fromkeys(("revenue_change", "churn_rate", "accounts_with_complaint", "win_rate", "attainment", "share",
-                     "target_attainment"),
+                     "target_attainment", "revenue_share", "late_share"),
                     "pct"),
     **dict.fromkeys(("accounts", "core_accounts", "key_accounts", "ordinary_accounts", "churned_accounts",
                      "complaints", "open_complaints", "opportunities", "won", "lost", "open", "product_lines",

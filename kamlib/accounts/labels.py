@@ -32,6 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
                               "en": "revenue targets (per period, per account manager or account)"},
     "accounts.what.customers.account_manager": {"zh": "每个客户的客户经理", "en": "each account's account manager"},
     "accounts.what.customers.churn_reason": {"zh": "流失客户的流失原因", "en": "the reason each lost account left"},
+    "accounts.what.customers.credit_rating": {"zh": "客户的资信级别", "en": "each account's credit rating"},
     "accounts.what.orders.product_line": {"zh": "订单的产品线或品类", "en": "the product line of each order"},
     "accounts.inputs.none": {
         "zh": "这一地区的数据没有客户经营所需的任何信息（{missing}），所以下面各部分都是空的，各自说明需要什么数据。",
@@ -98,6 +99,15 @@ LABELS: dict[str, dict[str, str]] = {
     # column labels added for the report's tables
     "accounts.col.at_risk_revenue": {"zh": "预计流失收入", "en": "Revenue at risk"},
     "accounts.col.target_attainment": {"zh": "目标达成率", "en": "Target attained"},
+    "accounts.credit": {"zh": "资信级别", "en": "Credit rating"},
+    "accounts.col.credit_rating": {"zh": "资信级别", "en": "Credit rating"},
+    "accounts.col.revenue_share": {"zh": "收入占比", "en": "Revenue share"},
+    "accounts.col.late_share": {"zh": "逾期发票占比", "en": "Invoices paid late"},
+    "accounts.say.credit": {
+        "zh": "流失率最高的资信级别是 {high}（{high_rate}），最低的是 {low}（{low_rate}）"
+              "（只比较至少有 10 个客户的级别）。",
+        "en": "Churn is highest at rating {high} ({high_rate}) and lowest at {low} ({low_rate}), among ratings "
+              "with at least 10 accounts."},
     "accounts.col.top_churn_reason": {"zh": "主要流失原因", "en": "Main churn reason"},
     "accounts.col.name": {"zh": "客户名称", "en": "Account"},
     # one line under a cut table

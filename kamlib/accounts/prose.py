@@ -130,10 +130,18 @@ def _say_breadth(r: TableResult, lang: fmt.Lang, cur: str | None) -> list[str]:
                lines=f["lines"], with_gap=fmt.integer(f["with_gap"], lang), peer=peer_text)]
 
 
+def _say_credit(r: TableResult, lang: fmt.Lang, cur: str | None) -> list[str]:
+    f = r.facts
+    if "highest" not in f:
+        return []
+    return [tr("accounts.say.credit", lang, high=f["highest"]["rating"], high_rate=fmt.pct(f["highest"]["rate"], lang),
+               low=f["lowest"]["rating"], low_rate=fmt.pct(f["lowest"]["rate"], lang))]
+
+
 _SAY: dict[str, Callable[..., list[str]]] = {
     "portfolios": _say_portfolios, "not_contacted": _say_not_contacted, "complaints": _say_complaints,
     "churn_reasons": _say_churn_reasons, "pipeline": _say_pipeline, "plan": _say_plan,
-    "plan_account": _say_plan_account, "breadth": _say_breadth,
+    "plan_account": _say_plan_account, "breadth": _say_breadth, "credit_ratings": _say_credit,
 }
 
 
