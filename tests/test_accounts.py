@@ -109,9 +109,11 @@ def test_breadth_and_gaps(book):
     ledger, frame = book
     t = accounts.breadth(frame, ledger).table
     assert (t["product_lines"] >= 0).all() and (t["gap_lines"] >= 0).all()
-    rank = t["tier"].map({"core": 0, "key": 1}).fillna(2)
-    assert rank.is_monotonic_increasing   # key accounts first
-    first = t[rank == rank.iloc[0]]
+    gap = t
+    assert (t["gap_lines"] > 0).all()   # only accounts with a cross-sell gap
+    rank = gap["tier"].map({"core": 0, "key": 1}).fillna(2)
+    assert rank.is_monotonic_increasing   # key accounts first among them
+    first = gap[rank == rank.iloc[0]]
     assert t["gap_lines"].iloc[0] == first["gap_lines"].max()
     assert not frame.loc[t["customer_id"], "churned"].any()   # lost accounts are no cross-sell opening
 

@@ -723,7 +723,8 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
     Returns
     -------
     TableResult
-        ``breadth``: active accounts (not churned), core and key accounts first, then most gaps; facts
+        ``breadth``: the active accounts (not churned) with at least one gap, core and key accounts first,
+        then most gaps; facts (over every active account)
         ``peer_group`` (None when ``by`` is absent), ``mean_lines``, ``lines`` (product lines in the book),
         ``with_gap`` (accounts with at least one gap) and ``accounts``. Not available without
         ``product_line``.
@@ -752,11 +753,12 @@ def breadth(frame: pd.DataFrame, ledger: Ledger, by: str = "segment_name") -> Ta
     out = frame[cols].join(out)
     # key accounts first (where account teams spend their time), then most gaps
     rank = _tier(frame).map({"core": 0, "key": 1}).fillna(2).astype(int)
-    out = out.assign(_rank=rank).sort_values(["_rank", "gap_lines", "product_lines"], ascending=[True, False, True],
-                                             kind="stable").drop(columns="_rank")
-    return TableResult("breadth", out.reset_index(), facts={
-        "peer_group": by if by in frame else None, "mean_lines": float(out["product_lines"].mean()),
-        "lines": lines, "with_gap": int((out["gap_lines"] > 0).sum()), "accounts": len(out)})
+    out = out.assign(_gap=out["gap_lines"] == 0, _rank=rank).sort_values(
+        ["_gap", "_rank", "gap_lines", "product_lines"], ascending=[True, True, False, True],
+        kind="stable").drop(columns=["_gap", "_rank"])
+    facts = {"peer_group": by if by in frame else None, "mean_lines": float(out["product_lines"].mean()),
+             "lines": lines, "with_gap": int((out["gap_lines"] > 0).sum()), "accounts": len(out)}
+    return TableResult("breadth", out[out["gap_lines"] > 0].reset_index(), facts=facts)
 
 
 def contact_covariates(ledger: Ledger, as_of, start: pd.Series | None = None, end: pd.Series | None = None,

@@ -207,10 +207,14 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.say.breadth": {
         "zh": "客户平均购买 {mean} 个品类（共 {lines} 个品类）。"
               "{with_gap} 个客户至少缺一个同群（{peer}）多数客户都在买的品类："
-              "这些是交叉销售的机会。名单先列核心与重点客户，再按空白品类数从多到少排列。",
+              "这些是交叉销售的机会。名单只列有空白的客户，先列核心与重点客户，再按空白品类数从多到少排列。",
         "en": "Accounts buy {mean} of {lines} product lines on average. {with_gap} accounts lack at least one line "
-              "that most of their peers ({peer}) buy: cross-sell openings. The list runs core and key accounts first, "
-              "then most gaps first."},
+              "that most of their peers ({peer}) buy: cross-sell openings. The list shows them, core and key accounts "
+              "first, then most gaps first."},
+    "accounts.say.breadth.none": {
+        "zh": "客户平均购买 {mean} 个品类（共 {lines} 个品类），没有客户缺少同群（{peer}）多数客户都在买的品类。",
+        "en": "Accounts buy {mean} of {lines} product lines on average; none lacks a line that most of its peers "
+              "({peer}) buy."},
     "accounts.peer.segment": {"zh": "同一客户细分", "en": "the same segment"},
     "accounts.peer.all": {"zh": "全部在册客户", "en": "all active accounts"},
 }

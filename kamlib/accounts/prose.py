@@ -126,7 +126,8 @@ def _say_breadth(r: TableResult, lang: fmt.Lang, cur: str | None) -> list[str]:
         return []
     peer = f.get("peer_group")
     peer_text = tr("accounts.peer.segment" if peer == "segment_name" else "accounts.peer.all", lang)
-    return [tr("accounts.say.breadth", lang, mean=fmt.number(f["mean_lines"], lang, digits=1),
+    key = "accounts.say.breadth" if f.get("with_gap") else "accounts.say.breadth.none"
+    return [tr(key, lang, mean=fmt.number(f["mean_lines"], lang, digits=1),
                lines=f["lines"], with_gap=fmt.integer(f["with_gap"], lang), peer=peer_text)]
 
 
