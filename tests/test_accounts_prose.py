@@ -230,3 +230,14 @@ def test_credit_ratings_best_first_with_churn(book):
     bare = ledger.with_tables(customers=ledger.customers.drop(columns="credit_rating"))
     r = accounts.credit_ratings(frame, bare)
     assert not r.available and "credit rating" in accounts.reason_markdown(r, "en")
+
+
+def test_breadth_sentence_with_and_without_gaps(book):
+    ledger, frame = book
+    res = accounts.breadth(frame.assign(segment_name="all"), ledger)
+    f = res.facts
+    assert f["with_gap"] == len(res.table) and f["accounts"] == int((~frame["churned"]).sum())
+    en = accounts.summary_markdown(res, "en")
+    assert en.startswith(f"Accounts buy {f['mean_lines']:.1f} of {f['lines']} product lines on average.")
+    none = accounts.TableResult("breadth", res.table.head(0), facts={**f, "with_gap": 0})
+    assert "none lacks a line" in accounts.summary_markdown(none, "en")
