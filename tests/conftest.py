@@ -64,3 +64,29 @@ def small_ledger(small_params_file):
     from kamlib.params import load_params
 
     return load_ledger(load_params(small_params_file))
+
+
+@pytest.fixture(scope="session")
+def account_book(demo):
+    """The demo's ledger with its account-management tables, and a customer frame whose tiers are the planted
+    segments (strategic = core, growth = key): what the kamlib.accounts tests read."""
+    import pandas as pd
+
+    from kamlib.ledger import Ledger
+
+    tier_of_segment = {"strategic": "core", "growth": "key", "transactional": "ordinary", "slow_payer": "ordinary"}
+    t = demo.tables
+    ledger = Ledger(orders=t["orders"], customers=t["customers"], invoices=t["invoices"], surveys=t["surveys"],
+                    interactions=t["interactions"], opportunities=t["opportunities"], targets=t["targets"])
+    c = t["customers"].set_index(t["customers"]["customer_id"].astype(str))
+    c.index.name = "customer_id"
+    o = t["orders"]
+    by = o.groupby(o["customer_id"].astype(str))
+    segments = pd.Series(demo.truth["segments"]).reindex(c.index)
+    frame = pd.DataFrame({
+        "name": c["name"], "account_manager": c["account_manager"], "tier": segments.map(tier_of_segment),
+        "segment_name": segments, "revenue": by["revenue"].sum().reindex(c.index, fill_value=0),
+        "last_order_date": by["order_date"].max().reindex(c.index), "churned": c["churn_date"].notna(),
+    })
+    return ledger, frame
+

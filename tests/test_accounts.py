@@ -11,25 +11,11 @@ from kamlib.i18n import render
 from kamlib.ledger import Ledger
 
 AS_OF = pd.Timestamp("2025-12-31")
-TIER_OF_SEGMENT = {"strategic": "core", "growth": "key", "transactional": "ordinary", "slow_payer": "ordinary"}
 
 
 @pytest.fixture(scope="module")
-def book(demo):
-    t = demo.tables
-    ledger = Ledger(orders=t["orders"], customers=t["customers"], invoices=t["invoices"], surveys=t["surveys"],
-                    interactions=t["interactions"], opportunities=t["opportunities"], targets=t["targets"])
-    c = t["customers"].set_index(t["customers"]["customer_id"].astype(str))
-    c.index.name = "customer_id"
-    frame = pd.DataFrame({
-        "name": c["name"], "account_manager": c["account_manager"],
-        "tier": pd.Series(demo.truth["segments"]).map(TIER_OF_SEGMENT).reindex(c.index),
-        "segment_name": pd.Series(demo.truth["segments"]).reindex(c.index),
-        "revenue": t["orders"].groupby(t["orders"]["customer_id"].astype(str))["revenue"].sum().reindex(c.index,
-                                                                                                       fill_value=0),
-        "churned": c["churn_date"].notna(),
-    })
-    return ledger, frame
+def book(account_book):
+    return account_book
 
 
 def test_complaints_rise_before_churn(book, demo):
