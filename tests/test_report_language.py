@@ -187,3 +187,22 @@ def test_segmentation_page_reads_in_one_language(lang, small_params_file, tmp_pa
     # the workbook's own warnings (value scorecard, feature imputation) come from other packages
     text = text.split("## 注意事项" if lang == "zh" else "## Warnings")[0]
     _check_page(html, text, lang)
+
+
+def test_point_labels_do_not_overlap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kamlib.plotting._axes import label_points
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    xs, ys = [1.0, 1.01, 1.02, 2.0], [1.0, 1.0, 1.01, 2.0]
+    ax.scatter(xs, ys)
+    notes = label_points(ax, xs, ys, ["Quality", "Value", "Reliability", "Delivery"])
+    renderer = fig.canvas.get_renderer()
+    boxes = [n.get_window_extent(renderer) for n in notes]
+    assert len(notes) == 4
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    plt.close(fig)

@@ -1,12 +1,47 @@
 """Tick formatters shared by every figure: amounts in 万/亿 (zh) or k/M (en) and shares in %, through
-:mod:`kamlib.fmt`, so an axis reads like the tables next to it and never shows an offset such as ``1e7``."""
+:mod:`kamlib.fmt`, so an axis reads like the tables next to it and never shows an offset such as ``1e7``;
+and point labels that do not overlap one another."""
 from __future__ import annotations
 
 from matplotlib.ticker import FuncFormatter
 
 from .. import fmt
 
-__all__ = ["money_axis", "percent_axis", "plain_axis"]
+__all__ = ["label_points", "money_axis", "percent_axis", "plain_axis"]
+
+#: where a point's label may go, in points from the point, tried in turn: above right, below right, above
+#: left, below left, then further up and down
+_LABEL_SPOTS = ((4, 4, "left", "bottom"), (4, -4, "left", "top"), (-4, 4, "right", "bottom"),
+                (-4, -4, "right", "top"), (4, 14, "left", "bottom"), (4, -14, "left", "top"),
+                (-4, 14, "right", "bottom"), (-4, -14, "right", "top"))
+
+
+def label_points(ax, xs, ys, texts, fontsize="small"):
+    """Write each text next to its point, on the first side where it overlaps no label written before.
+
+    Returns the annotations. Without a renderer (a backend that cannot measure text) every label goes
+    above right of its point.
+    """
+    renderer = getattr(ax.figure.canvas, "get_renderer", lambda: None)()
+    ax.autoscale_view()   # measure against the final limits, not the lazily pending ones
+    placed, notes = [], []
+    for x, y, text in zip(xs, ys, texts, strict=True):
+        for dx, dy, ha, va in _LABEL_SPOTS:
+            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                               fontsize=fontsize)
+            if renderer is None:
+                break
+            box = note.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            note.remove()
+        else:   # every side taken: the first one, overlapping
+            note = ax.annotate(text, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=fontsize)
+            box = note.get_window_extent(renderer) if renderer is not None else None
+        if box is not None and renderer is not None:
+            placed.append(box)
+        notes.append(note)
+    return notes
 
 
 def _axes(ax, axis: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._axes import percent_axis
+from ._axes import label_points, percent_axis
 from ._theme import get_ax
 
 __all__ = ["plot_likert", "plot_item_summary", "plot_nps", "plot_drivers", "plot_importance_performance",
@@ -230,9 +230,7 @@ def plot_importance_performance(result, ax=None, lang: str = "zh", items=None, *
     for q, g in s.groupby("quadrant"):
         ax.scatter(g["performance"], g["importance"], s=70, color=colors.get(q, "black"),
                    label=_lab(names[q], lang) if q in names else q)
-    for item, row in s.iterrows():
-        ax.annotate(_name(item, lang, items), (row["performance"], row["importance"]), xytext=(4, 4),
-                    textcoords="offset points", fontsize="small")
+    label_points(ax, s["performance"], s["importance"], [_name(item, lang, items) for item in s.index])
     ax.axvline(s["performance"].mean(), color="black", lw=0.6, ls="--")
     ax.axhline(s["importance"].mean(), color="black", lw=0.6, ls="--")
     ax.set_xlabel(_lab("performance", lang))
@@ -275,5 +273,6 @@ def plot_wave_change(result, ax=None, lang: str = "zh", measures=None, items=Non
                     fmt="-o", capsize=3, label=_name(m, lang, items))
     ax.set_xticks(range(len(waves)), waves)
     ax.set_ylabel(_lab("performance", lang))
-    ax.legend(frameon=False, fontsize="small")
+    # beside the plot: inside it the legend covers the lines
+    ax.legend(frameon=False, fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     return ax
