@@ -661,3 +661,12 @@ def test_ph_table_names_factors_in_words():
     assert any("逾期付款客户" in i for i in zh.index)
     assert en.loc[en.index[-1], "Degrees of freedom"] == "2"
     assert en.iloc[0]["p-value"] == fmt.pvalue(res.ph_test["p"].iloc[0])
+
+
+def test_small_groups_are_pooled_into_one():
+    g = pd.Series(["UK"] * 30 + ["EIRE"] * 3 + ["Malta"] * 2 + ["France"] * 25 + [None])
+    out = sv.pool_small_groups(g, lang="zh")
+    assert out.value_counts().to_dict() == {"UK": 30, "France": 25, "其他（不足 20 个客户的 2 组合并）": 5}
+    assert out.isna().sum() == 1
+    one_small = pd.Series(["UK"] * 30 + ["EIRE"] * 3)
+    assert sv.pool_small_groups(one_small).equals(one_small)   # one small group: nothing to pool

@@ -70,7 +70,7 @@ from .display import (
 )
 from .durations import SensitivityResult, churn_covariates, churn_durations, resolve_definition, threshold_sensitivity
 from .episodes import episodes, survey_states
-from .km import KaplanMeierResult, kaplan_meier
+from .km import KaplanMeierResult, kaplan_meier, pool_small_groups
 from .landmark import active_flags, landmark_date, landmark_frame, tiers_as_of
 from .log_rank import LogrankResult, logrank
 from .prose import (
@@ -87,8 +87,8 @@ from .prose import (
 from .risk import RiskRanking, at_risk, churn_model, rank_at_risk, recency_probability
 
 __all__ = [
-    "LABELS", "churn_durations", "resolve_definition", "kaplan_meier", "logrank", "cox", "threshold_sensitivity",
-    "at_risk",
+    "LABELS", "churn_durations", "resolve_definition", "kaplan_meier", "pool_small_groups", "logrank", "cox",
+    "threshold_sensitivity", "at_risk",
     "churn_covariates", "concordance_index", "sentences", "ph_note", "describe_churn", "median_display",
     "retention_display", "cox_display", "sensitivity_display", "at_risk_display", "at_risk_sentence", "term_label",
     "KaplanMeierResult", "LogrankResult", "CoxResult", "SensitivityResult",

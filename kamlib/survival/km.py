@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import AnalysisError, KamlibError
-from ..i18n import Message
+from ..i18n import Message, tr
 from ._common import CONF_TYPES, ConfType, GroupName, _prep, _significance, _warn
 
 
@@ -255,4 +255,43 @@ def kaplan_meier(durations, events, groups=None, conf_type: ConfType = "log-log"
     return KaplanMeierResult(table=table, median=median, risk_table=risk_table, conf_type=conf_type,
                              alpha=alpha, groups=tuple(order), warnings=tuple(warn),
                              notes=tuple(notes))
+
+
+#: fewest accounts for a group of its own in a by-attribute survival comparison
+MIN_GROUP_SIZE = 20
+
+
+def pool_small_groups(groups: pd.Series, min_size: int = MIN_GROUP_SIZE, lang: str = "zh",
+                      other: str | None = None) -> pd.Series:
+    """Groups with fewer than ``min_size`` accounts merged into one ``other`` group.
+
+    A curve of a handful of accounts says nothing and a log-rank test over thirty tiny groups has no power;
+    pooled, the small groups still count, as one comparison group.
+
+    Parameters
+    ----------
+    groups : Series
+        Group of each account (missing values stay missing).
+    min_size : int, default 20
+        Fewest accounts a group needs to stay on its own.
+    lang : {"zh", "en"}, default "zh"
+        Language of the pooled group's name ('其他（不足 20 个客户的 27 组合并）' / 'Other (27 groups of fewer
+        than 20 accounts, pooled)').
+    other : str, optional
+        A name of your own for the pooled group instead.
+
+    Returns
+    -------
+    Series
+        Like ``groups``; unchanged when fewer than two groups are small.
+
+    >>> pool_small_groups(pd.Series(["a"] * 25 + ["b", "c"]), lang="en").value_counts().to_dict()
+    {'a': 25, 'Other (2 groups of fewer than 20 accounts, pooled)': 2}
+    """
+    counts = groups.value_counts()
+    small = counts.index[counts < min_size]
+    if len(small) < 2:
+        return groups
+    name = other if other is not None else tr("survival.other_groups", lang, k=len(small), n=min_size)
+    return groups.where(~groups.isin(small), name)
 

@@ -99,6 +99,8 @@ LABELS: dict[str, dict[str, str]] = {
     "survival.inactivity_days": {"zh": "无订单天数阈值", "en": "Inactivity threshold (days)"},
     "survival.churn_rate": {"zh": "流失率", "en": "Churn rate"},
     "survival.all": {"zh": "全部客户", "en": "All accounts"},
+    "survival.other_groups": {"zh": "其他（不足 {n} 个客户的 {k} 组合并）",
+                              "en": "Other ({k} groups of fewer than {n} accounts, pooled)"},
     "survival.group": {"zh": "分组", "en": "Group"},
     "survival.n": {"zh": "客户数", "en": "Accounts"},
     "survival.events": {"zh": "流失数", "en": "Churned"},
