@@ -223,7 +223,7 @@ TARGETS = TableSpec(
 TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, CUSTOMERS, INVOICES, SURVEYS, INTERACTIONS,
                                                     OPPORTUNITIES, TARGETS)}
 
-#: the account-management tables (issue 22): optional, small, read and checked like customers and surveys
+#: the account-management tables: optional, small, read and checked like customers and surveys
 MANAGEMENT_TABLES = ("interactions", "opportunities", "targets")
 
 #: Likert answer wording → score (5 best), for exports that store the words instead of numbers: the common

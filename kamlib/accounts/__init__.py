@@ -1,12 +1,11 @@
-"""Account management (客户经营, issue 22): account managers' books, contacts and complaints, why accounts
-left, the pipeline, plan vs actual and product breadth. Computation in :mod:`.analyses`, display in
-:mod:`.display`; texts in :data:`LABELS` (domain ``accounts``)."""
+"""Account management (客户经营): account managers' books, contacts and complaints, why accounts
+left, the pipeline, plan vs actual and product breadth. Computation in :mod:`.analyses` (books, contacts,
+complaints, churn reasons, credit ratings) and :mod:`.sales` (pipeline, plan vs actual, breadth), display in
+:mod:`.display`, sentences in :mod:`.prose`; texts in :data:`LABELS` (domain ``accounts``)."""
 from __future__ import annotations
 
+from ._common import TableResult, annual_revenue_before_loss
 from .analyses import (
-    TableResult,
-    annual_revenue_before_loss,
-    breadth,
     churn_reasons,
     complaints,
     complaints_by_tier,
@@ -17,14 +16,11 @@ from .analyses import (
     inputs,
     manager_portfolios,
     not_contacted,
-    period_bounds,
-    pipeline,
-    plan_view,
-    plan_vs_actual,
 )
 from .display import display_frame, display_table, facts_markdown, reason_markdown, shown_note
 from .labels import LABELS
 from .prose import inputs_markdown, summary_markdown
+from .sales import breadth, period_bounds, pipeline, plan_view, plan_vs_actual
 from .sampling import SampleResult, sample_size, survey_sample
 
 __all__ = ["LABELS", "TableResult", "annual_revenue_before_loss", "breadth", "churn_reasons", "complaints",

@@ -7,7 +7,7 @@ import pandas as pd
 from .. import fmt
 from .._deprecation import renamed
 from ..i18n import column_label, render, tier_label, tr
-from .analyses import TableResult
+from ._common import TableResult
 
 #: how each column of the account-management tables is shown (money in 万/亿 or k/M, shares as %)
 FORMATS: dict[str, str] = {

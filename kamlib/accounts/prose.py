@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from .. import fmt
 from ..i18n import tier_label, tr
-from .analyses import TableResult
+from ._common import TableResult
 
 
 def _say_portfolios(r: TableResult, lang: fmt.Lang, cur: str | None, horizon_days: float | None = None) -> list[str]:
