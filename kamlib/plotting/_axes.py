@@ -3,6 +3,8 @@
 and point labels that do not overlap one another."""
 from __future__ import annotations
 
+import warnings
+
 from matplotlib.ticker import FuncFormatter
 
 from .. import fmt
@@ -25,23 +27,30 @@ def label_points(ax, xs, ys, texts, fontsize="small"):
     renderer = getattr(ax.figure.canvas, "get_renderer", lambda: None)()
     ax.autoscale_view()   # measure against the final limits, not the lazily pending ones
     placed, notes = [], []
-    for x, y, text in zip(xs, ys, texts, strict=True):
-        for dx, dy, ha, va in _LABEL_SPOTS:
-            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                               fontsize=fontsize)
-            if renderer is None:
-                break
-            box = note.get_window_extent(renderer)
-            if not any(box.overlaps(other) for other in placed):
-                break
-            note.remove()
-        else:   # every side taken: the first one, overlapping
-            note = ax.annotate(text, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=fontsize)
-            box = note.get_window_extent(renderer) if renderer is not None else None
-        if box is not None and renderer is not None:
-            placed.append(box)
-        notes.append(note)
+    with warnings.catch_warnings():
+        # a glyph the font lacks is reported when the figure is drawn; measuring must not report it again
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        for x, y, text in zip(xs, ys, texts, strict=True):
+            notes.append(_place(ax, x, y, text, fontsize, renderer, placed))
     return notes
+
+
+def _place(ax, x, y, text, fontsize, renderer, placed: list):
+    """One label on the first free spot of :data:`_LABEL_SPOTS` (its box is added to ``placed``)."""
+    for dx, dy, ha, va in _LABEL_SPOTS:
+        note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                           fontsize=fontsize)
+        if renderer is None:
+            return note
+        box = note.get_window_extent(renderer)
+        if not any(box.overlaps(other) for other in placed):
+            placed.append(box)
+            return note
+        note.remove()
+    # every spot taken: above right, overlapping
+    note = ax.annotate(text, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=fontsize)
+    placed.append(note.get_window_extent(renderer))
+    return note
 
 
 def _axes(ax, axis: str):
