@@ -227,3 +227,20 @@ def test_breadth_sentence_with_and_without_gaps(book):
     assert en.startswith(f"Accounts buy {f['mean_lines']:.1f} of {f['lines']} product lines on average.")
     none = accounts.TableResult("breadth", res.table.head(0), facts={**f, "with_gap": 0})
     assert "none lacks a line" in accounts.summary_markdown(none, "en")
+
+
+def test_highest_churn_sentences_say_whether_the_difference_is_beyond_chance(book):
+    ledger, frame = book
+    res = accounts.manager_portfolios(frame, ledger, AS_OF)
+    p = res.facts["highest_churn"]["p"]
+    assert 0 <= p <= 1
+    en = accounts.summary_markdown(res, "en")
+    assert ("beyond chance" in en) == (p < 0.05) and "chi-square test p" in en
+    # every manager churning at the same rate: within chance
+    same = accounts.TableResult("portfolios", res.table, facts={
+        **res.facts, "highest_churn": {**res.facts["highest_churn"], "p": 0.9}})
+    assert "（差异在随机波动范围内，卡方检验 p = 0.900）" in accounts.summary_markdown(same, "zh")
+    from kamlib.accounts._common import churn_difference_p
+
+    assert churn_difference_p(pd.Series([5, 5]), pd.Series([50, 50])) == pytest.approx(1.0)
+    assert churn_difference_p(pd.Series([40, 5]), pd.Series([50, 50])) < 0.001

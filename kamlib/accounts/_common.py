@@ -86,3 +86,17 @@ def _reasons(frame: pd.DataFrame, ledger: Ledger) -> pd.Series | None:
         return None
     reason = cust.set_index(cust["customer_id"].astype(str))["churn_reason"].astype("string").str.strip()
     return reason[~reason.index.duplicated()].reindex(frame.index.astype(str)).set_axis(frame.index).replace("", pd.NA)
+
+
+def churn_difference_p(churned: pd.Series, accounts: pd.Series) -> float:
+    """p-value of the chi-square test that every group churns at the same rate (NaN with fewer than two
+    groups or no churn at all): a "highest churn" among groups is only worth a sentence when it is low."""
+    from scipy.stats import chi2_contingency
+
+    lost = churned.to_numpy(dtype=float)
+    kept = accounts.to_numpy(dtype=float) - lost
+    table = np.vstack([lost, kept])
+    if table.shape[1] < 2 or lost.sum() == 0 or kept.sum() == 0:
+        return float("nan")
+    return float(chi2_contingency(table[:, table.sum(axis=0) > 0])[1])
+

@@ -22,6 +22,7 @@ from ._common import (
     _reasons,
     _tier,
     annual_revenue_before_loss,
+    churn_difference_p,
 )
 from .sales import plan_view, plan_vs_actual
 
@@ -168,8 +169,9 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
         not available without ``account_manager``. Facts:
         ``managers``; ``compared`` (managers with at least ``min_accounts`` accounts, the ones the
         comparisons below use); ``highest_churn`` (manager, churn rate, churn rate of the other compared
-        managers' accounts together); ``fewest_contacts`` (manager, contacts per account, median of the
-        compared managers) when interactions are present.
+        managers' accounts together, ``p`` of the chi-square test that the compared managers churn alike);
+        ``fewest_contacts`` (manager, contacts per account, median of the compared managers) when
+        interactions are present.
     """
     if "account_manager" not in frame:
         return _needs_column("portfolios", "customers", "account_manager")
@@ -220,7 +222,8 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
         worst = comp["churn_rate"].idxmax()
         rest = comp.drop(index=worst)
         facts["highest_churn"] = {"manager": str(worst), "rate": float(comp.loc[worst, "churn_rate"]),
-                                  "others": float(rest["churned_accounts"].sum() / rest["accounts"].sum())}
+                                  "others": float(rest["churned_accounts"].sum() / rest["accounts"].sum()),
+                                  "p": churn_difference_p(comp["churned_accounts"], comp["accounts"])}
         if "contacts_per_account" in comp and comp["contacts_per_account"].notna().any():
             least = comp["contacts_per_account"].idxmin()
             facts["fewest_contacts"] = {"manager": str(least),
@@ -391,7 +394,8 @@ def credit_ratings(frame: pd.DataFrame, ledger: Ledger) -> TableResult:
     -------
     TableResult
         ``credit_ratings``: one row per rating (``-``: none recorded); facts ``highest`` and ``lowest``
-        (rating and churn rate of the ratings with at least 10 accounts). Not available without
+        (rating and churn rate of the ratings with at least 10 accounts) and ``p`` (chi-square test that
+        those ratings churn alike). Not available without
         ``credit_rating``.
     """
     cust = ledger.customers
@@ -416,8 +420,10 @@ def credit_ratings(frame: pd.DataFrame, ledger: Ledger) -> TableResult:
     facts: dict = {}
     if len(big) >= 2:
         hi, lo = big["churn_rate"].idxmax(), big["churn_rate"].idxmin()
+        lost = (big["churn_rate"] * big["accounts"]).round()
         facts = {"highest": {"rating": str(hi), "rate": float(big.loc[hi, "churn_rate"])},
-                 "lowest": {"rating": str(lo), "rate": float(big.loc[lo, "churn_rate"])}}
+                 "lowest": {"rating": str(lo), "rate": float(big.loc[lo, "churn_rate"])},
+                 "p": churn_difference_p(lost, big["accounts"])}
     return TableResult("credit_ratings", out.reset_index(), facts=facts)
 
 

@@ -104,10 +104,10 @@ LABELS: dict[str, dict[str, str]] = {
     "accounts.col.revenue_share": {"zh": "收入占比", "en": "Revenue share"},
     "accounts.col.late_share": {"zh": "逾期发票占比", "en": "Invoices paid late"},
     "accounts.say.credit": {
-        "zh": "流失率最高的资信级别是 {high}（{high_rate}），最低的是 {low}（{low_rate}）"
-              "（只比较至少有 10 个客户的级别）。",
+        "zh": "流失率最高的资信级别是 {high}（{high_rate}），最低的是 {low}（{low_rate}）{test}；"
+              "只比较至少有 10 个客户的级别。",
         "en": "Churn is highest at rating {high} ({high_rate}) and lowest at {low} ({low_rate}), among ratings "
-              "with at least 10 accounts."},
+              "with at least 10 accounts{test}."},
     "accounts.col.top_churn_reason": {"zh": "主要流失原因", "en": "Main churn reason"},
     "accounts.col.name": {"zh": "客户名称", "en": "Account"},
     # one line under a cut table
@@ -128,21 +128,25 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Revenue at risk is what the churn model expects to lose from active accounts over the next {months} "
               "months (churn probability times revenue), {total} in all, as in the churn report's at-risk list."},
     "accounts.say.portfolios.churn": {
-        "zh": "流失率最高的是{manager}的客户组合：{rate} 的客户已流失，其他客户经理合计为 {others}。",
+        "zh": "流失率最高的是{manager}的客户组合：{rate} 的客户已流失，其他客户经理合计为 {others}{test}。",
         "en": "{manager}'s book loses the most: {rate} of its accounts are lost, against {others} for the other "
-              "managers together."},
+              "managers together{test}."},
     "accounts.say.portfolios.contacts": {
         "zh": "联系最少的是{manager}：每个在册客户每年 {contacts} 次拜访、电话或会议，"
               "客户经理的中位数为 {median} 次。",
         "en": "{manager} contacts accounts least: {contacts} visits, calls or meetings a year per active account, "
               "against a median of {median} across managers."},
     "accounts.say.portfolios.both": {
-        "zh": "流失率最高的是{manager}的客户组合：{rate} 的客户已流失，其他客户经理合计为 {others}；"
+        "zh": "流失率最高的是{manager}的客户组合：{rate} 的客户已流失，其他客户经理合计为 {others}{test}；"
               "{manager}也是联系客户最少的客户经理：每个在册客户每年 {contacts} 次拜访、电话或会议，"
               "客户经理的中位数为 {median} 次。",
         "en": "{manager}'s book loses the most: {rate} of its accounts are lost, against {others} for the other "
-              "managers together. {manager} is also the manager who contacts accounts least: {contacts} visits, "
+              "managers together{test}. {manager} is also the manager who contacts accounts least: {contacts} visits, "
               "calls or meetings a year per active account, against a median of {median}."},
+    "accounts.say.chance": {"zh": "（差异在随机波动范围内，卡方检验 {p}）",
+                            "en": " (differences within chance: chi-square test {p})"},
+    "accounts.say.real": {"zh": "（差异超出随机波动，卡方检验 {p}）",
+                          "en": " (differences beyond chance: chi-square test {p})"},
     "accounts.say.portfolios.compared": {
         "zh": "（比较只包括至少有 {min_accounts} 个客户的 {compared} 位客户经理：客户太少时流失率不稳定。）",
         "en": "(Compared: the {compared} managers with at least {min_accounts} accounts; a smaller book gives an "

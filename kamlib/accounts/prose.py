@@ -12,6 +12,19 @@ from ..i18n import tier_label, tr
 from ._common import TableResult
 
 
+def _test(p: float | None, lang: fmt.Lang) -> str:
+    """' (differences within chance: chi-square test p = 0.21)', or '' without a test."""
+    if p is None or p != p:   # no test (NaN)
+        return ""
+    return tr("accounts.say.real" if p < 0.05 else "accounts.say.chance", lang, p=_p_text(p, lang))
+
+
+def _p_text(p: float, lang: fmt.Lang) -> str:
+    """'p = 0.213' or 'p < 0.001'."""
+    text = fmt.pvalue(p, lang)
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
 def _say_portfolios(r: TableResult, lang: fmt.Lang, cur: str | None, horizon_days: float | None = None) -> list[str]:
     f = r.facts
     lines = [tr("accounts.say.portfolios.count", lang, managers=f.get("managers", 0))]
@@ -21,12 +34,13 @@ def _say_portfolios(r: TableResult, lang: fmt.Lang, cur: str | None, horizon_day
     h, c = f.get("highest_churn"), f.get("fewest_contacts")
     if h and c and h["manager"] == c["manager"]:   # one story: the manager who contacts least loses most
         lines.append(tr("accounts.say.portfolios.both", lang, manager=h["manager"], rate=fmt.pct(h["rate"], lang),
-                        others=fmt.pct(h["others"], lang), contacts=fmt.number(c["contacts"], lang, digits=1),
+                        others=fmt.pct(h["others"], lang), test=_test(h.get("p"), lang),
+                        contacts=fmt.number(c["contacts"], lang, digits=1),
                         median=fmt.number(c["median"], lang, digits=1)))
         h = c = None
     if h:
         lines.append(tr("accounts.say.portfolios.churn", lang, manager=h["manager"], rate=fmt.pct(h["rate"], lang),
-                        others=fmt.pct(h["others"], lang)))
+                        others=fmt.pct(h["others"], lang), test=_test(h.get("p"), lang)))
     if c:
         lines.append(tr("accounts.say.portfolios.contacts", lang, manager=c["manager"],
                         contacts=fmt.number(c["contacts"], lang, digits=1),
@@ -136,7 +150,7 @@ def _say_credit(r: TableResult, lang: fmt.Lang, cur: str | None) -> list[str]:
     if "highest" not in f:
         return []
     return [tr("accounts.say.credit", lang, high=f["highest"]["rating"], high_rate=fmt.pct(f["highest"]["rate"], lang),
-               low=f["lowest"]["rating"], low_rate=fmt.pct(f["lowest"]["rate"], lang))]
+               low=f["lowest"]["rating"], low_rate=fmt.pct(f["lowest"]["rate"], lang), test=_test(f.get("p"), lang))]
 
 
 _SAY: dict[str, Callable[..., list[str]]] = {
