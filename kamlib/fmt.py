@@ -267,6 +267,27 @@ def pvalue(p, lang: Lang = "zh") -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def p_statement(p, lang: Lang = "zh") -> str:
+    """A p-value as said in a sentence: 'p = 0.213' or 'p < 0.001' (:func:`pvalue`).
+
+    Parameters
+    ----------
+    p : number or None
+        The p-value.
+    lang : {"zh", "en"}
+        Report language (same output in both).
+
+    Returns
+    -------
+    str
+
+    >>> p_statement(0.2134), p_statement(0.0002)
+    ('p = 0.213', 'p < 0.001')
+    """
+    text = pvalue(p, lang)
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
 def date(d, lang: Lang = "zh") -> str:
     """A date as '2024年3月5日' (zh) / '05 Mar 2024' (en). NaN/None/NaT -> '—'.
 

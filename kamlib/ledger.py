@@ -15,6 +15,7 @@ Canonical dtypes after loading
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -211,14 +212,60 @@ TARGETS = TableSpec(
     description="Revenue targets (long-term goals broken into annual targets): one row per period and account "
                 "(customer_id) or per period and account manager (customer_id empty).",
     columns=(
-        C("period", "str", True, "Target period: a year (2024), half (2024H1), quarter (2024Q1) or month "
-                                 "(2024-03)."),
+        C("period", "str", True, "Target period: a year (2024 or 2024年), half (2024H1), quarter (2024Q1) or "
+                                 "month (2024-03 or 2024年3月)."),
         C("customer_id", "id", False, "Account the target is for; empty for an account manager's target."),
         C("account_manager", "str", False, "Account manager the target is for (when customer_id is empty).",
           pii=True),
         C("revenue_target", "float", True, "Revenue target of the period, ≥ 0."),
     ),
 )
+
+def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a target period: 2024, 2024H1, 2024Q3, 2024-03 (also 2024年 and 2024年3月).
+
+    Parameters
+    ----------
+    period : str
+        A year, half year (``H1``/``H2``), quarter or month (case-insensitive).
+
+    Returns
+    -------
+    tuple of Timestamp
+        First and last day, at midnight.
+
+    Raises
+    ------
+    ValueError
+        ``period`` is not such a period (the targets contract reports it before any analysis runs).
+
+    >>> [str(d.date()) for d in period_bounds("2024H2")]
+    ['2024-07-01', '2024-12-31']
+    >>> [str(d.date()) for d in period_bounds("2024年3月")]
+    ['2024-03-01', '2024-03-31']
+    """
+    p = str(period).strip().upper()
+    zh = re.fullmatch(r"(\d{4})年(?:(\d{1,2})月)?", p)
+    if zh:
+        p = zh.group(1) + (f"-{int(zh.group(2)):02d}" if zh.group(2) else "")
+    if len(p) == 6 and p[4] == "H" and p[:4].isdigit() and p[5] in "12":
+        start = pd.Timestamp(f"{p[:4]}-{'01' if p[5] == '1' else '07'}-01")
+        return start, start + pd.DateOffset(months=6) - pd.Timedelta(days=1)
+    try:
+        per = pd.Period(p, freq="Q" if "Q" in p else "M" if "-" in p else "Y")
+    except (ValueError, TypeError) as e:   # pandas' DateParseError is a ValueError
+        raise ValueError(f"not a target period: {period!r}") from e
+    return per.start_time.normalize(), per.end_time.normalize()
+
+
+def is_period(value) -> bool:
+    """Whether ``value`` is a target period :func:`period_bounds` reads."""
+    try:
+        period_bounds(value)
+    except ValueError:
+        return False
+    return True
+
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (ORDERS, CUSTOMERS, INVOICES, SURVEYS, INTERACTIONS,
                                                     OPPORTUNITIES, TARGETS)}

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .ledger import TABLES, Exclusion, take_rows
+from .ledger import TABLES, Exclusion, is_period, take_rows
 
 __all__ = ["SOFT_RULES", "HARD_CHECKS", "problem", "raise_problems", "format_problem", "apply_soft_rules",
            "check_tables", "schema", "STRING_DTYPE"]
@@ -90,6 +90,8 @@ HARD_CHECKS: dict[str, tuple[str, str]] = {
     "not_null": ("a required value is empty", "fill the empty cells or drop those rows in the export"),
     "non_negative": ("negative values where only ≥ 0 makes sense",
                      "correct the values; for credit notes without quantity set rules.negative_revenue: exclude"),
+    "period_format": ("target periods that are not a year, half, quarter or month",
+                      "write periods as 2024, 2024H1, 2024Q1, 2024-03 (or 2024年, 2024年3月)"),
     "range": ("values outside the allowed scale", "recode to the scale (Likert 1-5, NPS 0-10) or fix the mapping"),
     "duplicate_key": ("the key column repeats", "remove duplicate rows or map a column that is unique"),
     "unknown_customer": ("rows refer to a customer_id that is not in customers",
@@ -429,6 +431,8 @@ def schema(table: str, items: Iterable[str] = (), negative_revenue: str = "error
             checks.append(pa.Check.in_range(lo, hi, name=f"range[{lo:g}, {hi:g}]"))
         if (table, c.name) in _NON_NEGATIVE:
             checks.append(pa.Check.ge(0, name="non_negative"))
+        if (table, c.name) == ("targets", "period"):   # read before plan vs actual, not inside it
+            checks.append(pa.Check(is_period, element_wise=True, ignore_na=True, name="period_format"))
         nullable = not c.required
         cols[c.name] = pa.Column(dtypes[c.kind], checks=checks, nullable=nullable, required=False,
                                  unique=(c.name == spec.key))
@@ -449,6 +453,7 @@ def schema(table: str, items: Iterable[str] = (), negative_revenue: str = "error
 
 
 _CHECK_NAMES = {"not_nullable": "not_null", "field_uniqueness": "duplicate_key", "non_negative": "non_negative",
+                "period_format": "period_format",
                 "due_before_invoice": "due_before_invoice", "negative_revenue": "non_negative"}
 
 
@@ -493,7 +498,8 @@ def _pandera_problems(table: str, df: pd.DataFrame, err, path) -> list[dict]:
             continue
         sub = df.loc[idx] if len(idx) else df.iloc[:0]
         bounds = re.findall(r"-?\d+(?:\.\d+)?", check)
-        detail = {"range": f"allowed [{', '.join(bounds[:2])}]", "non_negative": "must be ≥ 0"}.get(name, check)
+        detail = {"range": f"allowed [{', '.join(bounds[:2])}]", "non_negative": "must be ≥ 0",
+                  "period_format": "not a year, half, quarter or month"}.get(name, check)
         out.append(problem(table, col, name if name in HARD_CHECKS else "range", len(idx),
                            row_examples(sub.index, sub[col]) if col in sub else (), detail, path=path))
     return out

@@ -88,3 +88,18 @@ def test_missing_required_column_of_a_management_table(tmp_path):
         io.load_full_ledger(_params(tmp_path, data))
     (p,) = e.value.problems
     assert (p["table"], p["column"], p["check"]) == ("interactions", "type", "missing_column")
+
+
+def test_unreadable_target_periods_are_a_contract_problem(tmp_path):
+    tgt = "period,customer_id,account_manager,revenue_target\nFY24,C1,,100\n2024年,C1,,100\n2024年3月,C1,,50\n"
+    data = _write(tmp_path, orders=ORDERS, customers=CUSTOMERS, targets=tgt)
+    with pytest.raises(DataError) as e:
+        io.load_full_ledger(_params(tmp_path, data))
+    (p,) = e.value.problems
+    assert (p["table"], p["column"], p["check"], p["rows"]) == ("targets", "period", "period_format", 1)
+    assert p["examples"] == ("row 2: 'FY24'",) and "2024Q1" in p["message"]
+    from kamlib.ledger import period_bounds
+
+    assert [str(d.date()) for d in period_bounds("2024年")] == ["2024-01-01", "2024-12-31"]
+    with pytest.raises(ValueError, match="not a target period"):
+        period_bounds("FY24")

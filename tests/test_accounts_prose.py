@@ -182,6 +182,9 @@ def test_portfolio_shows_revenue_against_target(book):
     assert "目标达成率" in accounts.display_table(accounts.manager_portfolios(frame, ledger, AS_OF), "zh").columns
     bare = ledger.with_tables(targets=None)
     assert "target_attainment" not in accounts.manager_portfolios(frame, bare, AS_OF).table
+    # the notebook passes the plan it shows anyway: the same numbers, computed once
+    given = accounts.manager_portfolios(frame, ledger, AS_OF, plan=accounts.plan_vs_actual(ledger, AS_OF))
+    assert given.table.equals(accounts.manager_portfolios(frame, ledger, AS_OF).table)
 
 
 def test_portfolio_revenue_at_risk_sums_the_ranking_per_manager(book):

@@ -140,7 +140,7 @@ def contact_stats(ledger: Ledger, as_of, window_days: int = 365) -> pd.DataFrame
 
 
 def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: int = 365,
-                       at_risk: pd.Series | None = None) -> TableResult:
+                       at_risk: pd.Series | None = None, plan: TableResult | None = None) -> TableResult:
     """One row per account manager: accounts by tier, revenue and its change, lost accounts and the revenue
     they brought in their last year, the main churn reason, revenue against target (latest complete target
     period, with a targets table), satisfaction, contacts per active account a year.
@@ -161,6 +161,9 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
         Expected revenue lost per active account over the churn report's horizon, indexed by ``customer_id``
         (``expected_loss`` of :func:`kamlib.workbook.churn_risk`'s ranking): summed per manager as
         ``at_risk_revenue``.
+    plan : TableResult, optional
+        :func:`~kamlib.accounts.plan_vs_actual` of the same ledger and date, when already computed (else it
+        is computed here from the ledger's targets).
 
     Returns
     -------
@@ -201,7 +204,7 @@ def manager_portfolios(frame: pd.DataFrame, ledger: Ledger, as_of, window_days: 
             top = lost.groupby(f.loc[lost.index, "account_manager"]).agg(lambda s: s.value_counts().index[0])
             out["top_churn_reason"] = top.reindex(out.index)
     if ledger.targets is not None:   # revenue against target in the period the plan section reads
-        view = plan_view(plan_vs_actual(ledger, as_of), "account_manager")
+        view = plan_view(plan if plan is not None else plan_vs_actual(ledger, as_of), "account_manager")
         if view.table is not None:
             out["target_attainment"] = view.table.set_index("account_manager")["attainment"].reindex(out.index)
     if "sat_overall" in f:
@@ -409,7 +412,8 @@ def credit_ratings(frame: pd.DataFrame, ledger: Ledger) -> TableResult:
     out = pd.DataFrame({"accounts": g.size(), "core_accounts": g["tier"].apply(lambda s: int((s == "core").sum())),
                         "key_accounts": g["tier"].apply(lambda s: int((s == "key").sum())), rev: g[rev].sum()})
     out["revenue_share"] = out[rev] / out[rev].sum() if out[rev].sum() else np.nan
-    out["churn_rate"] = g["churned"].mean()
+    out["churned_accounts"] = g["churned"].sum().astype(int)
+    out["churn_rate"] = out["churned_accounts"] / out["accounts"]
     if "late_share" in f:
         out["late_share"] = g["late_share"].mean()
     rank = {r: i for i, r in enumerate(RATING_ORDER)}
@@ -420,10 +424,9 @@ def credit_ratings(frame: pd.DataFrame, ledger: Ledger) -> TableResult:
     facts: dict = {}
     if len(big) >= 2:
         hi, lo = big["churn_rate"].idxmax(), big["churn_rate"].idxmin()
-        lost = (big["churn_rate"] * big["accounts"]).round()
         facts = {"highest": {"rating": str(hi), "rate": float(big.loc[hi, "churn_rate"])},
                  "lowest": {"rating": str(lo), "rate": float(big.loc[lo, "churn_rate"])},
-                 "p": churn_difference_p(lost, big["accounts"])}
+                 "p": churn_difference_p(big["churned_accounts"], big["accounts"])}
     return TableResult("credit_ratings", out.reset_index(), facts=facts)
 
 

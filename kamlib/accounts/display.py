@@ -22,7 +22,7 @@ FORMATS: dict[str, str] = {
 }
 TIERS = ("core", "key", "ordinary")
 #: columns kept in a result's table but not shown
-HIDDEN: dict[str, tuple[str, ...]] = {"portfolios": ("churned_accounts",)}
+HIDDEN: dict[str, tuple[str, ...]] = {"portfolios": ("churned_accounts",), "credit_ratings": ("churned_accounts",)}
 #: facts that are amounts (the others are counts)
 MONEY_FACTS = ("stages",)
 #: shown with one decimal

@@ -16,13 +16,7 @@ def _test(p: float | None, lang: fmt.Lang) -> str:
     """' (differences within chance: chi-square test p = 0.21)', or '' without a test."""
     if p is None or p != p:   # no test (NaN)
         return ""
-    return tr("accounts.say.real" if p < 0.05 else "accounts.say.chance", lang, p=_p_text(p, lang))
-
-
-def _p_text(p: float, lang: fmt.Lang) -> str:
-    """'p = 0.213' or 'p < 0.001'."""
-    text = fmt.pvalue(p, lang)
-    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+    return tr("accounts.say.real" if p < 0.05 else "accounts.say.chance", lang, p=fmt.p_statement(p, lang))
 
 
 def _say_portfolios(r: TableResult, lang: fmt.Lang, cur: str | None, horizon_days: float | None = None) -> list[str]:

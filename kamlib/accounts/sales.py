@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import Message
-from ..ledger import Ledger
+from ..ledger import Ledger, period_bounds
 from ._common import TableResult, _churned, _missing, _needs_column, _norm, _tier
 
 WON = frozenset({"won", "win", "赢单", "签约", "成交"})
@@ -79,35 +79,6 @@ def _stage_order(by_stage: pd.Series) -> list[int]:
     rank = {name: i for i, name in enumerate(STAGE_ORDER)}
     keys = [(rank.get(str(k).lower(), len(rank)), -float(v)) for k, v in by_stage.items()]
     return sorted(range(len(keys)), key=lambda i: keys[i])
-
-
-def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day of a target period: 2024, 2024H1, 2024Q3, 2024-03.
-
-    Parameters
-    ----------
-    period : str
-        A year, half year (``H1``/``H2``), quarter or month (case-insensitive).
-
-    Returns
-    -------
-    tuple of Timestamp
-        First and last day, at midnight.
-
-    Raises
-    ------
-    ValueError
-        ``period`` is not a period pandas can read.
-
-    >>> [str(d.date()) for d in period_bounds("2024H2")]
-    ['2024-07-01', '2024-12-31']
-    """
-    p = str(period).strip().upper()
-    if len(p) == 6 and p[4] == "H" and p[:4].isdigit() and p[5] in "12":
-        start = pd.Timestamp(f"{p[:4]}-{'01' if p[5] == '1' else '07'}-01")
-        return start, start + pd.DateOffset(months=6) - pd.Timedelta(days=1)
-    per = pd.Period(p, freq="Q" if "Q" in p else "M" if "-" in p else "Y")
-    return per.start_time.normalize(), per.end_time.normalize()
 
 
 def plan_vs_actual(ledger: Ledger, as_of) -> TableResult:

@@ -200,8 +200,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 def _p(p: float, lang: str) -> str:
     """'p = 0.012' or 'p < 0.001'."""
-    txt = fmt.pvalue(p, _check_lang(lang))
-    return f"p {txt[0]} {txt[1:]}" if txt.startswith("<") else f"p = {txt}"
+    return fmt.p_statement(p, _check_lang(lang))
 
 
 def _days_text(d: float, lang: str) -> str:
