@@ -221,6 +221,7 @@ TARGETS = TableSpec(
     ),
 )
 
+
 def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of a target period: 2024, 2024H1, 2024Q3, 2024-03 (also 2024年 and 2024年3月).
 
